@@ -3,3 +3,12 @@
  * Notebooks import only this index.
  */
 export * from "./util/random";
+export * from "./backend/ladder";
+export * from "./ops/dense";
+export * from "./plots/theme";
+export * from "./display/html";
+export * from "./display/plotly";
+export * from "./display/static-image";
+export * from "./frames/danfo";
+export * from "./report/context";
+export * from "./report/claims";

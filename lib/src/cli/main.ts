@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `skiplab` command.
+ *
+ *   skiplab reproduce [--scale smoke|quick|paper] [--only <nb>] [--pdf]   execute notebooks, render report/
+ *   skiplab kernel                                                       register the tslab kernel in .jupyter/
+ *   skiplab backend                                                      show which tfjs backend the ladder picks
+ */
+import { initBackend } from "../backend/ladder";
+import { projectRoot } from "../report/context";
+import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs } from "../report/jupyter";
+import { reproduce } from "./reproduce";
+
+const HELP = `skiplab — skip-singularities command line
+
+  skiplab reproduce [--scale smoke|quick|paper] [--only <notebook>] [--pdf]
+      execute the notebooks headless through Jupyter and render report/index.html
+  skiplab kernel
+      register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
+      JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
+  skiplab backend
+      initialise TensorFlow.js through the backend ladder and report what it found
+      (SKIPLAB_BACKEND=tensorflow|webgpu|wasm|cpu forces one)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "reproduce":
+      return reproduce(rest);
+    case "kernel": {
+      const root = projectRoot();
+      const py = findJupyterPython();
+      if (!py) {
+        console.error(JUPYTER_HELP);
+        return 2;
+      }
+      const spec = installKernel(root, py.python);
+      console.log(`tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`);
+      return 0;
+    }
+    case "backend": {
+      const r = await initBackend();
+      console.log(`backend: ${r.description}`);
+      for (const a of r.attempts) console.log(`  ${a.ok ? "✓" : "✗"} ${a.backend}: ${a.detail}`);
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(`Unknown command '${cmd}'.\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    console.error(e.message);
+    process.exitCode = 1;
+  },
+);

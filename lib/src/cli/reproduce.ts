@@ -1,0 +1,267 @@
+/**
+ * `skiplab reproduce` (npm run reproduce): execute every notebook headless through real Jupyter at one scale and
+ * render the report.
+ *
+ *   report/index.html                 every figure: claim, verdict, scale, backend, run time, link
+ *   report/<name>.html                the executed notebook rendered by nbconvert (plotly.js linked locally)
+ *   report/notebooks/<name>.ipynb     the executed notebook
+ *   report/assets/plotly.min.js       the plotly.js every page uses (no CDN)
+ *   report/summary.json               the same data as the index, machine-readable
+ *
+ * The index is rewritten after every notebook, so an interrupted run keeps what it finished.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { cpus, hostname, totalmem } from "node:os";
+import { basename, join } from "node:path";
+import { plotlyScriptPath } from "../display/assets";
+import { extractClaims } from "../report/claims";
+import { SCALES, Scale, projectRoot } from "../report/context";
+import { renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
+import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterEnv } from "../report/jupyter";
+
+export interface ReproduceOptions {
+  scale: Scale;
+  only: string[];
+  /** Per-cell timeout in seconds. */
+  cellTimeout: number;
+  outDir: string;
+  pdf: boolean;
+}
+
+const USAGE = `Usage: npm run reproduce -- [--scale smoke|quick|paper] [--only <notebook>[,<notebook>]] [--cell-timeout <s>] [--out <dir>] [--pdf]
+
+Executes the notebooks in notebooks/ through Jupyter (tslab kernel) and renders report/index.html.
+  --scale         smoke: seconds per figure (CI); quick: real data at reduced size, minutes (default);
+                  paper: the paper-scale protocol (GPU or a sharded sweep)
+  --only          run only notebooks whose file name starts with or contains this text (repeatable)
+  --cell-timeout  seconds one cell may run (default: 1800; 0 = no limit)
+  --pdf           also print report/index.pdf with headless Chromium`;
+
+export function parseReproduceArgs(argv: string[], root: string): ReproduceOptions {
+  const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value.\n\n${USAGE}`);
+      return v;
+    };
+    const flag = a.split("=")[0];
+    if (flag === "--scale") {
+      const s = value();
+      if (!(SCALES as readonly string[]).includes(s)) throw new Error(`--scale ${s}: use one of ${SCALES.join(", ")}.`);
+      o.scale = s as Scale;
+    } else if (flag === "--only") o.only.push(...value().split(",").filter(Boolean));
+    else if (flag === "--cell-timeout") o.cellTimeout = Number(value());
+    else if (flag === "--out") o.outDir = value();
+    else if (flag === "--pdf") o.pdf = true;
+    else if (flag === "--help" || flag === "-h") throw new UsageRequest(USAGE);
+    else throw new Error(`Unknown option '${a}'.\n\n${USAGE}`);
+  }
+  if (!Number.isFinite(o.cellTimeout) || o.cellTimeout < 0) throw new Error(`--cell-timeout must be a number of seconds ≥ 0.`);
+  return o;
+}
+
+export class UsageRequest extends Error {}
+
+/** The notebooks to run: notebooks/*.ipynb sorted by name, filtered by --only. */
+export function selectNotebooks(root: string, only: string[]): string[] {
+  const dir = join(root, "notebooks");
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
+  if (only.length === 0) return all.map((f) => join(dir, f));
+  const picked = all.filter((f) => only.some((o) => f.startsWith(o) || f.replace(/\.ipynb$/, "") === o || f.includes(o)));
+  if (picked.length === 0) throw new Error(`--only ${only.join(",")} matches no notebook. Notebooks: ${all.join(", ")}`);
+  return picked.map((f) => join(dir, f));
+}
+
+function notebookTitle(path: string): string {
+  try {
+    const nb = JSON.parse(readFileSync(path, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> };
+    for (const c of nb.cells) {
+      if (c.cell_type !== "markdown") continue;
+      const src = Array.isArray(c.source) ? c.source.join("") : c.source;
+      const m = src.match(/^#\s+(.+)$/m);
+      if (m) return m[1].trim();
+    }
+  } catch {
+    // fall through to the file name
+  }
+  return basename(path, ".ipynb");
+}
+
+interface Executed {
+  ok: boolean;
+  error?: string;
+  seconds: number;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, echoPrefix: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const onData = (d: Buffer) => {
+      const s = d.toString();
+      output += s;
+      for (const line of s.split("\n")) if (line.trim()) process.stderr.write(`${echoPrefix}${line}\n`);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const stop = () => child.kill("SIGTERM");
+    process.once("SIGINT", stop);
+    child.on("close", (code) => {
+      process.removeListener("SIGINT", stop);
+      resolveRun({ code, output });
+    });
+  });
+}
+
+/** Errors recorded in an executed notebook's outputs (ename: evalue, plus traceback). */
+function notebookErrors(ipynb: string): string[] {
+  const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: Array<{ outputs?: Array<{ output_type: string; ename?: string; evalue?: string; traceback?: string[] }> }> };
+  const errs: string[] = [];
+  nb.cells.forEach((c, i) => {
+    for (const o of c.outputs ?? []) {
+      if (o.output_type === "error") errs.push(`cell ${i}: ${o.ename}: ${o.evalue}\n${(o.traceback ?? []).join("\n").replace(/\u001b\[[0-9;]*m/g, "")}`);
+    }
+  });
+  return errs;
+}
+
+/** The text/html of every output, joined (for claim extraction). */
+function notebookHtmlOutputs(ipynb: string): string {
+  const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }> };
+  const parts: string[] = [];
+  for (const c of nb.cells) for (const o of c.outputs ?? []) {
+    const h = o.data?.["text/html"];
+    if (h) parts.push(Array.isArray(h) ? h.join("") : h);
+  }
+  return parts.join("\n");
+}
+
+/** Replaces the inlined plotly.js in an exported page with a link to the shared local copy. */
+export function linkPlotly(html: string, src: string): string {
+  return html.replace(/<script type="text\/javascript" data-skiplab-plotly="[^"]*">[\s\S]*?<\/script>/g, `<script type="text/javascript" src="${src}"></script>`);
+}
+
+function gitCommit(root: string): string {
+  const r = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  if (r.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  return r.stdout.trim() + (dirty ? " (with uncommitted changes)" : "");
+}
+
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(path + ".tmp", text);
+  renameSync(path + ".tmp", path);
+}
+
+export async function reproduce(argv: string[]): Promise<number> {
+  const root = projectRoot();
+  let opts: ReproduceOptions;
+  try {
+    opts = parseReproduceArgs(argv, root);
+  } catch (e) {
+    if (e instanceof UsageRequest) {
+      console.log(e.message);
+      return 0;
+    }
+    console.error((e as Error).message);
+    return 2;
+  }
+  const notebooks = selectNotebooks(root, opts.only);
+  const jupyter = findJupyterPython();
+  if (!jupyter) {
+    console.error(JUPYTER_HELP);
+    return 2;
+  }
+  console.error(`reproduce: Python ${jupyter.python} (${jupyter.versions})`);
+  const spec = installKernel(root, jupyter.python);
+  console.error(`reproduce: tslab kernel registered at ${spec}`);
+
+  const out = opts.outDir;
+  const nbOut = join(out, "notebooks");
+  const assets = join(out, "assets");
+  for (const d of [out, nbOut, assets]) mkdirSync(d, { recursive: true });
+  copyFileSync(plotlyScriptPath(), join(assets, "plotly.min.js"));
+
+  const meta: ReportMeta = {
+    generated: new Date().toISOString(),
+    scale: opts.scale,
+    commit: gitCommit(root),
+    machine: `${hostname()} · ${cpus().length} cores · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}`,
+    command: `npm run reproduce -- --scale ${opts.scale}${opts.only.length ? ` --only ${opts.only.join(",")}` : ""}`,
+  };
+  const results: NotebookResult[] = notebooks.map((p) => ({ name: basename(p, ".ipynb"), title: notebookTitle(p), status: "pending", scale: opts.scale, claims: [] }));
+  const writeIndex = () => {
+    writeAtomic(join(out, "index.html"), renderIndex(results, meta));
+    writeAtomic(join(out, "summary.json"), JSON.stringify({ meta, results }, null, 2));
+  };
+  writeIndex();
+
+  const env = {
+    ...jupyterEnv(root),
+    SKIPLAB_SCALE: opts.scale,
+    SKIPLAB_ROOT: root,
+    // Jupyter's kernel must not inherit a forced SIGINT handler or a TTY-only progress mode.
+    SKIPLAB_PROGRESS: "lines",
+  };
+  const t0 = Date.now();
+  for (let i = 0; i < notebooks.length; i++) {
+    const path = notebooks[i];
+    const r = results[i];
+    console.error(`\nreproduce [${i + 1}/${notebooks.length}] ${r.name} at scale ${opts.scale}`);
+    const executed = join(nbOut, `${r.name}.ipynb`);
+    const started = Date.now();
+    const ex = await run(
+      jupyter.python,
+      [
+        "-m", "nbconvert", "--to", "notebook", "--execute",
+        "--ExecutePreprocessor.kernel_name=tslab",
+        `--ExecutePreprocessor.timeout=${opts.cellTimeout === 0 ? -1 : opts.cellTimeout}`,
+        "--ExecutePreprocessor.allow_errors=True",
+        "--output", r.name, "--output-dir", nbOut, path,
+      ],
+      { ...env, SKIPLAB_NOTEBOOK: r.name },
+      join(root, "notebooks"),
+      `  [${r.name}] `,
+    );
+    const result: Executed = { ok: ex.code === 0 && existsSync(executed), seconds: (Date.now() - started) / 1000 };
+    if (!result.ok) result.error = `nbconvert exited with ${ex.code}:\n${ex.output.split("\n").slice(-30).join("\n")}`;
+    r.seconds = result.seconds;
+    if (existsSync(executed) && ex.code === 0) {
+      r.ipynb = `notebooks/${r.name}.ipynb`;
+      const errs = notebookErrors(executed);
+      if (errs.length) {
+        result.ok = false;
+        result.error = errs.join("\n\n");
+      }
+      r.claims = extractClaims(notebookHtmlOutputs(executed));
+      const html = await run(jupyter.python, ["-m", "nbconvert", "--to", "html", "--output", r.name, "--output-dir", out, executed], env, root, `  [${r.name} → html] `);
+      const htmlPath = join(out, `${r.name}.html`);
+      if (html.code === 0 && existsSync(htmlPath)) {
+        writeAtomic(htmlPath, linkPlotly(readFileSync(htmlPath, "utf8"), "assets/plotly.min.js"));
+        r.html = `${r.name}.html`;
+      } else if (result.ok) {
+        result.ok = false;
+        result.error = `rendering to HTML failed:\n${html.output.split("\n").slice(-20).join("\n")}`;
+      }
+    }
+    r.status = result.ok ? "ok" : "failed";
+    r.error = result.error;
+    console.error(`reproduce: ${r.name} ${r.status} in ${result.seconds.toFixed(1)} s` + (r.claims.length ? ` — ${r.claims.flatMap((c) => c.checks.map((k) => k.verdict)).join(", ")}` : ""));
+    if (!result.ok) console.error(result.error);
+    writeIndex();
+  }
+  if (opts.pdf) {
+    const { printPdf } = await import("../report/pdf");
+    const pdf = await printPdf(join(out, "index.html"), join(out, "index.pdf"));
+    console.error(`reproduce: PDF written to ${pdf}`);
+  }
+  const failed = results.filter((r) => r.status !== "ok");
+  console.error(`\nreproduce: ${results.length - failed.length}/${results.length} notebooks ok in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${join(out, "index.html")}`);
+  if (failed.length) console.error(`reproduce: FAILED: ${failed.map((r) => r.name).join(", ")} (see the report for the errors)`);
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+/**
+ * The dataframe seam: run records ⇄ danfo DataFrames. Notebooks analyse with danfo; everything else in the lib
+ * speaks plain records (arrays of flat objects), so the dataframe library can be replaced by changing this file.
+ *
+ * danfojs-node is loaded lazily (it is large) and installed through the npm override in package.json that
+ * points its tfjs-node dependency at plain @tensorflow/tfjs (see stack.md).
+ */
+import type { DataFrame } from "danfojs-node";
+import { TABLE_STYLE } from "../display/html";
+
+/** One row of a result table: flat, JSON-serialisable values. */
+export type Scalar = number | string | boolean | null;
+export type RecordRow = Record<string, Scalar>;
+
+type Danfo = typeof import("danfojs-node");
+let danfo: Danfo | null = null;
+/** The danfojs-node module (loaded on first use). */
+export function dfd(): Danfo {
+  if (!danfo) danfo = require("danfojs-node") as Danfo;
+  return danfo;
+}
+
+/** Records → DataFrame. Every record must have the same keys; missing values are null. */
+export function toFrame(records: RecordRow[], columns?: string[]): DataFrame {
+  if (records.length === 0) throw new Error("toFrame: no records (a DataFrame needs at least one row)");
+  const cols = columns ?? Array.from(new Set(records.flatMap((r) => Object.keys(r))));
+  const rows = records.map((r) => cols.map((c) => (r[c] === undefined ? null : r[c])));
+  return new (dfd().DataFrame)(rows, { columns: cols });
+}
+
+/** DataFrame → records (the inverse of `toFrame`). */
+export function fromFrame(df: DataFrame): RecordRow[] {
+  const cols = df.columns as string[];
+  const values = df.values as Scalar[][];
+  return values.map((row) => Object.fromEntries(cols.map((c, j) => [c, row[j] ?? null])));
+}
+
+/**
+ * Per-group statistics of one numeric column: n, mean, std (sample, n−1), sem = std/√n, min, median, max.
+ * Non-finite values (e.g. Infinity for "never reached") are counted in `nonFinite` and left out of the moments.
+ * Computed from the frame's rows so the definition is explicit; returned as a DataFrame sorted by the group key.
+ */
+export function summarize(df: DataFrame, by: string | string[], column: string): DataFrame {
+  const keys = Array.isArray(by) ? by : [by];
+  const groups = new Map<string, { key: RecordRow; values: number[]; nonFinite: number }>();
+  for (const row of fromFrame(df)) {
+    const key: RecordRow = Object.fromEntries(keys.map((k) => [k, row[k]]));
+    const id = JSON.stringify(key);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key, values: [], nonFinite: 0 }));
+    const v = row[column];
+    if (typeof v === "number" && Number.isFinite(v)) g.values.push(v);
+    else g.nonFinite++;
+  }
+  const out: RecordRow[] = [];
+  for (const id of Array.from(groups.keys()).sort()) {
+    const { key, values, nonFinite } = groups.get(id)!;
+    const n = values.length;
+    const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
+    const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = n ? (n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2) : NaN;
+    out.push({ ...key, n, nonFinite, mean, std, sem: n > 1 ? std / Math.sqrt(n) : NaN, min: n ? sorted[0] : NaN, median, max: n ? sorted[n - 1] : NaN });
+  }
+  return toFrame(out);
+}
+
+/** An HTML table of a DataFrame (numbers to `digits` significant digits), for notebook display. */
+export function frameHtml(df: DataFrame, digits = 4): string {
+  const cols = df.columns as string[];
+  const fmt = (v: Scalar): string =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v)) : v === null ? "" : String(v);
+  const head = cols.map((c) => `<th>${c}</th>`).join("");
+  const body = (df.values as Scalar[][]).map((r) => `<tr>${r.map((v) => `<td>${fmt(v)}</td>`).join("")}</tr>`).join("");
+  return `${TABLE_STYLE}<table class="skiplab-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}

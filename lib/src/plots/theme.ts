@@ -1,0 +1,89 @@
+/**
+ * The shared look of every figure: one palette per architecture, one base layout.
+ * Plot functions are pure: `(records, options) → Figure`; they never compute metrics, write files or display.
+ */
+
+/** A Plotly figure as plain JSON (what `Plotly.newPlot(div, data, layout, config)` takes). */
+export interface Figure {
+  data: Array<Record<string, unknown>>;
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}
+
+/** Colours by model family, the same in every notebook. */
+export const FAMILY_COLORS: Record<string, string> = {
+  plain: "#d62728",
+  residual: "#1f77b4",
+  "hyper-residual": "#2ca02c",
+  teacher: "#444444",
+  ghost: "#ff7f0e",
+  singular: "#7f7f7f",
+};
+
+export function familyColor(family: string): string {
+  return FAMILY_COLORS[family] ?? "#9467bd";
+}
+
+/** Base layout: white background, readable fonts, room for a provenance footer. */
+export function baseLayout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: title, x: 0.01, xanchor: "left", font: { size: 16 } },
+    template: undefined,
+    paper_bgcolor: "white",
+    plot_bgcolor: "white",
+    font: { family: "Helvetica, Arial, sans-serif", size: 12, color: "#222" },
+    margin: { l: 64, r: 24, t: 64, b: 90 },
+    legend: { bgcolor: "rgba(255,255,255,0.8)" },
+    ...extra,
+  };
+}
+
+/** Axis style used everywhere. */
+export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: title },
+    showgrid: true,
+    gridcolor: "#e5e5e5",
+    zeroline: false,
+    linecolor: "#444",
+    mirror: true,
+    ticks: "outside",
+    ...extra,
+  };
+}
+
+/** What every figure states about how it was made. */
+export interface Provenance {
+  dataset: string;
+  scale: string;
+  seeds: string;
+  backend: string;
+  /** Anything else worth a reader's eye (e.g. "setup PROPOSED, not the paper's"). */
+  note?: string;
+}
+
+export function provenanceText(p: Provenance): string {
+  const parts = [`data: ${p.dataset}`, `scale: ${p.scale}`, `seeds: ${p.seeds}`, `backend: ${p.backend}`];
+  if (p.note) parts.push(p.note);
+  return parts.join(" · ");
+}
+
+/** Adds the provenance line under the plot area of a figure (returns a new figure). */
+export function withProvenance(fig: Figure, p: Provenance): Figure {
+  const annotations = [
+    ...(((fig.layout.annotations as unknown[]) ?? []) as Array<Record<string, unknown>>),
+    {
+      text: provenanceText(p),
+      xref: "paper",
+      yref: "paper",
+      x: 0,
+      y: 0,
+      yshift: -72,
+      xanchor: "left",
+      yanchor: "top",
+      showarrow: false,
+      font: { size: 10, color: "#666" },
+    },
+  ];
+  return { ...fig, layout: { ...fig.layout, annotations } };
+}

@@ -1,0 +1,117 @@
+/**
+ * Claim checks and "paper vs ours" tables: what each notebook ends with.
+ *
+ * A claim check is data: the claim, where it comes from, an explicit criterion, the numbers, and a verdict the
+ * code derived from them. `reportClaims` shows it as a table and embeds the same JSON in the output
+ * (`<script type="application/json" class="skiplab-claims">`), where `npm run reproduce` reads it back from the
+ * executed notebook to build the report's index. No side files: the executed notebook is the record.
+ */
+import { escapeHtml, showHtml, TABLE_STYLE } from "../display/html";
+
+export type Verdict = "reproduced" | "partly reproduced" | "not reproduced";
+
+export interface ClaimCheck {
+  /** Paper figure id, e.g. "P1 Fig. B". */
+  figure: string;
+  /** The claim in one sentence. */
+  claim: string;
+  /** Provenance of the claim (papers.md tag), e.g. "FOUND: v5–v7 abstract". */
+  source: string;
+  /** The test applied, stated so a reader can re-check it from the numbers. */
+  criterion: string;
+  verdict: Verdict;
+  /** The numbers the verdict was derived from. */
+  numbers: Record<string, number | string>;
+}
+
+export interface ClaimsMeta {
+  notebook: string;
+  dataset: string;
+  scale: string;
+  seeds: string;
+  backend: string;
+}
+
+export interface ClaimsRecord extends ClaimsMeta {
+  checks: ClaimCheck[];
+}
+
+const VERDICT_COLORS: Record<Verdict, string> = {
+  reproduced: "#1a7f37",
+  "partly reproduced": "#b58900",
+  "not reproduced": "#cf222e",
+};
+
+export function verdictColor(v: Verdict | "failed" | "pending"): string {
+  return (VERDICT_COLORS as Record<string, string>)[v] ?? (v === "failed" ? "#cf222e" : "#666");
+}
+
+/** Derives a verdict from how many of a claim's sub-criteria held. */
+export function verdictFrom(passed: number, total: number): Verdict {
+  if (total <= 0) throw new Error("verdictFrom: a claim needs at least one criterion");
+  return passed === total ? "reproduced" : passed === 0 ? "not reproduced" : "partly reproduced";
+}
+
+/** Marker the report builder searches for in executed notebooks. */
+export const CLAIMS_MARKER = "skiplab-claims";
+
+/** The HTML of a claims block (visible table + embedded JSON record). */
+export function claimsHtml(record: ClaimsRecord): string {
+  const fmt = (v: number | string) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : escapeHtml(v));
+  const rows = record.checks
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.figure)}</td><td>${escapeHtml(c.claim)}<br><small>source: ${escapeHtml(c.source)}</small></td>` +
+        `<td>${escapeHtml(c.criterion)}</td><td>${Object.entries(c.numbers)
+          .map(([k, v]) => `${escapeHtml(k)} = ${fmt(v)}`)
+          .join("<br>")}</td>` +
+        `<td style="color:${verdictColor(c.verdict)};font-weight:bold">${c.verdict}</td></tr>`,
+    )
+    .join("");
+  const json = JSON.stringify(record).replace(/<\//g, "<\\/");
+  return (
+    TABLE_STYLE +
+    `<div class="skiplab-claims-block"><p><b>Claim check</b> — data: ${escapeHtml(record.dataset)} · scale: ${escapeHtml(record.scale)} · ` +
+    `seeds: ${escapeHtml(record.seeds)} · backend: ${escapeHtml(record.backend)}</p>` +
+    `<table class="skiplab-table"><thead><tr><th>figure</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table></div>` +
+    `<script type="application/json" class="${CLAIMS_MARKER}">${json}</script>`
+  );
+}
+
+/** Shows the claim checks in the notebook (and prints them outside one). */
+export function reportClaims(checks: ClaimCheck[], meta: ClaimsMeta): void {
+  const record: ClaimsRecord = { ...meta, checks };
+  const plain = checks.map((c) => `[${c.verdict}] ${c.figure}: ${c.claim} — ${c.criterion}; ${JSON.stringify(c.numbers)}`).join("\n");
+  showHtml(claimsHtml(record), plain);
+}
+
+/** Extracts every claims record embedded in an HTML text (one notebook output, or a whole exported page). */
+export function extractClaims(html: string): ClaimsRecord[] {
+  const re = new RegExp(`<script type="application/json" class="${CLAIMS_MARKER}">([\\s\\S]*?)</script>`, "g");
+  return Array.from(html.matchAll(re), (m) => JSON.parse(m[1].replace(/<\\\//g, "</")) as ClaimsRecord);
+}
+
+export interface PaperVsOursRow {
+  setting: string;
+  paper: string;
+  ours: string;
+  /** True where the value is our choice (PROPOSED / not found in the paper), not the paper's. */
+  ourChoice: boolean;
+}
+
+/** The "paper vs ours" table; settings that are ours are marked. */
+export function paperVsOursHtml(rows: PaperVsOursRow[]): string {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.setting)}</td><td>${escapeHtml(r.paper)}</td><td>${escapeHtml(r.ours)}</td>` +
+        `<td>${r.ourChoice ? "<b>ours</b> (not the paper's)" : "paper"}</td></tr>`,
+    )
+    .join("");
+  return `${TABLE_STYLE}<table class="skiplab-table"><thead><tr><th>setting</th><th>paper</th><th>ours</th><th>whose value</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+export function showPaperVsOurs(rows: PaperVsOursRow[]): void {
+  showHtml(paperVsOursHtml(rows), rows.map((r) => `${r.setting}: paper=${r.paper}; ours=${r.ours}${r.ourChoice ? " (ours)" : ""}`).join("\n"));
+}
