@@ -6,9 +6,11 @@
  *   skiplab kernel                                                       register the tslab kernel in .jupyter/
  *   skiplab backend                                                      show which tfjs backend the ladder picks
  */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { initBackend } from "../backend/ladder";
 import { projectRoot } from "../report/context";
-import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs } from "../report/jupyter";
+import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv } from "../report/jupyter";
 import { reproduce } from "./reproduce";
 
 const HELP = `skiplab — skip-singularities command line
@@ -18,6 +20,8 @@ const HELP = `skiplab — skip-singularities command line
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
       JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
+  skiplab lab [jupyter options]
+      register the kernel and start JupyterLab (or the classic notebook) in notebooks/
   skiplab backend
       initialise TensorFlow.js through the backend ladder and report what it found
       (SKIPLAB_BACKEND=tensorflow|webgpu|wasm|cpu forces one)
@@ -38,6 +42,24 @@ async function main(argv: string[]): Promise<number> {
       const spec = installKernel(root, py.python);
       console.log(`tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`);
       return 0;
+    }
+    case "lab": {
+      // Register the kernel, then start JupyterLab (or the classic notebook) with the project's Jupyter paths.
+      const root = projectRoot();
+      const py = findJupyterPython();
+      if (!py) {
+        console.error(JUPYTER_HELP);
+        return 2;
+      }
+      installKernel(root, py.python);
+      for (const app of ["jupyterlab", "notebook"]) {
+        if (spawnSync(py.python, ["-c", `import ${app}`]).status !== 0) continue;
+        const r = spawnSync(py.python, ["-m", app, ...rest], { stdio: "inherit", cwd: join(root, "notebooks"), env: jupyterEnv(root) });
+        return r.status ?? 1;
+      }
+      console.error("Neither JupyterLab nor the classic notebook is installed for " + py.python + ".\n" +
+        "  conda: conda env create -f environment.yml   ·   Debian: apt-get install jupyter-notebook   ·   pip: pip install jupyterlab");
+      return 2;
     }
     case "backend": {
       const r = await initBackend();
