@@ -18,6 +18,7 @@ import { plotlyScriptPath } from "../display/assets";
 import { extractClaims } from "../report/claims";
 import { SCALES, Scale, projectRoot } from "../report/context";
 import { renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
+import { executeNotebook } from "../report/execute";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterEnv } from "../report/jupyter";
 
 export interface ReproduceOptions {
@@ -118,18 +119,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, e
   });
 }
 
-/** Errors recorded in an executed notebook's outputs (ename: evalue, plus traceback). */
-function notebookErrors(ipynb: string): string[] {
-  const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: Array<{ outputs?: Array<{ output_type: string; ename?: string; evalue?: string; traceback?: string[] }> }> };
-  const errs: string[] = [];
-  nb.cells.forEach((c, i) => {
-    for (const o of c.outputs ?? []) {
-      if (o.output_type === "error") errs.push(`cell ${i}: ${o.ename}: ${o.evalue}\n${(o.traceback ?? []).join("\n").replace(/\u001b\[[0-9;]*m/g, "")}`);
-    }
-  });
-  return errs;
-}
-
 /** The text/html of every output, joined (for claim extraction). */
 function notebookHtmlOutputs(ipynb: string): string {
   const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }> };
@@ -214,30 +203,18 @@ export async function reproduce(argv: string[]): Promise<number> {
     const r = results[i];
     console.error(`\nreproduce [${i + 1}/${notebooks.length}] ${r.name} at scale ${opts.scale}`);
     const executed = join(nbOut, `${r.name}.ipynb`);
-    const started = Date.now();
-    const ex = await run(
-      jupyter.python,
-      [
-        "-m", "nbconvert", "--to", "notebook", "--execute",
-        "--ExecutePreprocessor.kernel_name=tslab",
-        `--ExecutePreprocessor.timeout=${opts.cellTimeout === 0 ? -1 : opts.cellTimeout}`,
-        "--ExecutePreprocessor.allow_errors=True",
-        "--output", r.name, "--output-dir", nbOut, path,
-      ],
-      { ...env, SKIPLAB_NOTEBOOK: r.name },
-      join(root, "notebooks"),
-      `  [${r.name}] `,
-    );
-    const result: Executed = { ok: ex.code === 0 && existsSync(executed), seconds: (Date.now() - started) / 1000 };
-    if (!result.ok) result.error = `nbconvert exited with ${ex.code}:\n${ex.output.split("\n").slice(-30).join("\n")}`;
+    const ex = await executeNotebook(path, executed, {
+      python: jupyter.python,
+      kernel: "tslab",
+      cellTimeout: opts.cellTimeout,
+      cwd: join(root, "notebooks"),
+      env: { ...env, SKIPLAB_NOTEBOOK: r.name },
+      onLine: (line) => process.stderr.write(`  [${r.name}] ${line}\n`),
+    });
+    const result: Executed = { ok: ex.status === "ok", seconds: ex.seconds, error: ex.error ?? undefined };
     r.seconds = result.seconds;
-    if (existsSync(executed) && ex.code === 0) {
+    if (existsSync(executed)) {
       r.ipynb = `notebooks/${r.name}.ipynb`;
-      const errs = notebookErrors(executed);
-      if (errs.length) {
-        result.ok = false;
-        result.error = errs.join("\n\n");
-      }
       r.claims = extractClaims(notebookHtmlOutputs(executed));
       const html = await run(jupyter.python, ["-m", "nbconvert", "--to", "html", "--output", r.name, "--output-dir", out, executed], env, root, `  [${r.name} → html] `);
       const htmlPath = join(out, `${r.name}.html`);
