@@ -79,7 +79,8 @@ describe("reproduce command", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FAILED: b-bad/);
     const index = readFileSync(join(dir, "report", "index.html"), "utf8");
-    expect(index).toContain("deliberate failure in cell 2");
+    expect(index).toContain("cell 2 failed:");
+    expect(index).toContain("Error: deliberate failure in cell 2\n    at evalmachine");
     expect(index).toMatch(/a-good\.html/);
     const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
     expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed"]);

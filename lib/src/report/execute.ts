@@ -113,7 +113,7 @@ export function failedCellReport(ipynb: string): string {
   }
   let idx = -1;
   nb.cells.forEach((c, i) => {
-    if (c.cell_type === "code" && c.metadata?.execution?.["iopub.execute_input"]) idx = i;
+    if (c.cell_type === "code" && c.metadata?.execution?.["iopub.status.busy"]) idx = i;
   });
   if (idx < 0) return "";
   const cell = nb.cells[idx];
