@@ -1,0 +1,108 @@
+/**
+ * Seeded synthetic datasets: teacher-student (regression and classification) and Gaussian mixtures.
+ */
+import { describe, expect, it } from "vitest";
+import { gaussianMixture, labelHistogram, makeTeacher, teacherForward, teacherStudent } from "../../lib/src/data";
+
+describe("teacher-student", () => {
+  const base = { seed: 7, nTrain: 2000, nTest: 500, inputDim: 10, widths: [32, 16], outputDim: 3, activation: "tanh" as const };
+
+  it("is reproducible from the seed and changes with it", () => {
+    const a = teacherStudent({ ...base, task: "regression" });
+    const b = teacherStudent({ ...base, task: "regression" });
+    const c = teacherStudent({ ...base, seed: 8, task: "regression" });
+    expect(Array.from(a.train.x)).toEqual(Array.from(b.train.x));
+    expect(Array.from(a.train.y)).toEqual(Array.from(b.train.y));
+    expect(a.train.x[0]).not.toBe(c.train.x[0]);
+    expect(a.train.x[0]).not.toBe(a.test.x[0]); // train and test inputs are different draws
+  });
+
+  it("regression targets are the teacher's outputs plus noise of the stated std", () => {
+    const { train, test, teacher } = teacherStudent({ ...base, task: "regression", noiseStd: 0.5 });
+    expect(train.task).toBe("regression");
+    expect(train.yDim).toBe(3);
+    expect(train.y).toBeInstanceOf(Float32Array);
+    const f = teacherForward(teacher, test.x as Float32Array, test.n);
+    let sq = 0;
+    for (let i = 0; i < f.length; i++) sq += (test.y[i] - f[i]) ** 2;
+    const sd = Math.sqrt(sq / f.length);
+    expect(Math.abs(sd - 0.5)).toBeLessThan(0.05); // 1500 draws: relative error of an std ~2 %
+    const clean = teacherStudent({ ...base, task: "regression" });
+    const g = teacherForward(clean.teacher, clean.train.x as Float32Array, clean.train.n);
+    for (let i = 0; i < 30; i++) expect(clean.train.y[i]).toBeCloseTo(g[i], 5);
+  });
+
+  it("inputs are standard normal", () => {
+    const { train } = teacherStudent({ ...base, task: "regression" });
+    let m = 0, v = 0;
+    for (const t of train.x) m += t / train.x.length;
+    for (const t of train.x) v += (t - m) ** 2 / train.x.length;
+    expect(Math.abs(m)).toBeLessThan(0.03);
+    expect(Math.abs(v - 1)).toBeLessThan(0.05);
+  });
+
+  it("classification labels are the argmax of the teacher's outputs", () => {
+    const { train, teacher } = teacherStudent({ ...base, task: "classification", activation: "relu" });
+    expect(train.numClasses).toBe(3);
+    const f = teacherForward(teacher, train.x as Float32Array, train.n);
+    for (let i = 0; i < train.n; i++) {
+      const row = [f[3 * i], f[3 * i + 1], f[3 * i + 2]];
+      expect(train.y[i]).toBe(row.indexOf(Math.max(...row)));
+    }
+    expect(Math.min(...labelHistogram(train))).toBeGreaterThan(0);
+    const bin = teacherStudent({ ...base, outputDim: 1, task: "classification" });
+    expect(bin.train.numClasses).toBe(2);
+  });
+
+  it("a linear teacher (no hidden layers) is y = W x", () => {
+    const t = makeTeacher({ inputDim: 4, widths: [], outputDim: 2, activation: "relu" }, 3);
+    const x = Float32Array.from([1, 0, 0, 0, 0, 2, 0, 0]);
+    const y = teacherForward(t, x, 2);
+    expect(y[0]).toBeCloseTo(t.weights[0][0], 12);
+    expect(y[1]).toBeCloseTo(t.weights[0][4], 12);
+    expect(y[2]).toBeCloseTo(2 * t.weights[0][1], 6);
+  });
+});
+
+describe("Gaussian mixture", () => {
+  it("class means are exactly `separation` apart (k <= d); samples scatter around them", () => {
+    const k = 4, d = 20, sep = 3;
+    const { train, means } = gaussianMixture({ seed: 1, k, d, nTrain: 4000, nTest: 400, separation: sep });
+    for (let a = 0; a < k; a++)
+      for (let b = a + 1; b < k; b++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (means[a * d + j] - means[b * d + j]) ** 2;
+        expect(Math.sqrt(s)).toBeCloseTo(sep, 9);
+      }
+    expect(Array.from(labelHistogram(train))).toEqual([1000, 1000, 1000, 1000]);
+    // Class-conditional sample means within 5 standard errors (1/sqrt(1000)) of the true means.
+    for (let c = 0; c < k; c++)
+      for (let j = 0; j < d; j++) {
+        let m = 0;
+        for (let i = c; i < train.n; i += k) m += train.x[i * d + j] / 1000;
+        expect(Math.abs(m - means[c * d + j])).toBeLessThan(5 / Math.sqrt(1000));
+      }
+  });
+
+  it("is reproducible, and separation controls how separable it is", () => {
+    const a = gaussianMixture({ seed: 2, k: 3, d: 5, nTrain: 10, nTest: 10, separation: 1 });
+    const b = gaussianMixture({ seed: 2, k: 3, d: 5, nTrain: 10, nTest: 10, separation: 1 });
+    expect(Array.from(a.test.x)).toEqual(Array.from(b.test.x));
+    const accuracy = (sep: number) => {
+      const { test, means } = gaussianMixture({ seed: 3, k: 3, d: 10, nTrain: 0, nTest: 3000, separation: sep });
+      let right = 0;
+      for (let i = 0; i < test.n; i++) {
+        let best = 0, bestD = Infinity;
+        for (let c = 0; c < 3; c++) {
+          let dd = 0;
+          for (let j = 0; j < 10; j++) dd += (test.x[i * 10 + j] - means[c * 10 + j]) ** 2;
+          if (dd < bestD) [best, bestD] = [c, dd];
+        }
+        if (best === test.y[i]) right++;
+      }
+      return right / test.n;
+    };
+    expect(accuracy(8)).toBeGreaterThan(0.99);
+    expect(Math.abs(accuracy(0) - 1 / 3)).toBeLessThan(0.05);
+  });
+});
