@@ -1,0 +1,24 @@
+/**
+ * Dense linear algebra on row-major Float64Array matrices: symmetric eigensolver, SVD, condition number and rank.
+ * LAPACK (through koffi) when the system library is present, a pure-TypeScript fallback otherwise; every result
+ * says which backend ran.
+ */
+export { FLOAT64_EPS, symmetrize, symmetryError } from "./dense";
+export { eigh, eigvalsh } from "./eigh";
+export type { EighOptions, EighResult } from "./eigh";
+export { svd, svdvals } from "./svd";
+export type { SvdOptions, SvdResult } from "./svd";
+export { eighTridiagonal } from "./tridiagonal";
+export type { TridiagonalEigResult } from "./tridiagonal";
+export {
+  cond,
+  condFromSingularValues,
+  defaultRtol,
+  effectiveRank,
+  effectiveRankFromSingularValues,
+  numericalRank,
+  numericalRankFromSingularValues,
+} from "./rank";
+export type { CondOptions, EffectiveRankOptions, NumericalRankOptions } from "./rank";
+export { lapackAvailable, lapackCandidates, lapackMissingError, lapackStatus, probeLapack } from "./lapack";
+export type { Backend, LapackProbe, LapackStatus, LapackeFunctions } from "./lapack";

@@ -1,0 +1,130 @@
+/**
+ * The "parameters as one vector" algebra every curvature algorithm in `spectra/` is written in: a flat
+ * Float64Array holds all (selected) parameters, and dot/axpy/norm/scale/orthonormalise are the only operations the
+ * algorithms use. Exported from the package as the namespace `vec` (e.g. `vec.dot(a, b)`).
+ *
+ * Convention: functions that return a Float64Array and take an `out`/target argument modify it in place and return
+ * it; everything else allocates.
+ */
+import { Rng } from "../util/random";
+
+function sameLength(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) throw new Error(`vec.${what}: length mismatch ${a.length} vs ${b.length}`);
+}
+
+/** A new zero vector of length n. */
+export function zeros(n: number): Float64Array {
+  return new Float64Array(n);
+}
+
+/** A copy of x. */
+export function clone(x: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x);
+}
+
+/** xᵀy (two accumulators; float64 throughout). */
+export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  sameLength("dot", x, y);
+  let s0 = 0;
+  let s1 = 0;
+  const n = x.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += x[i] * y[i];
+    s1 += x[i + 1] * y[i + 1];
+  }
+  if (i < n) s0 += x[i] * y[i];
+  return s0 + s1;
+}
+
+/** ‖x‖₂, scaled so that it neither overflows nor underflows. */
+export function norm(x: ArrayLike<number>): number {
+  let big = 0;
+  for (let i = 0; i < x.length; i++) big = Math.max(big, Math.abs(x[i]));
+  if (big === 0 || !Number.isFinite(big)) return big;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i] / big;
+    s += t * t;
+  }
+  return big * Math.sqrt(s);
+}
+
+/** y ← y + α·x (in place); returns y. */
+export function axpy(alpha: number, x: ArrayLike<number>, y: Float64Array): Float64Array {
+  sameLength("axpy", x, y);
+  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
+  return y;
+}
+
+/** x ← α·x (in place); returns x. */
+export function scale(alpha: number, x: Float64Array): Float64Array {
+  for (let i = 0; i < x.length; i++) x[i] *= alpha;
+  return x;
+}
+
+/** x ← x/‖x‖ (in place); returns the norm before normalising (0 leaves x unchanged). */
+export function normalise(x: Float64Array): number {
+  const nrm = norm(x);
+  if (nrm > 0) scale(1 / nrm, x);
+  return nrm;
+}
+
+/**
+ * v ← (I − Σᵢ bᵢbᵢᵀ) v against an orthonormal `basis` (in place), by classical Gram–Schmidt repeated `passes`
+ * times (default 2: "twice is enough", Giraud et al. 2005, keeps v orthogonal to working precision).
+ */
+export function orthogonalise(v: Float64Array, basis: readonly Float64Array[], passes = 2): Float64Array {
+  for (let pass = 0; pass < passes; pass++) {
+    for (const b of basis) {
+      const c = dot(b, v);
+      if (c !== 0) axpy(-c, b, v);
+    }
+  }
+  return v;
+}
+
+/**
+ * Orthogonalises v against an orthonormal `basis` (twice) and normalises it, in place. Returns the norm of the
+ * orthogonalised vector before normalising; when that is ≤ `dropTol`·(norm of v on entry) the vector is linearly
+ * dependent on the basis, is left unnormalised, and the caller should drop it.
+ */
+export function orthonormalise(v: Float64Array, basis: readonly Float64Array[], dropTol = 0): number {
+  const before = norm(v);
+  orthogonalise(v, basis, 2);
+  const after = norm(v);
+  if (after > dropTol * before && after > 0) scale(1 / after, v);
+  return after;
+}
+
+/**
+ * An orthonormal basis of span(vs) (modified Gram–Schmidt with reorthogonalisation), dropping vectors whose
+ * remaining norm is ≤ dropTol times their original norm (default 1e-10: numerically dependent). Inputs untouched.
+ */
+export function orthonormalBasis(vs: readonly ArrayLike<number>[], dropTol = 1e-10): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (const x of vs) {
+    const v = clone(x);
+    const before = norm(v);
+    if (before === 0) continue;
+    const after = orthonormalise(v, out);
+    if (after > dropTol * before) out.push(v);
+  }
+  return out;
+}
+
+/** A Rademacher vector (entries ±1 with probability ½ each) of length n from the seeded generator. */
+export function rademacher(rng: Rng, n: number): Float64Array {
+  const v = new Float64Array(n);
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    if ((i & 31) === 0) bits = rng.nextU32();
+    v[i] = (bits >>> (i & 31)) & 1 ? 1 : -1;
+  }
+  return v;
+}
+
+/** A standard normal vector of length n from the seeded generator. */
+export function gaussian(rng: Rng, n: number): Float64Array {
+  return rng.normals(n);
+}

@@ -1,0 +1,134 @@
+/**
+ * Seeded matrices and named float64 tolerances shared by the linalg and spectra tests.
+ *
+ * Tolerances follow the backward-error bounds of Householder/QL/Jacobi methods: residuals and orthogonality of
+ * order p(n)·ε with p(n) a low-degree polynomial; we use p(n) = 4·max(n, 10), which leaves a 10–100× margin over
+ * what both backends reach on these seeds while still catching any real bug (errors of 1e-8 or worse).
+ */
+import { spawnSync } from "node:child_process";
+import { Rng, subSeed } from "../../lib/src/util/random";
+import { lapackAvailable, lapackStatus } from "../../lib/src/linalg";
+
+export const EPS = Number.EPSILON;
+
+/** Relative tolerance for residuals ‖AV − VΛ‖/‖A‖, orthogonality ‖VᵀV − I‖ and eigenvalue agreement at size n. */
+export function tolFor(n: number): number {
+  return 4 * Math.max(n, 10) * EPS;
+}
+
+/** A seeded random symmetric n×n matrix, entries N(0, 1) (row-major, both triangles filled). */
+export function randomSymmetric(seed: number, n: number): Float64Array {
+  const rng = new Rng(subSeed(seed, "symmetric"));
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = A[j * n + i] = rng.normal();
+  return A;
+}
+
+/** A seeded random m×n matrix, entries N(0, 1). */
+export function randomMatrix(seed: number, m: number, n: number): Float64Array {
+  return new Rng(subSeed(seed, "matrix")).normals(m * n);
+}
+
+/** A seeded random orthogonal n×n matrix, column-major (column i contiguous), by Gram–Schmidt twice. */
+export function randomOrthogonal(seed: number, n: number): Float64Array {
+  const rng = new Rng(subSeed(seed, "orthogonal"));
+  const Q = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    const x = Q.subarray(c * n, (c + 1) * n);
+    for (let i = 0; i < n; i++) x[i] = rng.normal();
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < c; p++) {
+        const y = Q.subarray(p * n, (p + 1) * n);
+        let d = 0;
+        for (let i = 0; i < n; i++) d += x[i] * y[i];
+        for (let i = 0; i < n; i++) x[i] -= d * y[i];
+      }
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i] * x[i];
+    for (let i = 0; i < n; i++) x[i] /= Math.sqrt(s);
+  }
+  return Q;
+}
+
+/** A = Q diag(λ) Qᵀ (row-major, exactly symmetric) with a seeded random orthogonal Q; returns A and Q. */
+export function withSpectrum(seed: number, lambda: ArrayLike<number>): { A: Float64Array; Q: Float64Array } {
+  const n = lambda.length;
+  const Q = randomOrthogonal(seed, n);
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Q[k * n + i] * lambda[k] * Q[k * n + j];
+      A[i * n + j] = A[j * n + i] = s;
+    }
+  }
+  return { A, Q };
+}
+
+/** C = A·B for row-major A (m×k), B (k×n). */
+export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Float64Array {
+  const C = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const a = A[i * k + p];
+      if (a === 0) continue;
+      for (let j = 0; j < n; j++) C[i * n + j] += a * B[p * n + j];
+    }
+  }
+  return C;
+}
+
+/** max_ij |(AV − VΛ)_ij| for column-major eigenvectors V. */
+export function eigResidual(A: Float64Array, n: number, values: Float64Array, V: Float64Array): number {
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    const v = V.subarray(i * n, (i + 1) * n);
+    for (let row = 0; row < n; row++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += A[row * n + c] * v[c];
+      r = Math.max(r, Math.abs(s - values[i] * v[row]));
+    }
+  }
+  return r;
+}
+
+/** max_ij |(VᵀV − I)_ij| for k column-major vectors of length n. */
+export function orthogonalityError(V: Float64Array, n: number, k: number): number {
+  let r = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += V[i * n + c] * V[j * n + c];
+      r = Math.max(r, Math.abs(s - (i === j ? 1 : 0)));
+    }
+  }
+  return r;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let r = 0;
+  for (let i = 0; i < a.length; i++) r = Math.max(r, Math.abs(a[i] - b[i]));
+  return r;
+}
+
+/** ‖A‖₂ bound used to scale tolerances: max |eigenvalue| (or σ₁). */
+export function spectralScale(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m;
+}
+
+/** Whether LAPACKE loaded, and the message shown on the skipped tests when it did not. */
+export const HAVE_LAPACK = lapackAvailable();
+export const LAPACK_SKIP_NOTE = HAVE_LAPACK
+  ? ""
+  : ` [SKIPPED: no LAPACKE library (${lapackStatus().tried.join("; ")}); install with apt-get install liblapacke]`;
+
+/** The system python with numpy, for the cross-check (null when absent). */
+export const NUMPY_PYTHON: string | null = (() => {
+  const py = "/usr/bin/python3";
+  const r = spawnSync(py, ["-c", "import numpy"], { encoding: "utf8" });
+  return r.status === 0 ? py : null;
+})();
