@@ -12,3 +12,8 @@ export * from "./display/static-image";
 export * from "./frames/danfo";
 export * from "./report/context";
 export * from "./report/claims";
+export * from "./data";
+export * from "./linalg";
+export * from "./spectra";
+export * from "./plots/curves";
+export * from "./toy";
