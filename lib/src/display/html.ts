@@ -49,5 +49,5 @@ function stripTags(html: string): string {
 /** Table style shared by the notebook tables (nbconvert's CSS centres and strips them otherwise). */
 export const TABLE_STYLE =
   "<style>.skiplab-table{border-collapse:collapse;margin:.5em 0;font-size:13px}" +
-  ".skiplab-table th,.skiplab-table td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}" +
+  ".skiplab-table th,.skiplab-table td{border:1px solid #ccc !important;padding:4px 8px !important;text-align:left !important;vertical-align:top !important}" +
   ".skiplab-table th{background:#f4f4f4}</style>";

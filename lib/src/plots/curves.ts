@@ -174,7 +174,8 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       });
     }
     data.push({
-      type: "scatter", mode: "markers+text", x: p.landmarks.map((l) => l.a), y: p.landmarks.map((l) => l.b), text: p.landmarks.map((l) => l.label), textposition: "top center",
+      type: "scatter", mode: "markers+text", x: p.landmarks.map((l) => l.a), y: p.landmarks.map((l) => l.b),
+      text: p.landmarks.map((l) => l.label.split(" (")[0]), hovertext: p.landmarks.map((l) => l.label), hoverinfo: "text", textposition: "top center",
       textfont: { color: "white", size: 10 }, xaxis: xa, yaxis: ya, marker: { symbol: "star", size: 12, color: "white", line: { color: "black", width: 1 } }, name: "minima / teacher", legendgroup: "landmark", showlegend: i === 0,
     });
     if (p.ghost) {
@@ -193,8 +194,9 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       ...layoutExtra,
       shapes,
       annotations,
-      legend: { orientation: "h", x: 0, y: -0.08, yanchor: "top" },
-      margin: { l: 64, r: 24, t: 90, b: 110 },
+      title: { text: o.title, x: 0.01, xanchor: "left", y: 0.99, yanchor: "top", yref: "container", font: { size: 16 } },
+      legend: { orientation: "h", x: 0, y: 0.955, yanchor: "top", yref: "container" },
+      margin: { l: 64, r: 24, t: 110, b: 90 },
     }),
   };
 }
@@ -220,8 +222,8 @@ export function pairedScatterFigure(points: PairedPoint[], o: { title: string; x
     layout: baseLayout(o.title, {
       width: o.width ?? 560,
       height: o.height ?? 520,
-      xaxis: axis(o.xTitle, o.log ? { type: "log", range: range.map(Math.log10), exponentformat: "power" } : { range }),
-      yaxis: axis(o.yTitle, o.log ? { type: "log", range: range.map(Math.log10), exponentformat: "power", scaleanchor: "x" } : { range, scaleanchor: "x" }),
+      xaxis: axis(o.xTitle, o.log ? { type: "log", range: range.map(Math.log10), dtick: "D2" } : { range }),
+      yaxis: axis(o.yTitle, o.log ? { type: "log", range: range.map(Math.log10), dtick: "D2", scaleanchor: "x" } : { range, scaleanchor: "x" }),
     }),
   };
 }

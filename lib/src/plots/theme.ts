@@ -65,25 +65,40 @@ export interface Provenance {
 export function provenanceText(p: Provenance): string {
   const parts = [`data: ${p.dataset}`, `scale: ${p.scale}`, `seeds: ${p.seeds}`, `backend: ${p.backend}`];
   if (p.note) parts.push(p.note);
-  return parts.join(" · ");
+  // Break into lines of at most ~110 characters so the footer never runs off the figure.
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + part.length + 3 <= 110) lines[last] += ` · ${part}`;
+    else lines.push(part);
+  }
+  return lines.join("<br>");
 }
 
-/** Adds the provenance line under the plot area of a figure (returns a new figure). */
+/** Adds the provenance lines at the bottom of a figure, inside its bottom margin (returns a new figure). */
 export function withProvenance(fig: Figure, p: Provenance): Figure {
+  const text = provenanceText(p);
+  const lines = text.split("<br>").length;
+  const margin = { ...((fig.layout.margin as Record<string, number>) ?? {}) };
+  const bottom = Math.max(margin.b ?? 90, 56 + 14 * lines);
+  const height = fig.layout.height as number | undefined;
+  const plotHeight = height ? height - bottom - (margin.t ?? 64) : 400;
   const annotations = [
     ...(((fig.layout.annotations as unknown[]) ?? []) as Array<Record<string, unknown>>),
     {
-      text: provenanceText(p),
+      text,
       xref: "paper",
       yref: "paper",
       x: 0,
-      y: 0,
-      yshift: -72,
+      // just above the figure's bottom edge, whatever the margin
+      y: -(bottom - 6) / Math.max(plotHeight, 1),
+      xshift: -(margin.l ?? 64) + 8,
       xanchor: "left",
-      yanchor: "top",
+      yanchor: "bottom",
+      align: "left",
       showarrow: false,
       font: { size: 10, color: "#666" },
     },
   ];
-  return { ...fig, layout: { ...fig.layout, annotations } };
+  return { ...fig, layout: { ...fig.layout, annotations, margin: { ...margin, b: bottom } } };
 }

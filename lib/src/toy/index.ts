@@ -16,3 +16,4 @@ export * from "./streamlines";
 export * from "./ghost";
 export * from "./singular";
 export * from "./experiment";
+export * from "./tf-check";
