@@ -11,7 +11,7 @@ need=()
 [ -x "$py" ] && "$py" -c "import numpy" 2>/dev/null || need+=(python3-numpy)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "${SKIPLAB_CHROMIUM:-}" ] || need+=(chromium)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
-{ ldconfig -p 2>/dev/null | grep -q liblapacke.so; } || need+=(liblapacke)
+ldconfig -p 2>/dev/null | grep -c "liblapacke\.so" >/dev/null || need+=(liblapacke)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
