@@ -17,3 +17,4 @@ export * from "./linalg";
 export * from "./spectra";
 export * from "./plots/curves";
 export * from "./toy";
+export * from "./plots/schematic";
