@@ -11,12 +11,15 @@ import { join } from "node:path";
 import { initBackend } from "../backend/ladder";
 import { projectRoot } from "../report/context";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv } from "../report/jupyter";
+import { dataCommand } from "../data/cli";
 import { reproduce } from "./reproduce";
 
 const HELP = `skiplab — skip-singularities command line
 
   skiplab reproduce [--scale smoke|quick|paper] [--only <notebook>] [--pdf]
       execute the notebooks headless through Jupyter and render report/index.html
+  skiplab data list | fetch <name…> | verify <name…>
+      the dataset registry: download with checksum verification into data/downloads/
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
       JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "reproduce":
       return reproduce(rest);
+    case "data":
+      return dataCommand(rest);
     case "kernel": {
       const root = projectRoot();
       const py = findJupyterPython();
