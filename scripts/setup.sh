@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time setup on a fresh machine: system packages (when missing) and the project's node dependencies.
-#   Debian/Ubuntu as root: installs Jupyter's nbconvert/nbclient, Chromium, Fashion-MNIST, LAPACK and numpy with apt.
+#   Debian/Ubuntu as root: installs Jupyter's nbconvert/nbclient, Chromium, Fashion-MNIST, LAPACK, numpy and poppler-utils (to join the PDF report) with apt.
 #   Otherwise: says what is missing and how to get it (conda: environment.yml), then installs node dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ py=${SKIPLAB_PYTHON:-/usr/bin/python3}
 need=()
 [ -x "$py" ] && "$py" -c "import nbclient, nbconvert, jupyter_client" 2>/dev/null || need+=(jupyter-nbconvert jupyter-client python3-nbclient)
 [ -x "$py" ] && "$py" -c "import numpy" 2>/dev/null || need+=(python3-numpy)
+command -v pdfunite >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "${SKIPLAB_CHROMIUM:-}" ] || need+=(chromium)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 ldconfig -p 2>/dev/null | grep -c "liblapacke\.so" >/dev/null || need+=(liblapacke)

@@ -37,7 +37,8 @@ Executes the notebooks in notebooks/ through Jupyter (tslab kernel) and renders 
                   paper: the paper-scale protocol (GPU or a sharded sweep)
   --only          run only notebooks whose file name starts with or contains this text (repeatable)
   --cell-timeout  seconds one cell may run (default: 1800; 0 = no limit)
-  --pdf           also print report/index.pdf with headless Chromium`;
+  --pdf           also print the report to PDF with headless Chromium (report/report.pdf: the index, then
+                  every notebook)`;
 
 export function parseReproduceArgs(argv: string[], root: string): ReproduceOptions {
   const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: false };
@@ -234,8 +235,9 @@ export async function reproduce(argv: string[]): Promise<number> {
   }
   if (opts.pdf) {
     const { printPdf } = await import("../report/pdf");
-    const pdf = await printPdf(join(out, "index.html"), join(out, "index.pdf"));
-    console.error(`reproduce: PDF written to ${pdf}`);
+    const htmlPages = [join(out, "index.html"), ...results.filter((r) => r.html).map((r) => join(out, r.html!))];
+    const pdf = await printPdf(htmlPages, join(out, "report.pdf"));
+    console.error(`reproduce: PDF ${pdf.joined ?? pdf.pages.join(", ")}${pdf.note ? ` (${pdf.note})` : ""}`);
   }
   const failed = results.filter((r) => r.status !== "ok");
   console.error(`\nreproduce: ${results.length - failed.length}/${results.length} notebooks ok in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${join(out, "index.html")}`);
