@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time setup on a fresh machine: system packages (when missing) and the project's node dependencies.
-#   Debian/Ubuntu as root: installs Jupyter's nbconvert/nbclient, Chromium, Fashion-MNIST, LAPACK, numpy and poppler-utils (to join the PDF report) with apt.
+#   Debian/Ubuntu as root: installs Jupyter's nbconvert/nbclient, Chromium, Fashion-MNIST, LAPACK/OpenBLAS, numpy and poppler-utils (to join the PDF report) with apt.
 #   Otherwise: says what is missing and how to get it (conda: environment.yml), then installs node dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ command -v pdfunite >/dev/null || need+=(poppler-utils)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "${SKIPLAB_CHROMIUM:-}" ] || need+=(chromium)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 ldconfig -p 2>/dev/null | grep -c "liblapacke\.so" >/dev/null || need+=(liblapacke)
+ldconfig -p 2>/dev/null | grep -c "libopenblas\.so" >/dev/null || need+=(libopenblas0)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,5 +1,4 @@
 /**
- * skiplab: models, data, training and singularity metrics for the skip-singularities reproductions.
  * Notebooks import only this index.
  */
 export * from "./util/random";
@@ -18,3 +17,7 @@ export * from "./spectra";
 export * from "./plots/curves";
 export * from "./toy";
 export * from "./plots/schematic";
+export * from "./models";
+export * from "./train";
+export * from "./runs";
+export * from "./display/progress";

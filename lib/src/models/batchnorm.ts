@@ -1,0 +1,63 @@
+/**
+ * Batch normalisation of a pre-activation z [B, n] (Ioffe & Szegedy 2015; PyTorch BatchNorm1d conventions):
+ *
+ *   training:  ẑ = γ (z − μ_B)/√(σ²_B + ε) + β,   μ_B, σ²_B the batch mean and (biased) variance per unit;
+ *              running ← (1 − m)·running + m·batch, with the unbiased variance σ²_B·B/(B − 1) for the running variance
+ *   eval:      ẑ = γ (z − μ_run)/√(σ²_run + ε) + β
+ *
+ * m = 0.1, ε = 1e-5. Every op used (mean, sub, square, sqrt, div, mul, add) has a gradient built from its inputs, so
+ * the normalisation is second-order safe.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export const BN_MOMENTUM = 0.1;
+export const BN_EPS = 1e-5;
+
+/** Trainable scale/shift and non-trainable running statistics of one BatchNorm layer. */
+export interface BatchNormParams {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+export function createBatchNorm(n: number, uid: string): BatchNormParams {
+  return {
+    gamma: tf.tidy(() => tf.variable(tf.ones([n]), true, `${uid}.bn.gamma`)),
+    beta: tf.tidy(() => tf.variable(tf.zeros([n]), true, `${uid}.bn.beta`)),
+    runningMean: tf.tidy(() => tf.variable(tf.zeros([n]), false, `${uid}.bn.mean`)),
+    runningVar: tf.tidy(() => tf.variable(tf.ones([n]), false, `${uid}.bn.var`)),
+  };
+}
+
+/**
+ * Normalises z [B, n]. In training mode uses batch statistics and, when `updateStats`, moves the running statistics
+ * (a side effect on the non-trainable variables; no gradient flows into them).
+ */
+export function batchNorm(z: tf.Tensor2D, p: BatchNormParams, training: boolean, updateStats: boolean): tf.Tensor2D {
+  let zhat: tf.Tensor2D;
+  if (training) {
+    const batch = z.shape[0];
+    const mean = tf.mean(z, 0); // [n]
+    const centered = tf.sub(z, mean);
+    const variance = tf.mean(tf.square(centered), 0); // biased, [n]
+    zhat = tf.div(centered, tf.sqrt(tf.add(variance, BN_EPS))) as tf.Tensor2D;
+    if (updateStats) {
+      const unbiased = batch > 1 ? batch / (batch - 1) : 1;
+      tf.tidy(() => {
+        p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+        p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+      });
+    }
+  } else {
+    zhat = tf.div(tf.sub(z, p.runningMean), tf.sqrt(tf.add(p.runningVar, BN_EPS))) as tf.Tensor2D;
+  }
+  return tf.add(tf.mul(zhat, p.gamma), p.beta) as tf.Tensor2D;
+}
+
+export function disposeBatchNorm(p: BatchNormParams): void {
+  p.gamma.dispose();
+  p.beta.dispose();
+  p.runningMean.dispose();
+  p.runningVar.dispose();
+}

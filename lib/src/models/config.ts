@@ -1,0 +1,306 @@
+/**
+ * Model configurations: plain typed objects that can be hashed (runs/hash.ts) and printed.
+ *
+ * Two families:
+ *   - `mlp`: paper 1's deep fully connected nets (papers.md §1.2.3, §1.3 Figs. C–G, §1.4 v3-D): a first layer
+ *     input → width without skip, then `depth − 1` width → width layers with the chosen skip, then a linear read-out.
+ *   - `blocks`: paper 2's PlainNet / ResNet / ResNeXt families (papers.md §2.0–2.1) as MLPs: a stem layer
+ *     input → width, then blocks of two weight layers each, then a linear read-out.
+ *
+ * `mlpConfig(partial)` / `blockNetConfig(partial)` fill every default, so two configs that mean the same model are the
+ * same object (and hash the same). Layer indices are 1-based: hidden layer l computes x_l from x_{l−1}, x_0 = input.
+ */
+
+/** The unit nonlinearity f. relu is the default; tanh and sigmoid use second-order-safe gradients (activations.ts). */
+export type Activation = "relu" | "leaky_relu" | "linear" | "tanh" | "sigmoid";
+
+/** classification: softmax cross-entropy on integer labels; regression: mean squared error. */
+export type Task = "classification" | "regression";
+
+/**
+ * How hidden layer l ≥ 2 adds its input back (layer 1 never has a skip: it changes the width).
+ * Every skip is added after the nonlinearity: x_l = f(z_l) + S_l(x_{l−1}, …), z_l = W_l x_{l−1} + b_l.
+ *
+ * - `none`      plain:          x_l = f(z_l)
+ * - `identity`  residual:       x_l = f(z_l) + x_{l−1}
+ * - `hyper`     hyper-residual: x_l = f(z_l) + x_{l−1} + (1/(l−2)) Σ_{k=1}^{l−2} Q_k x_k   (l ≥ 3; l = 2 as identity)
+ *     form `mean`:       Q_k = I (GPROF-NN's HyperResidualMLP, whose (1/(l−1)) Σ_{k=0}^{l−2} x_k includes the input
+ *                        x_0; here x_0 has another width, so it is left out and the sum stays a mean of the terms)
+ *     form `orthogonal`: Q_k a fixed random orthogonal matrix per source layer k (papers.md §1.2.3: "fixed random
+ *                        (non-trained) matrices", unverified)
+ * - `matrix`    x_l = f(z_l) + Q_l x_{l−1} with a fixed, non-trainable Q_l drawn per layer:
+ *     `orthogonal`:  Haar-random orthogonal;
+ *     `degenerate`:  Q = U diag(s) Vᵀ, U, V Haar-random, s ∈ {0, 1} with round(zeroFraction·width) zeros
+ *                    (papers.md Fig. G; zeroFraction 0 is orthogonal, 1 is plain);
+ *     `mean`:        Q = (1/n) 1 1ᵀ, the symmetric skip that does not break permutation symmetry (papers.md v3-D).
+ */
+export type SkipConfig =
+  | { type: "none" }
+  | { type: "identity" }
+  | { type: "hyper"; form: "mean" | "orthogonal" }
+  | { type: "matrix"; matrix: "orthogonal" | "degenerate" | "mean"; zeroFraction: number };
+
+/**
+ * Weight initialisation of the hidden layers (biases start at `biasInit`; the read-out is always LeCun-normal,
+ * N(0, 1/fan_in), with zero bias). n = width, fan_in = rows of W.
+ *
+ * - `he`             W ~ N(0, gain²·2/fan_in) (default gain 1)
+ * - `orthogonal`     W = gain · (Haar-random matrix with orthonormal columns or rows)
+ * - `identity`       W = I + eps·N(0, 1/n) on square layers (He on the first, non-square layer) — papers.md Fig. E (4)
+ * - `neg-identity`   W = −I + eps·N(0, 1/n) on square layers, "malicious": with an identity skip the effective map
+ *                    W + I starts near zero (elimination) — papers.md Fig. E (1)
+ * - `negative-mean`  W ~ N(−mean, std²) (std default √(2/fan_in)): many dead ReLUs — papers.md Fig. E (2)
+ * - `duplicated`     a `base` init, then round(fraction·n/2) disjoint pairs of units get identical incoming weights
+ *                    and biases (J_a = J_b: overlap at init) — papers.md Fig. E (3)
+ */
+export type InitConfig =
+  | { type: "he"; gain: number }
+  | { type: "orthogonal"; gain: number }
+  | { type: "identity"; eps: number }
+  | { type: "neg-identity"; eps: number }
+  | { type: "negative-mean"; mean: number; std: number | null }
+  | { type: "duplicated"; fraction: number; base: "he" | "orthogonal" };
+
+/**
+ * PROPOSED bias regulariser of papers.md Fig. F (the paper's exact form was not found): λ Σ_l Σ_a (b_{l,a} − β)²
+ * over every hidden-layer bias (not the read-out), added to the training loss. A positive target β keeps units out
+ * of the never-active (eliminated) regime.
+ */
+export interface BiasRegularizerConfig {
+  /** λ, the penalty weight (papers.md suggests 1e-4 … 1e-2). */
+  lambda: number;
+  /** β, the target bias (papers.md suggests 0.1 … 0.5). */
+  target: number;
+}
+
+/** Paper 1's deep fully connected net. */
+export interface MlpConfig {
+  kind: "mlp";
+  /** Features per input sample (3072 for flattened 32×32×3 images). */
+  inputDim: number;
+  /** Read-out width: number of classes (classification) or target dimension (regression). */
+  outputDim: number;
+  /** Number of hidden layers L (each with its own W_l, b_l). */
+  depth: number;
+  /** Units per hidden layer n. */
+  width: number;
+  activation: Activation;
+  skip: SkipConfig;
+  init: InitConfig;
+  /** Initial value of every hidden bias (0 by default). */
+  biasInit: number;
+  /** Hidden layers (1-based) with BatchNorm on the pre-activation: z_l ← γ (z_l − μ)/√(σ² + 1e-5) + β. */
+  batchNorm: number[];
+  biasRegularizer: BiasRegularizerConfig | null;
+  task: Task;
+}
+
+/** Paper 2's block families as MLPs (papers.md §2.0, Fig. 2); a block is two weight layers. */
+export interface BlockNetConfig {
+  kind: "blocks";
+  /**
+   * `plain`:   x_j = f(W₂ f(W₁ x_{j−1} + b₁) + b₂)                 (PlainNet = the ResNet with its skips removed)
+   * `resnet`:  x_j = f(W₂ f(W₁ x_{j−1} + b₁) + b₂) + x_{j−1}
+   * `resnext`: x_j = f(Σ_{k=1}^{s} W₂ᵏ f(W₁ᵏ x_{j−1} + b₁ᵏ) + b₂) + x_{j−1},  W₁ᵏ: n → q, W₂ᵏ: q → n, q < n.
+   * Skips are added after f, as in the `mlp` family. (With two layers per block the s paths are, as a function
+   * class, one layer of width s·q — Xie et al. 2017 §3.3; the paths are kept separate so each has its own names.)
+   */
+  family: "plain" | "resnet" | "resnext";
+  inputDim: number;
+  outputDim: number;
+  /** Units n of the stem and of every block output. */
+  width: number;
+  /** Number of blocks (weight layers = 1 stem + 2·blocks + 1 read-out). */
+  blocks: number;
+  /** ResNeXt cardinality s (number of paths); ignored by plain/resnet. */
+  cardinality: number;
+  /** ResNeXt path width q (< width); ignored by plain/resnet. */
+  groupWidth: number;
+  activation: Activation;
+  /** Same choices as the `mlp` family; identity/neg-identity apply to square layers only. */
+  init: InitConfig;
+  biasInit: number;
+  /** BatchNorm on every pre-activation of the stem and the blocks (paper 2's nets use BN; "with and without"). */
+  batchNorm: boolean;
+  biasRegularizer: BiasRegularizerConfig | null;
+  task: Task;
+}
+
+export type ModelConfig = MlpConfig | BlockNetConfig;
+
+/** Partial configs as users write them: any field may be left out and takes its default. */
+export type MlpConfigInput = Partial<Omit<MlpConfig, "kind" | "skip" | "init">> & {
+  kind?: "mlp";
+  skip?: SkipInput;
+  init?: InitInput;
+};
+export type BlockNetConfigInput = Partial<Omit<BlockNetConfig, "kind" | "init">> & { kind: "blocks"; init?: InitInput };
+export type ModelConfigInput = MlpConfigInput | BlockNetConfigInput;
+
+/** A skip as written by users: a type name or a partial object. */
+export type SkipInput =
+  | SkipConfig["type"]
+  | { type: "none" }
+  | { type: "identity" }
+  | { type: "hyper"; form?: "mean" | "orthogonal" }
+  | { type: "matrix"; matrix?: "orthogonal" | "degenerate" | "mean"; zeroFraction?: number };
+
+export type InitInput =
+  | InitConfig["type"]
+  | { type: "he"; gain?: number }
+  | { type: "orthogonal"; gain?: number }
+  | { type: "identity"; eps?: number }
+  | { type: "neg-identity"; eps?: number }
+  | { type: "negative-mean"; mean?: number; std?: number | null }
+  | { type: "duplicated"; fraction?: number; base?: "he" | "orthogonal" };
+
+export function resolveSkip(s: SkipInput | undefined): SkipConfig {
+  const o = typeof s === "string" ? { type: s } : s ?? { type: "none" };
+  switch (o.type) {
+    case "none":
+    case "identity":
+      return { type: o.type };
+    case "hyper":
+      return { type: "hyper", form: (o as { form?: "mean" | "orthogonal" }).form ?? "mean" };
+    case "matrix": {
+      const m = o as { matrix?: "orthogonal" | "degenerate" | "mean"; zeroFraction?: number };
+      const matrix = m.matrix ?? "orthogonal";
+      return { type: "matrix", matrix, zeroFraction: matrix === "degenerate" ? m.zeroFraction ?? 0.5 : 0 };
+    }
+    default:
+      throw new Error(`Unknown skip type '${(o as { type: string }).type}': use none, identity, hyper or matrix`);
+  }
+}
+
+export function resolveInit(i: InitInput | undefined): InitConfig {
+  const o = typeof i === "string" ? { type: i } : i ?? { type: "he" };
+  const a = o as Record<string, unknown>;
+  switch (o.type) {
+    case "he":
+    case "orthogonal":
+      return { type: o.type, gain: (a.gain as number | undefined) ?? 1 };
+    case "identity":
+    case "neg-identity":
+      return { type: o.type, eps: (a.eps as number | undefined) ?? 0.1 };
+    case "negative-mean":
+      return { type: "negative-mean", mean: (a.mean as number | undefined) ?? 0.1, std: (a.std as number | null | undefined) ?? null };
+    case "duplicated":
+      return { type: "duplicated", fraction: (a.fraction as number | undefined) ?? 0.5, base: (a.base as "he" | "orthogonal" | undefined) ?? "he" };
+    default:
+      throw new Error(`Unknown init type '${(o as { type: string }).type}': use he, orthogonal, identity, neg-identity, negative-mean or duplicated`);
+  }
+}
+
+/** Paper 1 defaults (papers.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
+export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
+  const c: MlpConfig = {
+    kind: "mlp",
+    inputDim: input.inputDim ?? 3072,
+    outputDim: input.outputDim ?? 100,
+    depth: input.depth ?? 30,
+    width: input.width ?? 128,
+    activation: input.activation ?? "relu",
+    skip: resolveSkip(input.skip),
+    init: resolveInit(input.init),
+    biasInit: input.biasInit ?? 0,
+    batchNorm: [...(input.batchNorm ?? [])].sort((a, b) => a - b),
+    biasRegularizer: input.biasRegularizer ?? null,
+    task: input.task ?? "classification",
+  };
+  validateMlp(c);
+  return c;
+}
+
+/** Paper 2 defaults, reduced (papers.md §2.4): width 32, 25 blocks (≈ 52 weight layers), ResNeXt s = 4, q = 8. */
+export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind?: "blocks" }): BlockNetConfig {
+  const width = input.width ?? 32;
+  const c: BlockNetConfig = {
+    kind: "blocks",
+    family: input.family ?? "resnet",
+    inputDim: input.inputDim ?? 3072,
+    outputDim: input.outputDim ?? 10,
+    width,
+    blocks: input.blocks ?? 25,
+    cardinality: input.cardinality ?? 4,
+    groupWidth: input.groupWidth ?? Math.max(1, Math.floor(width / 4)),
+    activation: input.activation ?? "relu",
+    init: resolveInit(input.init),
+    biasInit: input.biasInit ?? 0,
+    batchNorm: input.batchNorm ?? false,
+    biasRegularizer: input.biasRegularizer ?? null,
+    task: input.task ?? "classification",
+  };
+  validateBlocks(c);
+  return c;
+}
+
+/** Fills the defaults of either family (`kind` decides; default "mlp"). */
+export function modelConfig(input: ModelConfigInput): ModelConfig {
+  return input.kind === "blocks" ? blockNetConfig(input) : mlpConfig(input as MlpConfigInput);
+}
+
+function positiveInt(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`model config: ${name} must be a positive integer, got ${v}`);
+}
+
+function validateCommon(c: ModelConfig): void {
+  positiveInt("inputDim", c.inputDim);
+  positiveInt("outputDim", c.outputDim);
+  positiveInt("width", c.width);
+  const acts: Activation[] = ["relu", "leaky_relu", "linear", "tanh", "sigmoid"];
+  if (!acts.includes(c.activation)) throw new Error(`model config: activation '${c.activation}' is not one of ${acts.join(", ")}`);
+  if (c.task !== "classification" && c.task !== "regression") throw new Error(`model config: task must be classification or regression`);
+  if (c.biasRegularizer && !(c.biasRegularizer.lambda >= 0)) throw new Error("model config: biasRegularizer.lambda must be ≥ 0");
+  const i = c.init;
+  if (i.type === "duplicated" && !(i.fraction >= 0 && i.fraction <= 1)) throw new Error("model config: init.fraction must be in [0, 1]");
+}
+
+function validateMlp(c: MlpConfig): void {
+  validateCommon(c);
+  positiveInt("depth", c.depth);
+  for (const l of c.batchNorm) {
+    if (!Number.isInteger(l) || l < 1 || l > c.depth) throw new Error(`model config: batchNorm layer ${l} is not a hidden layer 1..${c.depth}`);
+  }
+  if (new Set(c.batchNorm).size !== c.batchNorm.length) throw new Error("model config: batchNorm lists a layer twice");
+  const s = c.skip;
+  if (s.type === "matrix" && s.matrix === "degenerate" && !(s.zeroFraction >= 0 && s.zeroFraction <= 1)) {
+    throw new Error(`model config: skip.zeroFraction must be in [0, 1], got ${s.zeroFraction}`);
+  }
+}
+
+function validateBlocks(c: BlockNetConfig): void {
+  validateCommon(c);
+  positiveInt("blocks", c.blocks);
+  if (!["plain", "resnet", "resnext"].includes(c.family)) throw new Error(`model config: family '${c.family}' is not plain, resnet or resnext`);
+  if (c.family === "resnext") {
+    positiveInt("cardinality", c.cardinality);
+    positiveInt("groupWidth", c.groupWidth);
+  }
+}
+
+/** Number of zero singular values a degenerate skip matrix of width n gets: round(zeroFraction·n). */
+export function degenerateZeros(width: number, zeroFraction: number): number {
+  return Math.round(zeroFraction * width);
+}
+
+/** A one-line description, e.g. "mlp 30×128 relu, skip identity, init he(gain 1), 0.88 M params". */
+export function describeModelConfig(c: ModelConfig): string {
+  const init = Object.entries(c.init)
+    .filter(([k]) => k !== "type")
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  const parts: string[] = [];
+  if (c.kind === "mlp") {
+    const s = c.skip;
+    const skip = s.type === "hyper" ? `hyper(${s.form})` : s.type === "matrix" ? `matrix(${s.matrix}${s.matrix === "degenerate" ? ` p=${s.zeroFraction}` : ""})` : s.type;
+    parts.push(`mlp ${c.inputDim}→${c.depth}×${c.width}→${c.outputDim} ${c.activation}`, `skip ${skip}`);
+    if (c.batchNorm.length) parts.push(`BN at ${c.batchNorm.join(",")}`);
+  } else {
+    parts.push(`${c.family} ${c.inputDim}→stem ${c.width}, ${c.blocks} blocks→${c.outputDim} ${c.activation}`);
+    if (c.family === "resnext") parts.push(`s=${c.cardinality}, q=${c.groupWidth}`);
+    if (c.batchNorm) parts.push("BN");
+  }
+  parts.push(`init ${c.init.type}${init ? `(${init})` : ""}`);
+  if (c.biasRegularizer) parts.push(`bias reg λ=${c.biasRegularizer.lambda} β=${c.biasRegularizer.target}`);
+  return parts.join(", ");
+}

@@ -1,0 +1,12 @@
+/**
+ * Runs as data: content-hashed run directories, checkpoints, resumable execution, sweeps and shards, loading into
+ * frames, and the `skiplab sweep` command.
+ */
+export * from "./hash";
+export * from "./files";
+export * from "./checkpoint";
+export * from "./spec";
+export * from "./execute";
+export * from "./sweep";
+export * from "./load";
+export * from "./cli";

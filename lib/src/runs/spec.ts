@@ -1,0 +1,221 @@
+/**
+ * What a run is: a complete config (model, training, data, metrics) plus a seed. Everything that changes the numbers
+ * is in the config, so the content hash (hash.ts) identifies the result.
+ *
+ * Data and metrics are named, not embedded: `data: { name: "gaussian-mixture", n: 2000, … }` is resolved through a
+ * registry of data providers, and `metrics: ["my-metric"]` through a registry of metric functions called at every
+ * epoch end. The data layer and the metrics code register theirs (`registerDataProvider`, `registerMetric`); this file
+ * registers three synthetic data sets. Renaming a metric (or bumping its name, e.g. "degeneracy-v2") is how a change
+ * in a metric's definition reaches the hashes.
+ */
+import { type ModelConfig, type ModelConfigInput, modelConfig } from "../models/config";
+import type { Network } from "../models/network";
+import { type TrainConfig, type TrainConfigInput, trainConfig } from "../train/config";
+import type { TrainData } from "../train/data";
+import type { EpochRecord } from "../train/loop";
+import { Rng } from "../util/random";
+import { runHash } from "./hash";
+
+/** A data set named by a provider plus the provider's parameters (all part of the hash). */
+export interface DataSpec {
+  name: string;
+  [param: string]: unknown;
+}
+
+export interface RunConfig {
+  model: ModelConfig;
+  train: TrainConfig;
+  data: DataSpec;
+  /** Record an epoch-0 evaluation before training (train and test loss/accuracy at initialisation). */
+  evalAtStart: boolean;
+  /** Metric functions (registry names) computed at every epoch end; their outputs join the epoch records. */
+  metrics: string[];
+}
+
+export interface RunConfigInput {
+  model: ModelConfigInput | ModelConfig;
+  train?: TrainConfigInput | TrainConfig;
+  data: DataSpec;
+  evalAtStart?: boolean;
+  metrics?: string[];
+}
+
+/** A run: its complete config, seed and hash. */
+export interface RunSpec {
+  config: RunConfig;
+  seed: number;
+  hash: string;
+}
+
+/** Fills every default (so equal meanings hash equal). */
+export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
+  if (!input || typeof input !== "object" || !input.model || !input.data) throw new Error("run config: needs at least `model` and `data`");
+  if (typeof input.data.name !== "string") throw new Error("run config: data.name must name a data provider");
+  return {
+    model: modelConfig(input.model as ModelConfigInput),
+    train: trainConfig((input.train ?? {}) as TrainConfigInput),
+    data: JSON.parse(JSON.stringify(input.data)) as DataSpec,
+    evalAtStart: input.evalAtStart ?? false,
+    metrics: [...(input.metrics ?? [])],
+  };
+}
+
+/** A run spec from a (partial) config and a seed. */
+export function runSpec(config: RunConfigInput | RunConfig, seed: number): RunSpec {
+  if (!Number.isInteger(seed)) throw new Error(`run: seed must be an integer, got ${seed}`);
+  const c = resolveRunConfig(config);
+  return { config: c, seed, hash: runHash(c, seed) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// data providers
+
+export interface RunData {
+  train: TrainData;
+  test?: TrainData;
+}
+
+export type DataProvider = (spec: DataSpec) => RunData | Promise<RunData>;
+
+const providers = new Map<string, { provider: DataProvider; description: string }>();
+
+/** Registers (or replaces) the provider for a data name. */
+export function registerDataProvider(name: string, provider: DataProvider, description = ""): void {
+  providers.set(name, { provider, description });
+}
+
+/** Names and descriptions of the registered providers. */
+export function dataProviders(): { name: string; description: string }[] {
+  return [...providers.entries()].map(([name, p]) => ({ name, description: p.description }));
+}
+
+/** Loads the data a spec names. */
+export async function loadRunData(spec: DataSpec): Promise<RunData> {
+  const p = providers.get(spec.name);
+  if (!p) {
+    throw new Error(
+      `No data provider '${spec.name}'. Registered: ${[...providers.keys()].join(", ")}. ` +
+        "Register one with registerDataProvider(name, (spec) => ({ train, test })) before running.",
+    );
+  }
+  return p.provider(spec);
+}
+
+function num(spec: DataSpec, key: string, def: number): number {
+  const v = spec[key];
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`data '${spec.name}': ${key} must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * gaussian-mixture: `classes` Gaussian blobs in `dim` dimensions. Class means μ_c ~ N(0, separation²/dim · I) (so
+ * ‖μ_a − μ_b‖ ≈ separation·√2), x = μ_y + noise·N(0, I), labels uniform. Train (`n`) and test (`nTest`) sets come from
+ * one stream seeded by `seed` (default 0, independent of the run seed).
+ */
+function gaussianMixture(spec: DataSpec): RunData {
+  const n = num(spec, "n", 2000);
+  const nTest = num(spec, "nTest", 0);
+  const dim = num(spec, "dim", 32);
+  const classes = num(spec, "classes", 10);
+  const separation = num(spec, "separation", 3);
+  const noise = num(spec, "noise", 1);
+  const rng = new Rng(num(spec, "seed", 0));
+  const means = rng.normals(classes * dim, 0, separation / Math.sqrt(dim));
+  const make = (m: number): TrainData => {
+    const x = new Float32Array(m * dim);
+    const y = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const c = rng.int(classes);
+      y[i] = c;
+      for (let j = 0; j < dim; j++) x[i * dim + j] = means[c * dim + j] + noise * rng.normal();
+    }
+    return { x, y, n: m, dim, numClasses: classes };
+  };
+  const train = make(n);
+  return nTest > 0 ? { train, test: make(nTest) } : { train };
+}
+
+/** random-labels: x ~ N(0, I), labels uniform and independent of x (pure memorisation). */
+function randomLabels(spec: DataSpec): RunData {
+  const n = num(spec, "n", 1000);
+  const dim = num(spec, "dim", 32);
+  const classes = num(spec, "classes", 10);
+  const rng = new Rng(num(spec, "seed", 0));
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = rng.int(classes);
+  return { train: { x, y, n, dim, numClasses: classes } };
+}
+
+/**
+ * teacher-regression: x ~ N(0, I), y = tanh(x·A)·B/√hidden + noise·N(0, I), A [dim, hidden] and B [hidden, outputs]
+ * standard normal scaled by 1/√dim and 1, drawn from `seed`.
+ */
+function teacherRegression(spec: DataSpec): RunData {
+  const n = num(spec, "n", 1000);
+  const nTest = num(spec, "nTest", 0);
+  const dim = num(spec, "dim", 16);
+  const hidden = num(spec, "hidden", 8);
+  const outputs = num(spec, "outputs", 1);
+  const noise = num(spec, "noise", 0);
+  const rng = new Rng(num(spec, "seed", 0));
+  const A = rng.normals(dim * hidden, 0, 1 / Math.sqrt(dim));
+  const B = rng.normals(hidden * outputs, 0, 1 / Math.sqrt(hidden));
+  const make = (m: number): TrainData => {
+    const x = new Float32Array(m * dim);
+    const y = new Float32Array(m * outputs);
+    const h = new Float64Array(hidden);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < dim; j++) x[i * dim + j] = rng.normal();
+      for (let k = 0; k < hidden; k++) {
+        let s = 0;
+        for (let j = 0; j < dim; j++) s += x[i * dim + j] * A[j * hidden + k];
+        h[k] = Math.tanh(s);
+      }
+      for (let o = 0; o < outputs; o++) {
+        let s = 0;
+        for (let k = 0; k < hidden; k++) s += h[k] * B[k * outputs + o];
+        y[i * outputs + o] = s + noise * rng.normal();
+      }
+    }
+    return { x, y, n: m, dim };
+  };
+  const train = make(n);
+  return nTest > 0 ? { train, test: make(nTest) } : { train };
+}
+
+registerDataProvider("gaussian-mixture", gaussianMixture, "synthetic classification: Gaussian blobs (n, nTest, dim, classes, separation, noise, seed)");
+registerDataProvider("random-labels", randomLabels, "synthetic memorisation: Gaussian inputs, uniform random labels (n, dim, classes, seed)");
+registerDataProvider("teacher-regression", teacherRegression, "synthetic regression: a random tanh teacher (n, nTest, dim, hidden, outputs, noise, seed)");
+
+// ---------------------------------------------------------------------------------------------------------------
+// metrics
+
+export interface MetricContext {
+  epoch: number;
+  step: number;
+  /** The epoch record so far (train/test loss and accuracy). */
+  record: EpochRecord;
+  model: Network;
+  data: RunData;
+  seed: number;
+  config: RunConfig;
+}
+
+/** A metric: extra numbers for an epoch record (e.g. Hessian degeneracy, dead-unit fractions). */
+export type MetricFn = (ctx: MetricContext) => Record<string, number | string | null> | Promise<Record<string, number | string | null>>;
+
+const metrics = new Map<string, MetricFn>();
+
+/** Registers (or replaces) a metric under a name that run configs can list. */
+export function registerMetric(name: string, fn: MetricFn): void {
+  metrics.set(name, fn);
+}
+
+export function getMetric(name: string): MetricFn {
+  const m = metrics.get(name);
+  if (!m) throw new Error(`No metric '${name}'. Registered: ${[...metrics.keys()].join(", ") || "(none)"}. Register it with registerMetric(name, fn).`);
+  return m;
+}

@@ -1,0 +1,124 @@
+/**
+ * Training configuration: a plain typed object (hashable with the model config, see runs/hash.ts).
+ * `trainConfig(partial)` fills every default so equal meanings give equal objects.
+ */
+
+/** Adam (Kingma & Ba 2015) with PyTorch's update rule; `decoupled` weight decay turns it into AdamW. */
+export interface AdamConfig {
+  type: "adam";
+  /** Base learning rate (the schedule multiplies/anneals it). papers.md Fig. C: 1e-3. */
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 weight decay: added to the gradient (coupled), or p ← p(1 − lr·wd) (decoupled, AdamW). */
+  weightDecay: number;
+  decoupled: boolean;
+}
+
+/** SGD with (optionally Nesterov) momentum and L2 weight decay, PyTorch semantics (dampening 0). */
+export interface SgdConfig {
+  type: "sgd";
+  /** Base learning rate. papers.md §2.1 (paper 2): 0.1 annealed to 1e-4. */
+  lr: number;
+  /** Momentum μ (paper 2: 0.9); 0 is plain SGD. */
+  momentum: number;
+  nesterov: boolean;
+  /** L2 weight decay added to the gradient (paper 2: 1e-4). */
+  weightDecay: number;
+}
+
+export type OptimizerConfig = AdamConfig | SgdConfig;
+
+/**
+ * Learning-rate schedules (lr_base from the optimizer):
+ *   constant  lr = lr_base
+ *   step      lr = lr_base · gamma^(number of milestones ≤ epoch)   (epoch 0-based, changes at epoch boundaries)
+ *   cosine    per step: lr = final + (lr_base − final)·½(1 + cos(π·t/T)), t = step, T = total steps, after an optional
+ *             linear warm-up from lr_base/10 over `warmupEpochs`
+ */
+export type ScheduleConfig =
+  | { type: "constant" }
+  | { type: "step"; milestones: number[]; gamma: number }
+  | { type: "cosine"; finalLr: number; warmupEpochs: number };
+
+export interface TrainConfig {
+  /** Passes over the training set. */
+  epochs: number;
+  /** Examples per step. */
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+  /** Drop the last incomplete batch of each epoch (default false: it is a smaller step). */
+  dropLast: boolean;
+  /** Also log a step record every this many steps (0: epoch records only). */
+  logEverySteps: number;
+  /** Batch size of evaluation passes (test set; no gradients, so it can be larger). */
+  evalBatchSize: number;
+}
+
+export type OptimizerInput =
+  | "adam"
+  | "sgd"
+  | (Partial<Omit<AdamConfig, "type">> & { type: "adam" })
+  | (Partial<Omit<SgdConfig, "type">> & { type: "sgd" });
+
+export type ScheduleInput =
+  | "constant"
+  | "cosine"
+  | { type: "constant" }
+  | { type: "step"; milestones?: number[]; gamma?: number }
+  | { type: "cosine"; finalLr?: number; warmupEpochs?: number };
+
+export type TrainConfigInput = Partial<Omit<TrainConfig, "optimizer" | "schedule">> & {
+  optimizer?: OptimizerInput;
+  schedule?: ScheduleInput;
+};
+
+export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
+  const v = typeof o === "string" ? ({ type: o } as { type: "adam" | "sgd" }) : o;
+  if (v.type === "adam") {
+    const a = v as Partial<AdamConfig>;
+    return { type: "adam", lr: a.lr ?? 1e-3, beta1: a.beta1 ?? 0.9, beta2: a.beta2 ?? 0.999, eps: a.eps ?? 1e-8, weightDecay: a.weightDecay ?? 0, decoupled: a.decoupled ?? false };
+  }
+  if (v.type === "sgd") {
+    const s = v as Partial<SgdConfig>;
+    return { type: "sgd", lr: s.lr ?? 0.1, momentum: s.momentum ?? 0.9, nesterov: s.nesterov ?? false, weightDecay: s.weightDecay ?? 0 };
+  }
+  throw new Error(`Unknown optimizer '${(v as { type: string }).type}': use adam or sgd`);
+}
+
+export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
+  const v = typeof s === "string" ? ({ type: s } as { type: "constant" | "cosine" }) : s;
+  switch (v.type) {
+    case "constant":
+      return { type: "constant" };
+    case "step": {
+      const st = v as { milestones?: number[]; gamma?: number };
+      return { type: "step", milestones: [...(st.milestones ?? [])].sort((a, b) => a - b), gamma: st.gamma ?? 0.1 };
+    }
+    case "cosine": {
+      const c = v as { finalLr?: number; warmupEpochs?: number };
+      return { type: "cosine", finalLr: c.finalLr ?? 0, warmupEpochs: c.warmupEpochs ?? 0 };
+    }
+    default:
+      throw new Error(`Unknown schedule '${(v as { type: string }).type}': use constant, step or cosine`);
+  }
+}
+
+/** Defaults: papers.md Fig. C's proposed protocol (Adam 1e-3, batch 128), 10 epochs, constant lr. */
+export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
+  const c: TrainConfig = {
+    epochs: input.epochs ?? 10,
+    batchSize: input.batchSize ?? 128,
+    optimizer: optimizerConfig(input.optimizer),
+    schedule: scheduleConfig(input.schedule),
+    dropLast: input.dropLast ?? false,
+    logEverySteps: input.logEverySteps ?? 0,
+    evalBatchSize: input.evalBatchSize ?? 1000,
+  };
+  if (!Number.isInteger(c.epochs) || c.epochs < 0) throw new Error(`train config: epochs must be a non-negative integer, got ${c.epochs}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new Error(`train config: batchSize must be a positive integer, got ${c.batchSize}`);
+  if (!(c.optimizer.lr > 0)) throw new Error(`train config: optimizer.lr must be > 0, got ${c.optimizer.lr}`);
+  return c;
+}
