@@ -1,4 +1,5 @@
 /**
+ * skiplab: models, data, training and singularity metrics for the skip-singularities reproductions.
  * Notebooks import only this index.
  */
 export * from "./util/random";
@@ -21,3 +22,5 @@ export * from "./models";
 export * from "./train";
 export * from "./runs";
 export * from "./display/progress";
+export * from "./curvature";
+export * from "./metrics";

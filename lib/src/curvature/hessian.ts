@@ -1,0 +1,71 @@
+/**
+ * Hessian-vector products by nested reverse-mode differentiation ("double backprop", Pearlmutter 1994):
+ *
+ *   H v = ∇_θ ⟨∇_θ L(θ), v⟩            θ = the selected parameters, the others held fixed
+ *
+ * Inner pass: the gradient g(θ) = ∇_θ L, recorded on the tape (tfjs records the backward ops of an inner gradient
+ * when an outer one is active). Outer pass: the gradient of the scalar ⟨g(θ), v⟩ (v a constant).
+ *
+ * Cost (bench/curvature.mjs, wasm, batch 256, 11k–100k parameters): 3–4 gradients per product with the OpenBLAS
+ * kernels of train/wasm-accel.ts, but 8–11 with tfjs' own wasm kernels: the outer pass differentiates the backward
+ * matMuls of ops/dense.ts through tfjs' built-in MatMul gradient, whose transposed matMuls miss XNNPACK (stack.md's
+ * speed trap, one order up). A dense op whose gradient is explicit-transpose at every order brings it to 3–4.
+ *
+ * **Correctness needs second-order-safe ops in the loss.** tfjs' own gradients of softmaxCrossEntropy, logSoftmax,
+ * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (stack.md, tfjs #3252).
+ * Build the loss from `dense` (ops/dense.ts), relu, matMul, add, pow, and the models' `softmaxCrossEntropy` /
+ * `*Safe` activations (customGrad with gradients rebuilt from the inputs). The tests check every product against
+ * central differences of the gradient (`finiteDifferenceHessianOperator`) for exactly this reason.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { checkLength, concatFlat, CurvatureOperator, readFlat } from "./operator";
+import {
+  gradientsOf,
+  listDot,
+  LossFn,
+  mergeParams,
+  ParamFilter,
+  ParamLayout,
+  ParamSet,
+  selectedTensors,
+  selectParams,
+  unflatten,
+} from "./params";
+
+export interface HessianOperatorOptions {
+  /** Which parameters (default all); the others are held fixed. */
+  filter?: ParamFilter;
+}
+
+/**
+ * The Hessian of `loss` with respect to the filtered parameters, at their current values, as a `SymOperator` on flat
+ * float64 vectors (products computed in float32 by tfjs). Reads the parameters at every product, so after a
+ * training step the same operator gives the new Hessian. Leaves no tensors behind.
+ */
+export function hessianOperator(loss: LossFn, set: ParamSet, options: HessianOperatorOptions = {}): CurvatureOperator {
+  const layout = selectParams(set, options.filter);
+  let products = 0;
+  return {
+    kind: "hessian",
+    dim: layout.dim,
+    layout,
+    get products() {
+      return products;
+    },
+    async apply(v: Float64Array): Promise<Float64Array> {
+      checkLength("hessianOperator.apply", v, layout.dim);
+      products++;
+      return readFlat(tf.tidy(() => hvpTensors(loss, set, layout, unflatten(v, layout))));
+    },
+  };
+}
+
+/** H·v as one flat tensor, for v given per slice. Call inside tf.tidy. */
+export function hvpTensors(loss: LossFn, set: ParamSet, layout: ParamLayout, v: readonly tf.Tensor[]): tf.Tensor1D {
+  const xs = selectedTensors(set, layout);
+  const { grads } = gradientsOf(() => {
+    const inner = gradientsOf(() => loss(mergeParams(set, layout, xs)), xs);
+    return listDot(inner.grads, v); // ⟨∇L(θ), v⟩, still a function of θ on the tape
+  }, xs);
+  return concatFlat(grads);
+}

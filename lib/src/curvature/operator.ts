@@ -1,0 +1,41 @@
+/**
+ * The curvature-operator interface shared by the Hessian, the Gauss–Newton matrix and the finite-difference Hessian:
+ * a `SymOperator` (so `powerIteration`, `hutchinson`, `lanczos`, `slq` run on it unchanged) that also says which
+ * parameters its flat vectors hold.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { SymOperator } from "../spectra/operator";
+import type { ParamLayout } from "./params";
+
+export type CurvatureKind = "hessian" | "gauss-newton" | "finite-difference-hessian";
+
+export interface CurvatureOperator extends SymOperator {
+  kind: CurvatureKind;
+  /** The selected parameters: coordinate i of a vector belongs to the slice whose [offset, offset+size) holds i. */
+  layout: ParamLayout;
+  /** Products computed so far (each costs about one `apply`). */
+  readonly products: number;
+}
+
+/** Reads a 1-D float32 tensor into a new Float64Array and disposes the tensor (async: works on every backend). */
+export async function readFlat(t: tf.Tensor): Promise<Float64Array> {
+  try {
+    return new Float64Array((await t.data()) as Float32Array);
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Concatenates tensors (slice order) into one flat 1-D tensor. */
+export function concatFlat(ts: readonly tf.Tensor[]): tf.Tensor1D {
+  const flat = ts.map((t) => tf.reshape(t, [-1]) as tf.Tensor1D);
+  return flat.length === 1 ? flat[0] : tf.concat1d(flat);
+}
+
+/** Checks the length of a vector an operator is applied to. */
+export function checkLength(what: string, v: Float64Array, dim: number): void {
+  if (v.length !== dim) throw new Error(`${what}: vector length ${v.length}, expected ${dim}`);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) throw new Error(`${what}: vector has a non-finite entry at ${i}`);
+  }
+}
