@@ -16,31 +16,26 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-type DenseFn = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+type MatMul2D = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
-const denseWithBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  const value = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+/**
+ * a·b whose gradient is again built from `matMulExplicit` with explicit transposes, at every order: the
+ * backward pass of a Hessian-vector product (the gradient of the gradient) also stays on plain matMuls.
+ *
+ *   d(a·b) = da·b + a·db   ⇒   ∂/∂a = dy·bᵀ,  ∂/∂b = aᵀ·dy
+ */
+export const matMulExplicit: MatMul2D = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  const value = tf.matMul(a, b) as tf.Tensor2D;
   const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-    const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+    const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
     return [
-      tf.matMul(dy, tf.transpose(ws)), // dx: [batch, in]
-      tf.matMul(tf.transpose(xs), dy), // dW: [in, out]
-      tf.sum(dy, 0), // db: [out]
+      matMulExplicit(dy, tf.transpose(bs) as tf.Tensor2D), // ∂/∂a: [m, k]
+      matMulExplicit(tf.transpose(as) as tf.Tensor2D, dy), // ∂/∂b: [k, n]
     ];
   };
   return { value, gradFunc };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as DenseFn;
-
-const denseNoBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  const value = tf.matMul(x, w) as tf.Tensor2D;
-  const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-    const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-    return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
-  };
-  return { value, gradFunc };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as MatMul2D;
 
 /**
  * `x·W (+ b)` with explicit-transpose gradients. Shapes: x [batch, in], W [in, out], b [out].
@@ -50,11 +45,12 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tenso
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
     throw new Error(`dense: x [batch, in] and W [in, out] do not match: x ${JSON.stringify(x.shape)}, W ${JSON.stringify(w.shape)}`);
   }
-  if (b === undefined) return denseNoBias(x, w);
+  if (b === undefined) return matMulExplicit(x, w);
   if (b.rank !== 1 || b.shape[0] !== w.shape[1]) {
     throw new Error(`dense: b must be [out] = [${w.shape[1]}], got ${JSON.stringify(b.shape)}`);
   }
-  return denseWithBias(x, w, b);
+  // tf.add broadcasts b over the batch; its gradient is the sum over rows, db = Σ_batch dy.
+  return tf.add(matMulExplicit(x, w), b) as tf.Tensor2D;
 }
 
 /** The same computation through tfjs' built-in gradients; the reference the tests compare against. */
