@@ -1,7 +1,8 @@
-// Builds the lib's static assets into lib/dist/assets: a minified plotly.js from the pinned plotly.js-dist
+// Builds the lib's static assets into lib/dist/assets, and makes the `skiplab` command executable (npm links the
+// bin at install time, before tsc has written it). Assets: a minified plotly.js from the pinned plotly.js-dist
 // package (the notebooks and the report embed or link it; no CDN is ever used).
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, writeFileSync, renameSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,3 +27,6 @@ if (!upToDate) {
   writeFileSync(stamp, version);
   console.log(`build-assets: plotly.js ${version} minified to ${(code.length / 1e6).toFixed(1)} MB`);
 }
+
+const bin = join(root, "lib", "dist", "cli", "main.js");
+if (existsSync(bin)) chmodSync(bin, 0o755);

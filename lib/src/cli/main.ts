@@ -12,6 +12,7 @@ import { initBackend } from "../backend/ladder";
 import { projectRoot } from "../report/context";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv } from "../report/jupyter";
 import { dataCommand } from "../data/cli";
+import { sweepCommand } from "../runs/cli";
 import { reproduce } from "./reproduce";
 
 const HELP = `skiplab — skip-singularities command line
@@ -20,6 +21,8 @@ const HELP = `skiplab — skip-singularities command line
       execute the notebooks headless through Jupyter and render report/index.html
   skiplab data list | fetch <name…> | verify <name…>
       the dataset registry: download with checksum verification into data/downloads/
+  skiplab sweep <sweep.json> [--shard i/N] [--list]
+      run (or list) a grid of cached runs; --shard runs a deterministic 1/N of it (see lib/src/runs/README.md)
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
       JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return reproduce(rest);
     case "data":
       return dataCommand(rest);
+    case "sweep":
+      return sweepCommand(rest);
     case "kernel": {
       const root = projectRoot();
       const py = findJupyterPython();
