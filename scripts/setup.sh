@@ -34,3 +34,6 @@ MSG
 fi
 
 npm ci --no-audit --no-fund
+# Optional accelerators are not installed here (they must never break or slow this install): WebGPU with
+# scripts/install-webgpu.sh [--lavapipe], tfjs-node-gpu by hand (CUDA 11.2 + cuDNN 8.1); README "Running on a GPU".
+echo "setup: done. Optional GPU path: scripts/install-webgpu.sh (README, 'Running on a GPU'); npm ci removed it if it was installed."

@@ -10,6 +10,7 @@
  * Layout: W is [fanIn, fanOut] and a layer computes z = x·W + b for x [batch, fanIn] (ops/dense.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+import { readAllFloat32, readFloat32Sync } from "../backend/read";
 import type { ModelConfig } from "./config";
 import { type BatchNormParams, disposeBatchNorm } from "./batchnorm";
 import { meanSquaredError, softmaxCrossEntropy } from "./loss";
@@ -162,13 +163,20 @@ export abstract class Network {
     return reg ? tf.add(loss, reg) : loss;
   }
 
-  /** Copies of every trainable parameter and state tensor. */
+  /** Copies of every trainable parameter and state tensor (synchronous: wasm, cpu, tensorflow; on webgpu use `readWeights`). */
   getWeights(): NamedArray[] {
     return [...this.namedParams(), ...this.namedState()].map((p) => ({
       name: p.name,
       shape: p.variable.shape.slice(),
-      data: Float32Array.from(p.variable.dataSync() as Float32Array),
+      data: readFloat32Sync(p.variable, "Network.getWeights", "`await model.readWeights()`"),
     }));
+  }
+
+  /** Copies of every trainable parameter and state tensor, read asynchronously (every backend, webgpu included). */
+  async readWeights(): Promise<NamedArray[]> {
+    const all = [...this.namedParams(), ...this.namedState()];
+    const data = await readAllFloat32(all.map((p) => p.variable));
+    return all.map((p, i) => ({ name: p.name, shape: p.variable.shape.slice(), data: data[i] }));
   }
 
   /** Sets parameters and state from named arrays (every name must exist with the same shape). */

@@ -5,6 +5,7 @@
  *   L̂ = ½ mean_n (y(x_n) − y*(x_n))²,   x_n ~ N(0, I_d),   s.e. = std_n(½(y − y*)²) / √N
  */
 import * as tf from "@tensorflow/tfjs";
+import { readFloat32, readFloat32Sync } from "../backend/read";
 import { dense } from "../ops/dense";
 import { Rng, subSeed } from "../util/random";
 import { ToyModel } from "./model";
@@ -28,8 +29,8 @@ function features(x: tf.Tensor2D, J: tf.Tensor2D, skip: number, k: number): tf.T
   return skip === 0 ? g : (tf.add(g, tf.mul(tf.slice(x, [0, 0], [-1, k]), skip)) as tf.Tensor2D);
 }
 
-/** Monte Carlo loss at θ with `samples` seeded Gaussian inputs (batched to bound memory). */
-export function toyMonteCarloLoss(model: ToyModel, theta: Float64Array, samples: number, seed: number, batch = 50_000): ToyMonteCarloLoss {
+/** What every Monte Carlo batch needs: constant tensors (freed by `dispose`), the seeded input stream, the arch scales. */
+function monteCarloSetup(model: ToyModel, theta: Float64Array, seed: number) {
   const { d, k } = model;
   const cfg = model.config;
   const sStudent = cfg.arch === "residual" ? cfg.skipScale : 0;
@@ -37,27 +38,75 @@ export function toyMonteCarloLoss(model: ToyModel, theta: Float64Array, samples:
   const sTeacher = tArch === "residual" ? cfg.skipScale : 0;
   const kT = cfg.teacher.v.length;
   const rng = new Rng(subSeed(seed, "toy-monte-carlo"));
-  let sum = 0;
-  let sumSq = 0;
-  tf.tidy(() => {
-    const J = tf.tensor2d(Float32Array.from(theta.subarray(0, k * d)), [k, d]);
-    const w = tf.tensor2d(Float32Array.from(theta.subarray(k * d, k * d + k)), [k, 1]);
-    const K = tf.tensor2d(cfg.teacher.K.flat(), [kT, d]);
-    const v = tf.tensor2d(cfg.teacher.v, [kT, 1]);
-    for (let done = 0; done < samples; done += batch) {
-      const n = Math.min(batch, samples - done);
+  const [J, w, K, v] = tf.tidy(() => [
+    tf.tensor2d(Float32Array.from(theta.subarray(0, k * d)), [k, d]),
+    tf.tensor2d(Float32Array.from(theta.subarray(k * d, k * d + k)), [k, 1]),
+    tf.tensor2d(cfg.teacher.K.flat(), [kT, d]),
+    tf.tensor2d(cfg.teacher.v, [kT, 1]),
+  ]) as tf.Tensor2D[];
+  /** [Σ_n l_n, Σ_n l_n²] over the next n sampled inputs, l_n = ½(y(x_n) − y*(x_n))² (float32). */
+  const batchSums = (n: number): tf.Tensor1D =>
+    tf.tidy(() => {
       const x = tf.tensor2d(Float32Array.from(rng.normals(n * d)), [n, d]);
-      const y = dense(features(x, J, sStudent, k), w as tf.Tensor2D); // [n, 1]
-      const yT = dense(features(x, K, sTeacher, kT), v as tf.Tensor2D);
+      const y = dense(features(x, J, sStudent, k), w); // [n, 1]
+      const yT = dense(features(x, K, sTeacher, kT), v);
       const l = tf.mul(tf.square(tf.sub(y, yT)), 0.5); // per-sample ½(y − y*)²
-      sum += tf.sum(l).dataSync()[0];
-      sumSq += tf.sum(tf.square(l)).dataSync()[0];
-      tf.dispose([x, y, yT, l]);
-    }
-  });
+      return tf.stack([tf.sum(l), tf.sum(tf.square(l))]) as tf.Tensor1D;
+    });
+  return { batchSums, dispose: () => tf.dispose([J, w, K, v]) };
+}
+
+function monteCarloResult(model: ToyModel, theta: Float64Array, samples: number, sum: number, sumSq: number): ToyMonteCarloLoss {
   const mean = sum / samples;
   const variance = Math.max(0, sumSq / samples - mean * mean);
   const stdError = Math.sqrt(variance / samples);
-  const exact = model.loss(theta) - 0.5 * cfg.noiseVar;
+  const exact = model.loss(theta) - 0.5 * model.config.noiseVar;
   return { exact, estimate: mean, stdError, z: (mean - exact) / stdError, samples, backend: tf.getBackend() };
+}
+
+/**
+ * Monte Carlo loss at θ with `samples` seeded Gaussian inputs (batched to bound memory). Synchronous: wasm, cpu,
+ * tensorflow; on webgpu use `toyMonteCarloLossAsync` (same numbers).
+ */
+export function toyMonteCarloLoss(model: ToyModel, theta: Float64Array, samples: number, seed: number, batch = 50_000): ToyMonteCarloLoss {
+  const mc = monteCarloSetup(model, theta, seed);
+  let sum = 0;
+  let sumSq = 0;
+  try {
+    for (let done = 0; done < samples; done += batch) {
+      const s = mc.batchSums(Math.min(batch, samples - done));
+      try {
+        const [a, b] = readFloat32Sync(s, "toyMonteCarloLoss", "`await toyMonteCarloLossAsync(…)`");
+        sum += a;
+        sumSq += b;
+      } finally {
+        s.dispose();
+      }
+    }
+  } finally {
+    mc.dispose();
+  }
+  return monteCarloResult(model, theta, samples, sum, sumSq);
+}
+
+/** `toyMonteCarloLoss` with asynchronous reads: works on every backend, webgpu included. */
+export async function toyMonteCarloLossAsync(model: ToyModel, theta: Float64Array, samples: number, seed: number, batch = 50_000): Promise<ToyMonteCarloLoss> {
+  const mc = monteCarloSetup(model, theta, seed);
+  let sum = 0;
+  let sumSq = 0;
+  try {
+    for (let done = 0; done < samples; done += batch) {
+      const s = mc.batchSums(Math.min(batch, samples - done));
+      try {
+        const [a, b] = await readFloat32(s);
+        sum += a;
+        sumSq += b;
+      } finally {
+        s.dispose();
+      }
+    }
+  } finally {
+    mc.dispose();
+  }
+  return monteCarloResult(model, theta, samples, sum, sumSq);
 }

@@ -183,11 +183,12 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
     label: options.label ?? "train",
     mode: options.progress === false ? "off" : options.progress === true || options.progress === undefined ? "auto" : options.progress,
   });
-  const checkpoint = (epochsDone: number): TrainCheckpoint => ({
+  // Asynchronous reads: a checkpoint must also work on webgpu, which has no dataSync (backend/read.ts).
+  const checkpoint = async (epochsDone: number): Promise<TrainCheckpoint> => ({
     epoch: epochsDone,
     step,
-    weights: model.getWeights(),
-    optimizer: stepper.optimizer.getState(),
+    weights: await model.readWeights(),
+    optimizer: await stepper.optimizer.readState(),
     records: records.map((x) => ({ ...x })),
     lastFiniteLoss: stepper.lastFiniteLoss,
     lastFiniteStep: stepper.lastFiniteStep,
@@ -279,7 +280,7 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
       bar.log(epochSummary(rec, config));
       if (options.onRecords) await options.onRecords(records.map((x) => ({ ...x })));
       const every = Math.max(1, options.checkpointEvery ?? 1);
-      if (options.onCheckpoint && ((e + 1) % every === 0 || e + 1 === config.epochs)) await options.onCheckpoint(checkpoint(e + 1));
+      if (options.onCheckpoint && ((e + 1) % every === 0 || e + 1 === config.epochs)) await options.onCheckpoint(await checkpoint(e + 1));
     }
     bar.finish();
   } finally {

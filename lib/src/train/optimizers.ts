@@ -21,6 +21,7 @@
  *   SGD:   g ← g + wd·p;  buf ← g (t = 1) | μ·buf + g;  d = g + μ·buf (Nesterov) | buf;  p ← p − lr·d
  */
 import * as tf from "@tensorflow/tfjs";
+import { readAllFloat32, readFloat32Sync } from "../backend/read";
 import type { NamedArray } from "../models/network";
 import type { AdamConfig, OptimizerConfig, SgdConfig } from "./config";
 import { type SimdUpdate, simdUpdate } from "./simd-update";
@@ -293,6 +294,8 @@ export class Optimizer {
         : { count: n, lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, first: this.t === 0 };
     const outs = tf.engine().runKernel(c.type === "adam" ? ADAM_KERNEL : SGD_KERNEL, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     const nonFiniteT = outs[n];
+    // A synchronous read is fine here: the fused kernel exists only on wasm and cpu (`isFused`), where the tensor is
+    // already in JS-reachable memory. webgpu and tensorflow take `stepOps`, which reads nothing.
     const counts = Array.from(nonFiniteT.dataSync());
     nonFiniteT.dispose();
     const newParams = outs.slice(0, n);
@@ -345,14 +348,28 @@ export class Optimizer {
     return { applied: true, nonFinite: null };
   }
 
-  /** Copies of the optimizer state (names "<param>.m", "<param>.v" or "<param>.momentum"). */
+  /**
+   * Copies of the optimizer state (names "<param>.m", "<param>.v" or "<param>.momentum"). Synchronous: wasm, cpu,
+   * tensorflow; on webgpu use `readState`.
+   */
   getState(): OptimizerState {
     const slotNames = this.config.type === "adam" ? ["m", "v"] : ["momentum"];
     const arrays: NamedArray[] = [];
     this.slots.forEach((slot, s) =>
-      slot.forEach((t, i) => arrays.push({ name: `${this.names[i]}.${slotNames[s]}`, shape: t.shape.slice(), data: Float32Array.from(t.dataSync() as Float32Array) })),
+      slot.forEach((t, i) =>
+        arrays.push({ name: `${this.names[i]}.${slotNames[s]}`, shape: t.shape.slice(), data: readFloat32Sync(t, "Optimizer.getState", "`await optimizer.readState()`") }),
+      ),
     );
     return { type: this.config.type, t: this.t, arrays };
+  }
+
+  /** The same copies as `getState`, read asynchronously (every backend, webgpu included). */
+  async readState(): Promise<OptimizerState> {
+    const slotNames = this.config.type === "adam" ? ["m", "v"] : ["momentum"];
+    const t = this.t;
+    const entries = this.slots.flatMap((slot, s) => slot.map((x, i) => ({ name: `${this.names[i]}.${slotNames[s]}`, tensor: x })));
+    const data = await readAllFloat32(entries.map((e) => e.tensor));
+    return { type: this.config.type, t, arrays: entries.map((e, k) => ({ name: e.name, shape: e.tensor.shape.slice(), data: data[k] })) };
   }
 
   /** Restores a state saved by `getState` (same parameter names and shapes). */
