@@ -4,6 +4,7 @@
  */
 export * from "./util/random";
 export * from "./backend/ladder";
+export * from "./backend/read";
 export * from "./ops/dense";
 export * from "./plots/theme";
 export * from "./display/html";
@@ -24,3 +25,6 @@ export * from "./runs";
 export * from "./display/progress";
 export * from "./curvature";
 export * from "./metrics";
+export * from "./experiments";
+export * from "./plots/p1";
+export * from "./plots/p1-variants";

@@ -1,0 +1,210 @@
+/**
+ * Pure figure builders for paper 1's variant figures (Figs. E, F, G): panels of mean ± s.e.m. curves (shaded bands
+ * or error bars) and a bar chart of "fraction of the plain → residual gap recovered" with reference lines.
+ * `(series, options) → Figure`; nothing here computes a metric, writes a file or displays.
+ */
+import { axis, baseLayout, familyColor, Figure } from "./theme";
+
+/** Colours of the variant conditions; plain/residual/hyper-residual keep the shared family colours. */
+const VARIANT_PALETTE = ["#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+
+/**
+ * A colour per condition key: the family colour for "plain", "residual", "hyper-residual", else the i-th colour of a
+ * fixed palette (pass the condition's index among the non-family conditions, so colours are stable across figures).
+ */
+export function variantColor(key: string, index: number): string {
+  if (key === "plain" || key === "residual" || key === "hyper-residual") return familyColor(key);
+  return VARIANT_PALETTE[((index % VARIANT_PALETTE.length) + VARIANT_PALETTE.length) % VARIANT_PALETTE.length];
+}
+
+/** One mean ± s.e.m. series of a panel. */
+export interface MeanSemSeries {
+  label: string;
+  color: string;
+  x: ArrayLike<number>;
+  mean: ArrayLike<number>;
+  /** Standard error of the mean at each x (0 or NaN: no band / bar). */
+  sem: ArrayLike<number>;
+  dash?: "solid" | "dash" | "dot" | "dashdot";
+  /** Individual runs drawn as faint markers (e.g. one per seed) at (x, y). */
+  points?: Array<{ x: number; y: number; label?: string }>;
+}
+
+export interface MeanSemPanel {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  series: MeanSemSeries[];
+  logY?: boolean;
+  /** Fixed y range (in data units; log10 units when logY). */
+  yRange?: [number, number];
+  /** Horizontal reference lines. */
+  hLines?: Array<{ y: number; label: string }>;
+}
+
+export interface MeanSemPanelsOptions {
+  title: string;
+  /** "band": a line with a shaded ±s.e.m. band (learning curves); "errorbars": markers + bars (sweeps). */
+  style: "band" | "errorbars";
+  cols: number;
+  width?: number;
+  height?: number;
+}
+
+function hexToRgba(hex: string, alpha: number): string {
+  const h = hex.replace("#", "");
+  const v = parseInt(h.length === 3 ? h.split("").map((c) => c + c).join("") : h, 16);
+  return `rgba(${(v >> 16) & 255},${(v >> 8) & 255},${v & 255},${alpha})`;
+}
+
+/**
+ * A grid of panels (row-major), each with mean ± s.e.m. series. A label's legend entry is shown once (first panel it
+ * appears in); clicking it toggles the label in every panel.
+ */
+export function meanSemPanelsFigure(panels: MeanSemPanel[], o: MeanSemPanelsOptions): Figure {
+  const cols = Math.max(1, Math.min(o.cols, panels.length));
+  const rows = Math.ceil(panels.length / cols);
+  const gapX = 0.08;
+  const gapY = rows > 1 ? 0.14 : 0;
+  const w = (1 - gapX * (cols - 1)) / cols;
+  const h = (1 - gapY * (rows - 1)) / rows;
+  const data: Array<Record<string, unknown>> = [];
+  const layoutExtra: Record<string, unknown> = {};
+  const annotations: Array<Record<string, unknown>> = [];
+  const shapes: Array<Record<string, unknown>> = [];
+  const seen = new Set<string>();
+  panels.forEach((p, i) => {
+    const k = i + 1;
+    const xa = k === 1 ? "x" : `x${k}`;
+    const ya = k === 1 ? "y" : `y${k}`;
+    const r = Math.floor(i / cols);
+    const c = i % cols;
+    const x0 = c * (w + gapX);
+    const y1 = 1 - r * (h + gapY);
+    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(p.xTitle, { domain: [x0, x0 + w], anchor: ya });
+    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis(p.yTitle, {
+      domain: [y1 - h, y1],
+      anchor: xa,
+      ...(p.logY ? { type: "log", exponentformat: "power" } : {}),
+      ...(p.yRange ? { range: p.yRange } : {}),
+    });
+    annotations.push({ text: `<b>${p.title}</b>`, xref: "paper", yref: "paper", x: x0, y: y1 + 0.005, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
+    for (const hl of p.hLines ?? []) {
+      shapes.push({ type: "line", xref: `${xa} domain`, yref: ya, x0: 0, x1: 1, y0: hl.y, y1: hl.y, line: { color: "#888", dash: "dot", width: 1 } });
+      annotations.push({ text: hl.label, xref: `${xa} domain`, yref: ya, x: 1, y: p.logY ? Math.log10(hl.y) : hl.y, xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+    }
+    for (const s of p.series) {
+      const xs = Array.from(s.x);
+      const mean = Array.from(s.mean);
+      const sem = Array.from(s.sem, (v) => (Number.isFinite(v) ? v : 0));
+      const show = !seen.has(s.label);
+      seen.add(s.label);
+      if (o.style === "band") {
+        const upper = mean.map((m, j) => m + sem[j]);
+        const lower = mean.map((m, j) => m - sem[j]);
+        const bandLo = p.logY ? lower.map((v, j) => (v > 0 ? v : mean[j])) : lower;
+        data.push({
+          type: "scatter", mode: "lines", x: [...xs, ...xs.slice().reverse()], y: [...upper, ...bandLo.slice().reverse()],
+          fill: "toself", fillcolor: hexToRgba(s.color, 0.18), line: { width: 0 }, hoverinfo: "skip", showlegend: false,
+          legendgroup: s.label, xaxis: xa, yaxis: ya,
+        });
+        data.push({
+          type: "scatter", mode: "lines", name: s.label, x: xs, y: mean, line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
+          legendgroup: s.label, showlegend: show, xaxis: xa, yaxis: ya,
+        });
+      } else {
+        data.push({
+          type: "scatter", mode: "lines+markers", name: s.label, x: xs, y: mean, line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
+          marker: { size: 8, color: s.color }, error_y: { type: "data", array: sem, visible: true, color: s.color, thickness: 1.5, width: 4 },
+          legendgroup: s.label, showlegend: show, xaxis: xa, yaxis: ya,
+        });
+      }
+      if (s.points && s.points.length) {
+        data.push({
+          type: "scatter", mode: "markers", name: `${s.label} (runs)`, x: s.points.map((q) => q.x), y: s.points.map((q) => q.y),
+          text: s.points.map((q) => q.label ?? ""), marker: { size: 5, color: s.color, opacity: 0.45, symbol: "circle-open" },
+          hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>", legendgroup: s.label, showlegend: false, xaxis: xa, yaxis: ya,
+        });
+      }
+    }
+  });
+  return {
+    data,
+    layout: baseLayout(o.title, {
+      width: o.width ?? 1080,
+      height: o.height ?? 420 * rows + 80,
+      ...layoutExtra,
+      annotations,
+      shapes,
+      margin: { l: 64, r: 24, t: 90, b: 90 },
+      // legend to the right of the panels (Plotly widens the right margin for it)
+      legend: { x: 1.02, xanchor: "left", y: 1, yanchor: "top", bgcolor: "rgba(255,255,255,0.8)", font: { size: 11 } },
+    }),
+  };
+}
+
+/** One bar of a gap-recovered chart. */
+export interface RecoveredBar {
+  label: string;
+  color: string;
+  mean: number;
+  sem: number;
+  n: number;
+  /** Per-seed values, drawn as dots over the bar. */
+  points?: number[];
+}
+
+/**
+ * Horizontal bars of the fraction of the plain → residual gap a variant recovers (0 = plain, 1 = residual), with the
+ * two reference lines and an optional threshold line (e.g. the "much of the benefit" criterion).
+ */
+export function recoveredGapFigure(
+  groups: Array<{ title: string; bars: RecoveredBar[] }>,
+  o: { title: string; xTitle: string; threshold?: { x: number; label: string }; width?: number; height?: number },
+): Figure {
+  const cols = groups.length;
+  const gap = 0.1;
+  const w = (1 - gap * (cols - 1)) / cols;
+  const data: Array<Record<string, unknown>> = [];
+  const layoutExtra: Record<string, unknown> = {};
+  const shapes: Array<Record<string, unknown>> = [];
+  const annotations: Array<Record<string, unknown>> = [];
+  groups.forEach((g, i) => {
+    const k = i + 1;
+    const xa = k === 1 ? "x" : `x${k}`;
+    const ya = k === 1 ? "y" : `y${k}`;
+    const x0 = i * (w + gap);
+    const vals = g.bars.flatMap((b) => [b.mean - (Number.isFinite(b.sem) ? b.sem : 0), b.mean + (Number.isFinite(b.sem) ? b.sem : 0), ...(b.points ?? [])]).filter(Number.isFinite);
+    const lo = Math.min(-0.2, ...vals.map((v) => v - 0.05));
+    const hi = Math.max(1.15, ...vals.map((v) => v + 0.05));
+    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(o.xTitle, { domain: [x0, x0 + w], anchor: ya, zeroline: false, range: [lo, hi] });
+    // the bar labels once, on the first panel (every panel has the same bars)
+    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis("", { anchor: xa, autorange: "reversed", automargin: true, showgrid: false, showticklabels: i === 0 });
+    annotations.push({ text: `<b>${g.title}</b>`, xref: "paper", yref: "paper", x: x0, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
+    data.push({
+      type: "bar", orientation: "h", x: g.bars.map((b) => b.mean), y: g.bars.map((b) => b.label), marker: { color: g.bars.map((b) => b.color), opacity: 0.85 },
+      error_x: { type: "data", array: g.bars.map((b) => (Number.isFinite(b.sem) ? b.sem : 0)), visible: true, color: "#333" },
+      showlegend: false, xaxis: xa, yaxis: ya, customdata: g.bars.map((b) => b.n), hovertemplate: "%{y}: R = %{x:.3f} (n = %{customdata})<extra></extra>",
+    });
+    const px: number[] = [];
+    const py: string[] = [];
+    for (const b of g.bars) for (const v of b.points ?? []) {
+      px.push(v);
+      py.push(b.label);
+    }
+    if (px.length) data.push({ type: "scatter", mode: "markers", x: px, y: py, marker: { size: 6, color: "#222", opacity: 0.6 }, showlegend: false, xaxis: xa, yaxis: ya, hovertemplate: "seed value %{x:.3f}<extra></extra>" });
+    const ref = [
+      { x: 0, label: "plain", color: familyColor("plain"), dash: "solid" },
+      { x: 1, label: "residual", color: familyColor("residual"), dash: "solid" },
+      ...(o.threshold ? [{ x: o.threshold.x, label: o.threshold.label, color: "#888", dash: "dot" }] : []),
+    ];
+    for (const r of ref) {
+      shapes.push({ type: "line", xref: xa, yref: `${ya} domain`, x0: r.x, x1: r.x, y0: 0, y1: 1, line: { color: r.color, dash: r.dash, width: 1.5 } });
+      annotations.push({ text: r.label, xref: xa, yref: `${ya} domain`, x: r.x, y: 1, xanchor: "left", yanchor: "top", showarrow: false, font: { size: 10, color: r.color }, textangle: 0 });
+    }
+  });
+  return {
+    data,
+    layout: baseLayout(o.title, { width: o.width ?? 1080, height: o.height ?? 420, ...layoutExtra, shapes, annotations, bargap: 0.35, margin: { l: 200, r: 40, t: 80, b: 90 } }),
+  };
+}

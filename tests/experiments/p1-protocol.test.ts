@@ -1,0 +1,104 @@
+/**
+ * Paper 1's shared protocol: a tiny smoke config runs through the run cache, a second call reads the cache
+ * (does not retrain), the records carry the metric keys, and the aggregation helpers are right on known inputs.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../../lib/src/backend/ladder";
+import {
+  type P1Protocol,
+  meanSem,
+  p1Execute,
+  p1FinalRecords,
+  p1Grid,
+  p1InputDim,
+  p1MetricName,
+  p1Protocol,
+  p1SweepSpec,
+  parseP1MetricName,
+  ranks,
+  spearman,
+} from "../../lib/src/experiments";
+import { expandSweep } from "../../lib/src/runs";
+
+const tiny = (): P1Protocol => {
+  const p = p1Protocol("smoke");
+  return {
+    ...p,
+    data: { ...p.data, nTrain: 120, nTest: 40, pca: 8 },
+    depth: 4,
+    width: 6,
+    archs: ["plain", "residual"],
+    seeds: [0],
+    train: { epochs: 2, batchSize: 40, optimizer: { type: "adam", lr: 3e-3 } },
+    measures: { probe: 40, hess: "mid", hessAt: [0] },
+  };
+};
+
+describe("p1 protocol", () => {
+  let root: string;
+  beforeAll(async () => {
+    await initBackend({ force: "wasm" });
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "skiplab-p1-"));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("runs a tiny grid, caches it, and records the metric keys", async () => {
+    const p = tiny();
+    expect(p1InputDim(p.data)).toBe(8);
+    const grid = p1Grid(p);
+    expect(grid.map((g) => g.arch)).toEqual(["plain", "residual"]);
+    const first = await p1Execute(grid, { dir: root });
+    expect(first.computed).toBe(2);
+    const epochs = first.records.filter((r) => r.arch === "plain").map((r) => r.epoch);
+    expect(epochs).toEqual([0, 1, 2]);
+    for (const r of first.records) {
+      for (const k of ["train_acc", "train_loss", "test_acc", "test_loss", "layers.dead_frac_mean", "layers.act_overlap_frac_mean", "layers.small_sv_frac_mean", "L2.dead_frac", "L2.act_overlap_frac", "L2.small_sv_frac"]) {
+        expect(r, k).toHaveProperty([k]);
+      }
+    }
+    // the Hessian at epoch 0 (hessAt) and at the last epoch, not in between
+    const plain = first.records.filter((r) => r.arch === "plain");
+    expect(typeof plain[0]["hess.mid.deg_rel"]).toBe("number");
+    expect(plain[1]["hess.mid.deg_rel"]).toBeUndefined();
+    expect(typeof plain[2]["hess.mid.deg_rel"]).toBe("number");
+    const before = tf.memory().numTensors;
+    const second = await p1Execute(grid, { dir: root });
+    expect(second.computed).toBe(0);
+    expect(second.cached).toBe(2);
+    expect(second.runs.every((r) => r.fromCache)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    const strip = (rs: typeof first.records) => rs.map(({ wall_s, ...r }) => r);
+    expect(strip(second.records)).toEqual(strip(first.records));
+    expect(p1FinalRecords(second.records).map((r) => r.epoch)).toEqual([2, 2]);
+  }, 120_000);
+
+  it("metric names round-trip and sweep specs expand to the same hashes as the grid", () => {
+    const p = tiny();
+    const name = p1MetricName(p.measures);
+    expect(parseP1MetricName(name)).toEqual(p.measures);
+    const sweep = expandSweep(p1SweepSpec(p, "tiny"));
+    expect(new Set(sweep.map((s) => s.hash))).toEqual(new Set(p1Grid(p).map((g) => g.spec.hash)));
+  });
+
+  it("mean ± s.e.m. and Spearman ρ on known inputs", () => {
+    const rows = [
+      { a: "x", v: 1 },
+      { a: "x", v: 3 },
+      { a: "y", v: 2 },
+      { a: "y", v: Infinity },
+    ];
+    const m = meanSem(rows, ["a"], "v");
+    expect(m[0]).toMatchObject({ a: "x", mean: 2, n: 2 });
+    expect(m[0].sem).toBeCloseTo(1, 12);
+    expect(m[1]).toMatchObject({ a: "y", mean: 2, n: 1, nonFinite: 1 });
+    expect(ranks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+    expect(spearman([1, 2, 3, 4, 5], [2, 4, 8, 16, 32]).rho).toBeCloseTo(1, 12);
+    const s = spearman([1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1], { permutations: 500 });
+    expect(s.rho).toBeCloseTo(-1, 12);
+    expect(s.p).toBeLessThan(0.01);
+  });
+});
