@@ -196,3 +196,12 @@ describe("per-layer report", () => {
     expect(layerOfParam("out.W")).toBe("out");
   });
 });
+
+describe("degeneracyStats on an all-zero spectrum", () => {
+  it("counts every eigenvalue as degenerate at the relative threshold (τ = r·max|λ| = 0)", () => {
+    const s = degeneracyStats(new Float64Array(5));
+    expect(s.relative.degenerateFraction).toBe(1);
+    expect(s.relative.negativeFraction).toBe(0);
+    expect(degeneracyStats(Float64Array.from([0, 0, 1])).relative.degenerateFraction).toBeCloseTo(2 / 3, 12);
+  });
+});

@@ -12,7 +12,6 @@ import { initBackend } from "../backend/ladder";
 import { projectRoot } from "../report/context";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv } from "../report/jupyter";
 import { dataCommand } from "../data/cli";
-import { sweepCommand } from "../runs/cli";
 import { reproduce } from "./reproduce";
 
 const HELP = `skiplab — skip-singularities command line
@@ -40,8 +39,12 @@ async function main(argv: string[]): Promise<number> {
       return reproduce(rest);
     case "data":
       return dataCommand(rest);
-    case "sweep":
-      return sweepCommand(rest);
+    case "sweep": {
+      // The paper-1 experiments register their data providers and metrics on import; their sweep command
+      // registers the metrics a sweep file names, then runs the generic sweep.
+      const { p1SweepCommand } = await import("../experiments");
+      return p1SweepCommand(rest);
+    }
     case "kernel": {
       const root = projectRoot();
       const py = findJupyterPython();

@@ -195,8 +195,6 @@ export async function reproduce(argv: string[]): Promise<number> {
     ...jupyterEnv(root),
     SKIPLAB_SCALE: opts.scale,
     SKIPLAB_ROOT: root,
-    // Jupyter's kernel must not inherit a forced SIGINT handler or a TTY-only progress mode.
-    SKIPLAB_PROGRESS: "lines",
   };
   const t0 = Date.now();
   for (let i = 0; i < notebooks.length; i++) {

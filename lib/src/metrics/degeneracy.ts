@@ -55,7 +55,8 @@ function countAt(values: ArrayLike<number>, tau: number, noiseFloor: number | un
   let negative = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Math.abs(v) < tau) degenerate++;
+    // An all-zero spectrum (every unit dead) has τ = r·max|λ| = 0 and is fully degenerate.
+    if (Math.abs(v) < tau || (tau === 0 && v === 0)) degenerate++;
     if (v < -tau) negative++;
   }
   const p = values.length;
