@@ -87,3 +87,15 @@ describe("reproduce command", () => {
     expect(summary.results[0].claims[0].checks[0]).toMatchObject({ verdict: "reproduced", numbers: { scale: "smoke" } });
   });
 });
+
+describe("report index with non-finite claim numbers", () => {
+  it("shows NaN/Infinity that came back from JSON as null as n/a instead of failing", () => {
+    const claims = [{ notebook: "n", dataset: "d", scale: "smoke", seeds: "0", backend: "wasm",
+      checks: [{ figure: "F", claim: "c", source: "s", criterion: "k", verdict: "not reproduced" as const, numbers: JSON.parse(JSON.stringify({ rho: NaN, kappa: Infinity, n: 3 })) }] }];
+    const html = renderIndex([{ name: "04-x", title: "X", status: "ok", scale: "smoke", seconds: 1, claims }], { generated: "now", scale: "smoke", commit: "abc", machine: "m", command: "c" });
+    expect(html).toContain("rho = n/a");
+    expect(html).toContain("kappa = n/a");
+    expect(html).toContain("n = 3");
+    expect(claimsHtml(claims[0])).toContain("rho = n/a");
+  });
+});

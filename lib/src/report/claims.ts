@@ -52,12 +52,22 @@ export function verdictFrom(passed: number, total: number): Verdict {
   return passed === total ? "reproduced" : passed === 0 ? "not reproduced" : "partly reproduced";
 }
 
+/**
+ * One claim number as text. NaN and ±Infinity become null in the JSON the report reads back, so null is shown as
+ * "n/a" (not a number).
+ */
+export function formatClaimNumber(v: number | string | null | undefined): string {
+  if (v === null || v === undefined) return "n/a";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(4) : String(v);
+  return escapeHtml(v);
+}
+
 /** Marker the report builder searches for in executed notebooks. */
 export const CLAIMS_MARKER = "skiplab-claims";
 
 /** The HTML of a claims block (visible table + embedded JSON record). */
 export function claimsHtml(record: ClaimsRecord): string {
-  const fmt = (v: number | string) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : escapeHtml(v));
+  const fmt = formatClaimNumber;
   const rows = record.checks
     .map(
       (c) =>

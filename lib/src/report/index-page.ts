@@ -3,7 +3,7 @@
  * executed notebook rendered as HTML. Pure: (results) → HTML string.
  */
 import { escapeHtml } from "../display/html";
-import { ClaimsRecord, verdictColor } from "./claims";
+import { ClaimsRecord, formatClaimNumber, verdictColor } from "./claims";
 
 export type NotebookStatus = "ok" | "failed" | "pending";
 
@@ -67,7 +67,7 @@ export function renderIndex(results: NotebookResult[], meta: ReportMeta): string
           const cells =
             `<td>${escapeHtml(k.figure)}: ${escapeHtml(k.claim)}<br><small>source: ${escapeHtml(k.source)} · data: ${escapeHtml(rec.dataset)} · seeds: ${escapeHtml(rec.seeds)}</small></td>` +
             `<td>${escapeHtml(k.criterion)}</td><td>${Object.entries(k.numbers)
-              .map(([n, v]) => `${escapeHtml(n)} = ${typeof v === "number" ? (Number.isInteger(v) ? v : v.toPrecision(4)) : escapeHtml(v)}`)
+              .map(([n, v]) => `${escapeHtml(n)} = ${formatClaimNumber(v)}`)
               .join("<br>")}</td>` +
             `<td class="verdict" style="color:${verdictColor(k.verdict)}">${k.verdict}</td>`;
           return `<tr>${i === 0 ? head : ""}${cells}${i === 0 ? tail : ""}</tr>`;
