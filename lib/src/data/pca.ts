@@ -17,7 +17,7 @@
 import { Rng, subSeed } from "../util/random";
 import { withInputs, type Dataset } from "./dataset";
 import { DatasetError } from "./errors";
-import { symmetricEigen } from "./symmetric-eigen";
+import { eigh } from "../linalg/eigh";
 
 export interface PcaOptions {
   /** Root seed: the start block uses subSeed(seed, "pca"), the fit subsample subSeed(seed, "pca-fit"). */
@@ -299,7 +299,7 @@ export function subspaceIteration(
         T[b * p + a] = v;
       }
     }
-    const eig = symmetricEigen(T, p);
+    const eig = eigenDescending(T, p);
     values = eig.values;
     // Ritz vectors U = S^T Q and their images MU = S^T Z (rows).
     const U = combineRows(eig.vectors, Q, p, m);
@@ -335,11 +335,27 @@ export function subspaceIteration(
     const T = new Float64Array(p * p);
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) T[a * p + b] = dot(Q.subarray(a * m, (a + 1) * m), Z.subarray(b * m, (b + 1) * m));
     for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) T[a * p + b] = T[b * p + a] = 0.5 * (T[a * p + b] + T[b * p + a]);
-    const eig = symmetricEigen(T, p);
+    const eig = eigenDescending(T, p);
     values = eig.values;
     Q = combineRows(eig.vectors, Q, p, m);
   }
   return { vectors: Q, values, iterations: it, converged, residuals };
+}
+
+/**
+ * Eigen-decomposition of the p×p Rayleigh–Ritz matrix through linalg's `eigh`, reordered for subspace iteration:
+ * values descending, eigenvectors as rows (row a belongs to values[a]).
+ */
+function eigenDescending(T: Float64Array, p: number): { values: Float64Array; vectors: Float64Array } {
+  const r = eigh(T, p, { vectors: true }); // ascending; vector i = column i = r.vectors[i*p .. (i+1)*p)
+  const values = new Float64Array(p);
+  const vectors = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    const i = p - 1 - a;
+    values[a] = r.values[i];
+    vectors.set(r.vectors!.subarray(i * p, (i + 1) * p), a * p);
+  }
+  return { values, vectors };
 }
 
 /** out[a, :] = sum_b S[a, b] * R[b, :]  (S: [p, p], R: [p, m]). */

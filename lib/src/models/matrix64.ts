@@ -4,6 +4,8 @@
  *
  * These run once per model construction on matrices of at most a few thousand rows, so clarity beats speed.
  */
+import { eigvalsh } from "../linalg/eigh";
+import { svdvals } from "../linalg/svd";
 import { Rng } from "../util/random";
 
 /** C = A·B for row-major A [m, k] and B [k, n]. */
@@ -86,58 +88,12 @@ export function householderQ(a: Float64Array, m: number, n: number): Float64Arra
   return q;
 }
 
-/**
- * Eigenvalues (ascending) of a symmetric n×n row-major matrix by the cyclic Jacobi method.
- * Stopping rule: sweeps until the off-diagonal Frobenius norm is below `tol·‖A‖_F` (default 1e-14) or 100 sweeps.
- * Accurate to high relative precision for small eigenvalues; O(n³) per sweep, meant for n ≤ ~200.
- */
-export function symmetricEigenvalues(a: ArrayLike<number>, n: number, tol = 1e-14): Float64Array {
-  const A = Float64Array.from({ length: n * n }, (_, i) => a[i]);
-  let fro = 0;
-  for (let i = 0; i < n * n; i++) fro += A[i] * A[i];
-  fro = Math.sqrt(fro);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += 2 * A[p * n + q] ** 2;
-    if (Math.sqrt(off) <= tol * fro || fro === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q];
-        if (apq === 0) continue;
-        const app = A[p * n + p];
-        const aqq = A[q * n + q];
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p];
-          const akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k];
-          const aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  const ev = new Float64Array(n);
-  for (let i = 0; i < n; i++) ev[i] = A[i * n + i];
-  return ev.sort();
+/** Eigenvalues (ascending) of a symmetric n×n row-major matrix, in float64 (linalg's `eigvalsh`: LAPACK or the TS fallback). */
+export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  return eigvalsh(Float64Array.from({ length: n * n }, (_, i) => a[i]), n);
 }
 
-/**
- * Singular values (descending) of a row-major m×n matrix, as the square roots of the eigenvalues of AᵀA computed
- * in float64 by Jacobi. Squaring costs relative accuracy for singular values below ~1e-8·σ_max: fine for telling
- * exact zeros (≲1e-7 after float32 rounding) from ones.
- */
+/** Singular values (descending) of a row-major m×n matrix, in float64 (linalg's `svdvals`). */
 export function singularValues(a: ArrayLike<number>, m: number, n: number): Float64Array {
-  const a64 = Float64Array.from({ length: m * n }, (_, i) => a[i]);
-  const ata = matmul64(transpose64(a64, m, n), a64, n, m, n);
-  const ev = symmetricEigenvalues(ata, n);
-  return ev.map((x) => Math.sqrt(Math.max(x, 0))).reverse();
+  return svdvals(Float64Array.from({ length: m * n }, (_, i) => a[i]), m, n);
 }
