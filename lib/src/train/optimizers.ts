@@ -154,6 +154,21 @@ function countNonFinite(acc: Access, g: tf.TensorInfo): number {
  * All gradients are checked first; only when every entry is finite are the slots updated (in place) and the new
  * parameters written. Otherwise nothing changes and the p' outputs are left unwritten (the caller drops them).
  */
+/**
+ * The part both fused kernels share: allocate the p' outputs and the non-finite counts, then count the non-finite
+ * entries of every gradient g{i}. Views and offsets are taken only after every allocation (a wasm allocation may
+ * replace the heap buffer).
+ */
+function fusedPrologue(backendName: "wasm" | "cpu", backend: unknown, ins: Record<string, tf.TensorInfo>, count: number) {
+  const acc = access(backendName, backend as Parameters<typeof access>[1]);
+  const outs = Array.from({ length: count }, (_, i) => acc.alloc(ins[`p${i}`].shape));
+  const nfT = acc.alloc([count]);
+  const nf = acc.view(nfT);
+  let bad = 0;
+  for (let i = 0; i < count; i++) bad += nf[i] = countNonFinite(acc, ins[`g${i}`]);
+  return { acc, outs, nfT, bad };
+}
+
 function registerFusedKernels(backendName: "wasm" | "cpu"): void {
   if (!tf.getKernel(ADAM_KERNEL, backendName)) {
     tf.registerKernel({
@@ -162,13 +177,7 @@ function registerFusedKernels(backendName: "wasm" | "cpu"): void {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const a = attrs as unknown as AdamAttrs;
         const ins = inputs as unknown as Record<string, tf.TensorInfo>;
-        const acc = access(backendName, backend);
-        const outs = Array.from({ length: a.count }, (_, i) => acc.alloc(ins[`p${i}`].shape));
-        const nfT = acc.alloc([a.count]);
-        // offsets and views only after every allocation (a wasm allocation may replace the heap buffer)
-        const nf = acc.view(nfT);
-        let bad = 0;
-        for (let i = 0; i < a.count; i++) bad += nf[i] = countNonFinite(acc, ins[`g${i}`]);
+        const { acc, outs, nfT, bad } = fusedPrologue(backendName, backend, ins, a.count);
         if (bad === 0) {
           const c = adamConstants(a);
           for (let i = 0; i < a.count; i++) {
@@ -190,12 +199,7 @@ function registerFusedKernels(backendName: "wasm" | "cpu"): void {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const a = attrs as unknown as SgdAttrs;
         const ins = inputs as unknown as Record<string, tf.TensorInfo>;
-        const acc = access(backendName, backend);
-        const outs = Array.from({ length: a.count }, (_, i) => acc.alloc(ins[`p${i}`].shape));
-        const nfT = acc.alloc([a.count]);
-        const nf = acc.view(nfT);
-        let bad = 0;
-        for (let i = 0; i < a.count; i++) bad += nf[i] = countNonFinite(acc, ins[`g${i}`]);
+        const { acc, outs, nfT, bad } = fusedPrologue(backendName, backend, ins, a.count);
         if (bad === 0) {
           const c = sgdConstants(a);
           for (let i = 0; i < a.count; i++) {
