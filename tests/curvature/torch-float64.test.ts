@@ -4,7 +4,8 @@
  * agree with ours (tfjs float32 HVPs, assembled, LAPACK/JS eigh). Weights and data go through a temporary JSON file;
  * the float32 values are exactly representable in float64, so the only difference is our float32 arithmetic.
  *
- * Skipped, with a message, when /usr/bin/python3 has no torch (`apt-get install -y python3-torch` as root).
+ * Needs a Python with torch (Debian's python3-torch, which scripts/setup.sh installs): skipped with that message
+ * where it is missing, and failing under CI=true (tests/support/requirements.ts).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,11 +15,11 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/backend/ladder";
 import { exactSpectrum, gaussNewtonOperator, hessianOperator } from "../../lib/src/curvature";
+import { needs, pythonWith } from "../support/requirements";
 import { tinyNet, type TinyNet, type TinyNetSpec } from "./helpers";
 
-const PYTHON = "/usr/bin/python3";
-const HAVE_TORCH = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
-const NOTE = HAVE_TORCH ? "" : " [SKIPPED: /usr/bin/python3 has no torch; apt-get install -y python3-torch]";
+const PYTHON = pythonWith("torch");
+const withTorch = needs(PYTHON !== null, "a Python with torch (Debian: python3-torch, which scripts/setup.sh installs)");
 
 /**
  * Agreement of eigenvalues, relative to max|λ|. Our entries carry float32 rounding; Weyl bounds the eigenvalue shift
@@ -98,12 +99,7 @@ describe("float64 cross-check against PyTorch", () => {
     { seed: 62, inputDim: 5, hidden: [6, 6], outputs: 2, batch: 48, task: "mse", skip: [false, true] },
   ];
   for (const spec of cases) {
-    it(`${spec.task}${spec.skip ? " + skip" : ""}: Hessian and Gauss–Newton spectra match torch float64${NOTE}`, async ({ skip }) => {
-      if (!HAVE_TORCH) {
-        console.warn(`torch float64 cross-check skipped:${NOTE}`);
-        skip();
-        return;
-      }
+    withTorch(`${spec.task}${spec.skip ? " + skip" : ""}: Hessian and Gauss–Newton spectra match torch float64`, async () => {
       const net: TinyNet = tinyNet(spec);
       try {
         const input = join(dir, `in-${spec.seed}.json`);
@@ -117,7 +113,7 @@ describe("float64 cross-check against PyTorch", () => {
             params: net.set.tensors.map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })),
           }),
         );
-        const r = spawnSync(PYTHON, ["-c", SCRIPT, input, output], { encoding: "utf8" });
+        const r = spawnSync(PYTHON!, ["-c", SCRIPT, input, output], { encoding: "utf8" });
         expect(r.status, r.stderr).toBe(0);
         const ref = JSON.parse(readFileSync(output, "utf8")) as { loss: number; hessian: number[]; gaussNewton: number[] };
 

@@ -14,17 +14,18 @@ import {
   loadFashionMnist,
   standardizeSplits,
 } from "../../lib/src/data";
+import { needs } from "../support/requirements";
 import { tmpDir } from "./helpers";
 
 const hasDebian = fs.existsSync(path.join(DEBIAN_FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"));
 const SUBSET_DIR = path.resolve(__dirname, "../../data/fashion-mnist-subset");
 const empty = tmpDir(); // a data dir without downloads, so "auto" cannot pick source "data"
-/** Appended to test names that need the Debian package, so a skipped run says why. */
-const needsDebian = hasDebian ? "" : ` [skipped: ${DEBIAN_FASHION_MNIST_DIR} absent; apt install dataset-fashion-mnist]`;
+/** Tests on the full data set need Debian's package (scripts/setup.sh installs it). */
+const withDebian = needs(hasDebian, `Fashion-MNIST at ${DEBIAN_FASHION_MNIST_DIR} (Debian: dataset-fashion-mnist, which scripts/setup.sh installs)`);
 
 describe("Fashion-MNIST from Debian's dataset-fashion-mnist", () => {
-  it.skipIf(!hasDebian)(
-    `full train and test sets: shapes, 6000 / 1000 per class, pixel range${needsDebian}`,
+  withDebian(
+    `full train and test sets: shapes, 6000 / 1000 per class, pixel range`,
     () => {
       const train = loadFashionMnist({ split: "train", source: "debian" });
       expect(train.source).toBe(`debian:${DEBIAN_FASHION_MNIST_DIR}`);
@@ -50,14 +51,14 @@ describe("Fashion-MNIST from Debian's dataset-fashion-mnist", () => {
     },
   );
 
-  it.skipIf(!hasDebian)(`the installed files have the sha256 recorded in the registry${needsDebian}`, async () => {
+  withDebian(`the installed files have the sha256 recorded in the registry`, async () => {
     for (const [file, want] of Object.entries(FASHION_MNIST_DEBIAN)) {
       const got = await digestFile(path.join(DEBIAN_FASHION_MNIST_DIR, file));
       expect({ file, bytes: got.bytes, sha256: got.sha256 }).toEqual({ file, ...want });
     }
   });
 
-  it.skipIf(!hasDebian)(`auto prefers Debian over the subset when data/ has no download${needsDebian}`, () => {
+  withDebian(`auto prefers Debian over the subset when data/ has no download`, () => {
     const ds = loadFashionMnist({ split: "test", dir: empty });
     expect(ds.source).toBe(`debian:${DEBIAN_FASHION_MNIST_DIR}`);
     expect(fashionMnistSources({ dir: empty }).map((s) => s.source)).toEqual(["debian", "subset"]);
@@ -87,7 +88,7 @@ describe("the committed subset data/fashion-mnist-subset", () => {
     expect(test.source).toBe(`subset:${SUBSET_DIR}`);
   });
 
-  it.skipIf(!hasDebian)(`holds exactly the first images of the full set${needsDebian}`, () => {
+  withDebian(`holds exactly the first images of the full set`, () => {
     const full = loadFashionMnist({ split: "test", source: "debian" });
     const sub = loadFashionMnist({ split: "test", source: "subset", subsetDir: SUBSET_DIR });
     expect(Buffer.from(sub.x).equals(Buffer.from(full.x.subarray(0, 2000 * 784)))).toBe(true);

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/src/util/random";
+import { needs } from "../support/requirements";
 import {
   encodeIdx,
   IDX_IMAGES_MAGIC,
@@ -155,7 +156,7 @@ describe("SVHN MATLAB v5 .mat", () => {
   });
 
   const py = scipyPython();
-  it.skipIf(py === null)("agrees with scipy.io.savemat files (plain and compressed) [needs python3 + scipy]", () => {
+  needs(py !== null, "a Python with numpy and scipy (Debian: python3-scipy, which scripts/setup.sh installs)")("agrees with scipy.io.savemat files (plain and compressed)", () => {
     const dir = tmpDir();
     const script = `
 import numpy as np, scipy.io, sys
@@ -284,7 +285,7 @@ describe("tar.gz reader", () => {
     expect(read).toBeLessThan(fs.statSync(archive).size / 2);
   });
 
-  it.skipIf(!hasSystemTar())("reads GNU tar archives with long names (GNU and pax formats) [needs tar]", async () => {
+  needs(hasSystemTar(), "GNU tar on PATH (Debian: tar)")("reads GNU tar archives with long names (GNU and pax formats)", async () => {
     const dir = tmpDir();
     const src = path.join(dir, "src");
     const longDir = "d".repeat(60) + "/" + "e".repeat(60);

@@ -2,6 +2,7 @@
  * Test helpers: writers for small files in each real binary format (CIFAR, MAT v5, STL-10, idx, tar) and a
  * local HTTP server on 127.0.0.1. Tests never touch the network.
  */
+import { pythonWith } from "../support/requirements";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -182,13 +183,9 @@ export function hasSystemTar(): boolean {
   return spawnSync("tar", ["--version"]).status === 0;
 }
 
-/** Python with numpy + scipy (Debian's /usr/bin/python3 here), for cross-checking the MAT reader; or null. */
+/** The project's Python with numpy + scipy, for cross-checking the MAT reader; or null. */
 export function scipyPython(): string | null {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    const r = spawnSync(py, ["-c", "import scipy.io, numpy"], { encoding: "utf8" });
-    if (r.status === 0) return py;
-  }
-  return null;
+  return pythonWith("scipy.io", "numpy");
 }
 
 // ---- local HTTP server -------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ const LAVAPIPE = { vendor: "mesa", architecture: "software", device: "llvmpipe-l
 describe("webgpu rung: adapter discovery and report (with a stand-in dawn.node)", () => {
   // These run first: once a real dawn.node is in use (navigator.gpu set), the ladder uses it and not the stand-in.
   const hasRealGpu = () => (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined;
+  const standInOnly = it.skipIf(hasRealGpu());
+  const NOTE = hasRealGpu() ? " [skipped: a real WebGPU device is already in use in this process, so the stand-in cannot be]" : "";
 
   it("classifies adapters: lavapipe/SwiftShader/fallback are software, an NVIDIA GPU is not", () => {
     expect(adapterReport(LAVAPIPE).software).toBe(true);
@@ -50,8 +52,7 @@ describe("webgpu rung: adapter discovery and report (with a stand-in dawn.node)"
     expect(webgpuFlags({})).toEqual([]);
   });
 
-  it("reports a hardware adapter it finds, and says when tfjs-backend-webgpu is missing", async () => {
-    if (hasRealGpu()) return;
+  standInOnly(`reports a hardware adapter it finds, and says when tfjs-backend-webgpu is missing${NOTE}`, async () => {
     const dawn = fakeDawn(NVIDIA);
     const load = (id: string) => (id === "webgpu" ? dawn.module : loaderWithout("@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-backend-webgpu")(id));
     const r = await initBackend({ env: { SKIPLAB_WEBGPU_FLAGS: "adapter=NVIDIA" }, load, fresh: true });
@@ -66,8 +67,7 @@ describe("webgpu rung: adapter discovery and report (with a stand-in dawn.node)"
     expect(hasRealGpu()).toBe(false);
   });
 
-  it("passes over a software adapter unless webgpu is forced; says so when there is no adapter at all", async () => {
-    if (hasRealGpu()) return;
+  standInOnly(`passes over a software adapter unless webgpu is forced; says so when there is no adapter at all${NOTE}`, async () => {
     const soft = fakeDawn(LAVAPIPE);
     const load = (id: string) => (id === "webgpu" ? soft.module : loaderWithout("@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-backend-webgpu")(id));
     const r = await initBackend({ env: {}, load, fresh: true });

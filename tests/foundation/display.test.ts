@@ -8,6 +8,7 @@ import { plotlyScriptPath } from "../../lib/src/display/assets";
 import { CHROMIUM_FLAGS, closeStaticRenderer, findChromium, renderStatic } from "../../lib/src/display/static-image";
 import { linkPlotly } from "../../lib/src/cli/reproduce";
 import { baseLayout, Figure, withProvenance } from "../../lib/src/plots/theme";
+import { needs } from "../support/requirements";
 
 const fig: Figure = withProvenance(
   { data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2], name: "a </script> name" }], layout: baseLayout("display test", { width: 500, height: 320 }) },
@@ -37,8 +38,10 @@ describe("figure HTML", () => {
   });
 });
 
-describe.skipIf(!chromium)("rendered in headless Chromium", () => {
-  it("renders a static PNG of the figure", async () => {
+const withChromium = needs(chromium !== null, "Chromium (Debian: chromium, which scripts/setup.sh installs; or SKIPLAB_CHROMIUM=/path/to/chrome)");
+
+describe("rendered in headless Chromium", () => {
+  withChromium("renders a static PNG of the figure", async () => {
     const png = await renderStatic(fig, { width: 500, height: 320, scale: 1 });
     expect(Array.from(png.slice(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     // IHDR width/height
@@ -46,7 +49,7 @@ describe.skipIf(!chromium)("rendered in headless Chromium", () => {
     expect([dv.getUint32(16), dv.getUint32(20)]).toEqual([500, 320]);
   });
 
-  it("draws live with scripts on (offline, plotly.js from disk) and shows the static image with scripts off", async () => {
+  withChromium("draws live with scripts on (offline, plotly.js from disk) and shows the static image with scripts off", async () => {
     const { bundle, staticError } = await figureBundle(fig, { width: 500, height: 320, scale: 1 });
     expect(staticError).toBeUndefined();
     expect(bundle["image/png"]).toBeTruthy();

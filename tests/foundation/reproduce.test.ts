@@ -1,16 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseReproduceArgs } from "../../lib/src/cli/reproduce";
-import { claimsHtml, extractClaims, verdictFrom } from "../../lib/src/report/claims";
+import { claimProblems, claimsHtml, extractClaims, verdictFrom } from "../../lib/src/report/claims";
 import { renderIndex } from "../../lib/src/report/index-page";
 import { findJupyterPython } from "../../lib/src/report/jupyter";
+import { LOCK_FILE, lockReport, ReportBusyError } from "../../lib/src/report/lock";
+import { needs } from "../support/requirements";
 
 const root = join(__dirname, "..", "..");
 const cli = join(root, "lib", "dist", "cli", "main.js");
 const py = findJupyterPython();
+const withJupyter = needs(py !== null, "Jupyter for Python: nbclient, nbconvert, jupyter_client, nbformat (scripts/setup.sh installs them)");
 
 function notebook(cells: string[]): string {
   return JSON.stringify({
@@ -69,7 +72,7 @@ describe("reproduce command", () => {
     expect(r.stderr).toMatch(/apt-get install jupyter-nbconvert jupyter-client python3-nbclient/);
   });
 
-  it.skipIf(!py)("executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report", () => {
+  withJupyter("executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report", () => {
     const good = notebook([
       'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: sk.verdictFrom(1, 1), numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
     ]);
@@ -97,5 +100,110 @@ describe("report index with non-finite claim numbers", () => {
     expect(html).toContain("kappa = n/a");
     expect(html).toContain("n = 3");
     expect(claimsHtml(claims[0])).toContain("rho = n/a");
+  });
+});
+
+const CLAIM_CELL = (numbers: string) =>
+  `import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "c", source: "test", criterion: "k", verdict: sk.verdictFrom(1, 1), numbers: ${numbers} }], { notebook: "n", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });`;
+
+describe("a notebook's claim check must be usable", () => {
+  const rec = (numbers: Record<string, unknown>, verdict = "reproduced") => ({
+    notebook: "n", dataset: "d", scale: "smoke", seeds: "0", backend: "wasm",
+    checks: [{ figure: "F", claim: "c", source: "s", criterion: "k", verdict, numbers }],
+  });
+  const afterJson = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+  it("accepts finite numbers and strings (an infinite result written as '∞')", () => {
+    expect(claimProblems(afterJson([rec({ rho: -0.5, n: 3, kappa: "∞" })]) as never)).toEqual([]);
+  });
+
+  it("names a missing claim check, each non-finite number and a bad verdict", () => {
+    expect(claimProblems([])).toEqual(["no claim check: the notebook never called reportClaims([...]), or its output was lost"]);
+    expect(claimProblems([{ ...rec({}), checks: [] }] as never)).toHaveLength(1);
+    const p = claimProblems(afterJson([rec({ rho: NaN, kappa: Infinity, ok: 1 }, "maybe")]) as never);
+    expect(p).toEqual([
+      'F, claim "c": verdict "maybe" is not one of reproduced, partly reproduced, not reproduced',
+      'F, claim "c": number "rho" is NaN or ±Infinity (null after JSON), not a finite number',
+      'F, claim "c": number "kappa" is NaN or ±Infinity (null after JSON), not a finite number',
+    ]);
+  });
+
+  it("the claims block in the notebook says so too", () => {
+    expect(claimsHtml(rec({ rho: NaN }) as never)).toContain("This claim check is not usable:</b> F, claim &quot;c&quot;: number &quot;rho&quot; is NaN");
+    expect(claimsHtml(rec({ rho: 0.5 }) as never)).not.toContain("not usable");
+  });
+
+  withJupyter("reproduce fails a notebook that runs but reports no claims, or a NaN claim number, and says why", () => {
+    const dir = tempProject({
+      "a-ok.ipynb": notebook([CLAIM_CELL("{ x: 1 }")]),
+      "b-no-claims.ipynb": notebook(['console.log("ran, but checked nothing");']),
+      "c-nan.ipynb": notebook([CLAIM_CELL("{ rho: NaN }")]),
+    });
+    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: dir, encoding: "utf8", env: { ...process.env, SKIPLAB_ROOT: "" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/FAILED: b-no-claims, c-nan/);
+    const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
+    expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed", "failed"]);
+    expect(summary.results[1].error).toMatch(/claim check is not usable:\n  • no claim check/);
+    expect(summary.results[2].error).toMatch(/number "rho" is NaN or ±Infinity/);
+    expect(existsSync(join(dir, "report", LOCK_FILE))).toBe(false);
+  });
+});
+
+describe("one reproduce run per report folder", () => {
+  it("a second lock on the same folder is refused with the holder named; released, it can be taken again", () => {
+    const out = mkdtempSync(join(tmpdir(), "skiplab-lock-"));
+    const release = lockReport(out, "npm run reproduce -- --scale quick");
+    let err: unknown;
+    try {
+      lockReport(out, "npm run reproduce -- --scale smoke");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ReportBusyError);
+    expect((err as Error).message).toMatch(new RegExp(`'npm run reproduce -- --scale quick' \\(pid ${process.pid}, started .*\\)\\. Wait for it to finish, or run this one beside it with an output folder of its own \\(--out <dir>\\)`));
+    release();
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+    lockReport(out, "again")();
+  });
+
+  it("takes over a lock whose process is gone, and says so", () => {
+    const out = mkdtempSync(join(tmpdir(), "skiplab-lock-"));
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    const pid = Number(dead.stdout);
+    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, host: require("node:os").hostname(), started: "earlier", command: "killed run" }));
+    const notes: string[] = [];
+    const release = lockReport(out, "new run", (n) => notes.push(n));
+    expect(notes).toEqual([`removed a stale lock ${join(out, LOCK_FILE)} left by pid ${pid} ('killed run', started earlier)`]);
+    expect(JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")).pid).toBe(process.pid);
+    release();
+    // an empty lock file (a run that died while creating it) is stale too
+    writeFileSync(join(out, LOCK_FILE), "");
+    lockReport(out, "new run", (n) => notes.push(n))();
+    expect(notes[1]).toBe(`removed a stale lock ${join(out, LOCK_FILE)}`);
+  });
+
+  withJupyter("while one run is executing, a second on the same folder exits 3 naming it; with --out it runs beside it", async () => {
+    const dir = tempProject({ "a-slow.ipynb": notebook(["await new Promise((r) => setTimeout(r, 6000));", CLAIM_CELL("{ x: 1 }")]) });
+    const env = { ...process.env, SKIPLAB_ROOT: "" };
+    const first = spawn(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    let firstErr = "";
+    first.stderr.on("data", (d) => (firstErr += d));
+    const firstDone = new Promise<number | null>((res) => first.on("close", res));
+    const lock = join(dir, "report", LOCK_FILE);
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(lock)).toBe(true);
+    const second = spawnSync(process.execPath, [cli, "reproduce", "--scale", "quick"], { cwd: dir, encoding: "utf8", env });
+    expect(second.status).toBe(3);
+    expect(second.stderr).toMatch(new RegExp(`Another reproduce run is writing report/: 'npm run reproduce -- --scale smoke' \\(pid ${first.pid}, started`));
+    const beside = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke", "--out", "report-2"], { cwd: dir, encoding: "utf8", env });
+    expect(beside.status, beside.stderr).toBe(0);
+    expect(await firstDone, firstErr).toBe(0);
+    for (const out of ["report", "report-2"]) {
+      const summary = JSON.parse(readFileSync(join(dir, out, "summary.json"), "utf8"));
+      expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok"]);
+      expect(existsSync(join(dir, out, LOCK_FILE))).toBe(false);
+    }
+    expect(JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8")).meta.command).toBe("npm run reproduce -- --scale smoke");
   });
 });

@@ -5,9 +5,9 @@
  * order p(n)·ε with p(n) a low-degree polynomial; we use p(n) = 4·max(n, 10), which leaves a 10–100× margin over
  * what both backends reach on these seeds while still catching any real bug (errors of 1e-8 or worse).
  */
-import { spawnSync } from "node:child_process";
 import { Rng, subSeed } from "../../lib/src/util/random";
-import { lapackAvailable, lapackStatus } from "../../lib/src/linalg";
+import { lapackAvailable, lapackStatus, type Backend } from "../../lib/src/linalg";
+import { needs, pythonWith } from "../support/requirements";
 
 export const EPS = Number.EPSILON;
 
@@ -120,15 +120,17 @@ export function spectralScale(values: ArrayLike<number>): number {
   return m;
 }
 
-/** Whether LAPACKE loaded, and the message shown on the skipped tests when it did not. */
+/** Whether LAPACKE loaded. */
 export const HAVE_LAPACK = lapackAvailable();
-export const LAPACK_SKIP_NOTE = HAVE_LAPACK
-  ? ""
-  : ` [SKIPPED: no LAPACKE library (${lapackStatus().tried.join("; ")}); install with apt-get install liblapacke]`;
+/** What a LAPACK test needs, for `needs(HAVE_LAPACK, LAPACK_WHAT)`. */
+export const LAPACK_WHAT = `LAPACKE (tried: ${lapackStatus().tried.join("; ") || "nothing"}; Debian: apt-get install liblapacke, which scripts/setup.sh does)`;
+/** Each backend with the test function that registers its tests: the JS solver always, LAPACK through `needs`. */
+export const BACKENDS: Array<[Backend, ReturnType<typeof needs>]> = [
+  ["js", needs(true, "")],
+  ["lapack", needs(HAVE_LAPACK, LAPACK_WHAT)],
+];
 
-/** The system python with numpy, for the cross-check (null when absent). */
-export const NUMPY_PYTHON: string | null = (() => {
-  const py = "/usr/bin/python3";
-  const r = spawnSync(py, ["-c", "import numpy"], { encoding: "utf8" });
-  return r.status === 0 ? py : null;
-})();
+/** The project's Python with numpy, for the cross-check (null when absent). */
+export const NUMPY_PYTHON: string | null = pythonWith("numpy");
+/** What the numpy cross-check needs. */
+export const NUMPY_WHAT = "a Python with numpy (Debian: python3-numpy, which scripts/setup.sh installs)";

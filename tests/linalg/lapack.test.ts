@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { lapackCandidates, lapackMissingError, lapackStatus, probeLapack } from "../../lib/src/linalg";
-import { HAVE_LAPACK } from "./helpers";
+import { needs } from "../support/requirements";
+import { HAVE_LAPACK, LAPACK_WHAT } from "./helpers";
 
 describe("LAPACK loading", () => {
   it("reports where LAPACKE was found, or every candidate it tried", () => {
@@ -50,7 +51,7 @@ describe("LAPACK loading", () => {
     }
   });
 
-  it.skipIf(!HAVE_LAPACK)("a forced LAPACK call runs LAPACK when present", async () => {
+  needs(HAVE_LAPACK, LAPACK_WHAT)("a forced LAPACK call runs LAPACK when present", async () => {
     const { eigh } = await import("../../lib/src/linalg");
     expect(eigh(Float64Array.of(2, 1, 1, 2), 2, { backend: "lapack" }).backend).toBe("lapack");
   });

@@ -74,11 +74,12 @@ describe("measure callbacks (wasm)", () => {
 
   it("layer, Hessian, Lanczos and surface measures give the expected flat records, without leaking tensors", async () => {
     const ctx = contextFor(net, net.set, 5, 1);
+    const surfaces: number[][] = [];
     const measures = [
       layerMeasure(),
       hessianMeasure({ blocks: "layers" }),
       lanczosMeasure({ seed: 1, steps: 44 }),
-      surfaceMeasure({ seed: 2, x: { min: -0.5, max: 0.5, num: 3 } }),
+      surfaceMeasure({ seed: 2, x: { min: -0.5, max: 0.5, num: 3 }, onResult: (s) => surfaces.push(Array.from(s.losses)) }),
     ];
     const cb = measureCallback(measures, { everyEpochs: 1 });
     await cb.onEpoch!(ctx); // burn-in
@@ -99,7 +100,13 @@ describe("measure callbacks (wasm)", () => {
     expect(Math.abs((r["lanczos.hessian.min"] as number) - exact.values[0])).toBeLessThan(1e-5 * exact.maxAbs);
     const centre = tf.tidy(() => ctx.loss!(net.set.tensors).dataSync()[0]);
     expect(r["surface.center"]).toBe(centre);
-    expect(r["surface.max"]).toBeGreaterThanOrEqual(centre);
+    // the record summarises the surface that was computed: its three grid losses, the centre among them
+    const grid = surfaces[surfaces.length - 1];
+    expect(grid).toHaveLength(3);
+    expect(grid[1]).toBe(centre);
+    expect(r["surface.min"]).toBe(Math.min(...grid));
+    expect(r["surface.max"]).toBe(Math.max(...grid));
+    expect(r["surface.max"]).toBeGreaterThan(r["surface.min"] as number);
   });
 
   it("on a stored checkpoint gives the same numbers as live, and frees its tensors", async () => {

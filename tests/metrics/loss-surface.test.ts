@@ -73,7 +73,10 @@ describe("filter-normalised loss surfaces (wasm)", () => {
         }
       }
       expect(s.directions[0][6]).toBe(0);
-      expect(Math.abs(s.losses[2] - s.centerLoss)).toBeGreaterThan(0); // y = −0.5 row, x = 0: off-centre
+      // the centre is the loss at the parameters themselves
+      let f0 = theta[6] ** 2 + theta[7] ** 2;
+      for (let k = 0; k < 6; k++) f0 += (theta[k] - Cv[k]) ** 2;
+      expect(Math.abs(s.centerLoss - f0) / f0).toBeLessThan(1e-5);
     } finally {
       C.dispose();
       set.tensors.forEach((t) => t.dispose());

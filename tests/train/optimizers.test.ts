@@ -133,18 +133,25 @@ describe("optimizers", () => {
 
 describe("learning-rate schedules", () => {
   const pos = (epoch: number, step: number) => ({ epoch, step, stepsPerEpoch: 10, epochs: 10 });
+  // Relative tolerance 1e-12: the rates span 1e-1…1e-4, where toBeCloseTo's absolute ±0.005 cannot tell them apart.
+  const expectLr = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
   it("constant, step and cosine", () => {
     expect(learningRate(0.1, scheduleConfig("constant"), pos(5, 50))).toBe(0.1);
     const st = scheduleConfig({ type: "step", milestones: [3, 6], gamma: 0.1 });
-    expect(learningRate(0.1, st, pos(2, 29))).toBeCloseTo(0.1);
-    expect(learningRate(0.1, st, pos(3, 30))).toBeCloseTo(0.01);
-    expect(learningRate(0.1, st, pos(9, 99))).toBeCloseTo(0.001);
+    expectLr(learningRate(0.1, st, pos(2, 29)), 0.1);
+    expectLr(learningRate(0.1, st, pos(3, 30)), 0.01);
+    expectLr(learningRate(0.1, st, pos(6, 60)), 0.001);
+    expectLr(learningRate(0.1, st, pos(9, 99)), 0.001);
     const cos = scheduleConfig({ type: "cosine", finalLr: 1e-4 });
-    expect(learningRate(0.1, cos, pos(0, 0))).toBeCloseTo(0.1);
-    expect(learningRate(0.1, cos, pos(5, 50))).toBeCloseTo((0.1 + 1e-4) / 2);
-    expect(learningRate(0.1, cos, pos(9, 100))).toBeCloseTo(1e-4);
+    expectLr(learningRate(0.1, cos, pos(0, 0)), 0.1);
+    expectLr(learningRate(0.1, cos, pos(2, 25)), 1e-4 + (0.1 - 1e-4) * 0.5 * (1 + Math.SQRT1_2));
+    expectLr(learningRate(0.1, cos, pos(5, 50)), (0.1 + 1e-4) / 2);
+    expectLr(learningRate(0.1, cos, pos(9, 100)), 1e-4);
+    // the final rate is the configured one, not a default
+    expectLr(learningRate(0.1, scheduleConfig({ type: "cosine", finalLr: 1e-3 }), pos(9, 100)), 1e-3);
     const warm = scheduleConfig({ type: "cosine", warmupEpochs: 1 });
-    expect(learningRate(0.1, warm, pos(0, 0))).toBeCloseTo(0.01);
-    expect(learningRate(0.1, warm, pos(0, 10))).toBeCloseTo(0.1);
+    expectLr(learningRate(0.1, warm, pos(0, 0)), 0.01);
+    expectLr(learningRate(0.1, warm, pos(0, 5)), 0.055);
+    expectLr(learningRate(0.1, warm, pos(0, 10)), 0.1);
   });
 });

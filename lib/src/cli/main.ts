@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { initBackend } from "../backend/ladder";
 import { projectRoot } from "../report/context";
-import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv } from "../report/jupyter";
+import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv, LAB_APPS } from "../report/jupyter";
 import { dataCommand } from "../data/cli";
 import { reproduce } from "./reproduce";
 
@@ -47,12 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "kernel": {
       const root = projectRoot();
-      const py = findJupyterPython();
-      if (!py) {
-        console.error(JUPYTER_HELP);
-        return 2;
-      }
-      const spec = installKernel(root, py.python);
+      const spec = installKernel(root);
       console.log(`tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`);
       return 0;
     }
@@ -64,8 +59,8 @@ async function main(argv: string[]): Promise<number> {
         console.error(JUPYTER_HELP);
         return 2;
       }
-      installKernel(root, py.python);
-      for (const app of ["jupyterlab", "notebook"]) {
+      installKernel(root);
+      for (const app of LAB_APPS) {
         if (spawnSync(py.python, ["-c", `import ${app}`]).status !== 0) continue;
         const r = spawnSync(py.python, ["-m", app, ...rest], { stdio: "inherit", cwd: join(root, "notebooks"), env: jupyterEnv(root) });
         return r.status ?? 1;

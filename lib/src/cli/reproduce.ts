@@ -13,13 +13,14 @@
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { plotlyScriptPath } from "../display/assets";
-import { extractClaims } from "../report/claims";
+import { claimProblems, extractClaims } from "../report/claims";
 import { SCALES, Scale, projectRoot } from "../report/context";
 import { renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
 import { executeNotebook } from "../report/execute";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterEnv } from "../report/jupyter";
+import { lockReport, ReportBusyError } from "../report/lock";
 
 export interface ReproduceOptions {
   scale: Scale;
@@ -37,8 +38,13 @@ Executes the notebooks in notebooks/ through Jupyter (tslab kernel) and renders 
                   paper: the paper-scale protocol (GPU or a sharded sweep)
   --only          run only notebooks whose file name starts with or contains this text (repeatable)
   --cell-timeout  seconds one cell may run (default: 1800; 0 = no limit)
+  --out           the report folder (default: report/). One run at a time per folder: a second run on the same
+                  folder stops with exit 3 and names the run that holds it
   --pdf           also print the report to PDF with headless Chromium (report/report.pdf: the index, then
-                  every notebook)`;
+                  every notebook); a PDF that cannot be made fails the run
+
+A notebook fails when a cell fails, when it reports no claim check, or when a claim number is NaN or ±Infinity.
+Exit status: 0 all notebooks (and the PDF) ok, 1 something failed, 2 usage or missing Jupyter, 3 report folder busy.`;
 
 export function parseReproduceArgs(argv: string[], root: string): ReproduceOptions {
   const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: false };
@@ -56,7 +62,7 @@ export function parseReproduceArgs(argv: string[], root: string): ReproduceOptio
       o.scale = s as Scale;
     } else if (flag === "--only") o.only.push(...value().split(",").filter(Boolean));
     else if (flag === "--cell-timeout") o.cellTimeout = Number(value());
-    else if (flag === "--out") o.outDir = value();
+    else if (flag === "--out") o.outDir = resolve(value()); // the notebooks run elsewhere: keep no relative path
     else if (flag === "--pdf") o.pdf = true;
     else if (flag === "--help" || flag === "-h") throw new UsageRequest(USAGE);
     else throw new Error(`Unknown option '${a}'.\n\n${USAGE}`);
@@ -167,8 +173,28 @@ export async function reproduce(argv: string[]): Promise<number> {
     console.error(JUPYTER_HELP);
     return 2;
   }
+  const out = opts.outDir;
+  const command = `npm run reproduce -- --scale ${opts.scale}${opts.only.length ? ` --only ${opts.only.join(",")}` : ""}${out !== join(root, "report") ? ` --out ${out}` : ""}${opts.pdf ? " --pdf" : ""}`;
+  let unlock: () => void;
+  try {
+    unlock = lockReport(out, command, (note) => console.error(`reproduce: ${note}`));
+  } catch (e) {
+    if (e instanceof ReportBusyError) {
+      console.error(`reproduce: ${e.message}`);
+      return 3;
+    }
+    throw e;
+  }
+  try {
+    return await reproduceLocked(root, opts, jupyter, notebooks, command);
+  } finally {
+    unlock();
+  }
+}
+
+async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { python: string; versions: string }, notebooks: string[], command: string): Promise<number> {
   console.error(`reproduce: Python ${jupyter.python} (${jupyter.versions})`);
-  const spec = installKernel(root, jupyter.python);
+  const spec = installKernel(root);
   console.error(`reproduce: tslab kernel registered at ${spec}`);
 
   const out = opts.outDir;
@@ -182,7 +208,7 @@ export async function reproduce(argv: string[]): Promise<number> {
     scale: opts.scale,
     commit: gitCommit(root),
     machine: `${hostname()} · ${cpus().length} cores · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}`,
-    command: `npm run reproduce -- --scale ${opts.scale}${opts.only.length ? ` --only ${opts.only.join(",")}` : ""}`,
+    command,
   };
   const results: NotebookResult[] = notebooks.map((p) => ({ name: basename(p, ".ipynb"), title: notebookTitle(p), status: "pending", scale: opts.scale, claims: [] }));
   const writeIndex = () => {
@@ -225,20 +251,41 @@ export async function reproduce(argv: string[]): Promise<number> {
         result.error = `rendering to HTML failed:\n${html.output.split("\n").slice(-20).join("\n")}`;
       }
     }
+    if (result.ok) {
+      const problems = claimProblems(r.claims);
+      if (problems.length) {
+        result.ok = false;
+        result.error = `the notebook ran, but its claim check is not usable:\n${problems.map((p) => `  • ${p}`).join("\n")}`;
+      }
+    }
     r.status = result.ok ? "ok" : "failed";
     r.error = result.error;
     console.error(`reproduce: ${r.name} ${r.status} in ${result.seconds.toFixed(1)} s` + (r.claims.length ? ` — ${r.claims.flatMap((c) => c.checks.map((k) => k.verdict)).join(", ")}` : ""));
     if (!result.ok) console.error(result.error);
     writeIndex();
   }
+  let pdfOk = true;
+  let pdfError = "";
   if (opts.pdf) {
     const { printPdf } = await import("../report/pdf");
     const htmlPages = [join(out, "index.html"), ...results.filter((r) => r.html).map((r) => join(out, r.html!))];
-    const pdf = await printPdf(htmlPages, join(out, "report.pdf"));
-    console.error(`reproduce: PDF ${pdf.joined ?? pdf.pages.join(", ")}${pdf.note ? ` (${pdf.note})` : ""}`);
+    try {
+      const pdf = await printPdf(htmlPages, join(out, "report.pdf"));
+      pdfOk = pdf.joined !== null;
+      pdfError = pdf.note ?? "no joined report.pdf";
+      meta.pdf = pdfOk ? { status: "ok", path: "report.pdf" } : { status: "failed", error: pdfError };
+      console.error(`reproduce: PDF ${pdf.joined ?? pdf.pages.join(", ")}${pdf.note ? ` (${pdf.note})` : ""}`);
+    } catch (e) {
+      pdfOk = false;
+      pdfError = (e as Error).message;
+      meta.pdf = { status: "failed", error: pdfError };
+      console.error(`reproduce: the PDF could not be made: ${(e as Error).message}`);
+    }
+    writeIndex();
   }
   const failed = results.filter((r) => r.status !== "ok");
   console.error(`\nreproduce: ${results.length - failed.length}/${results.length} notebooks ok in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${join(out, "index.html")}`);
   if (failed.length) console.error(`reproduce: FAILED: ${failed.map((r) => r.name).join(", ")} (see the report for the errors)`);
-  return failed.length ? 1 : 0;
+  if (!pdfOk) console.error(`reproduce: FAILED: the PDF (${pdfError})`);
+  return failed.length || !pdfOk ? 1 : 0;
 }

@@ -79,12 +79,15 @@ export function claimsHtml(record: ClaimsRecord): string {
     )
     .join("");
   const json = JSON.stringify(record).replace(/<\//g, "<\\/");
+  const problems = claimProblems([JSON.parse(JSON.stringify(record)) as ClaimsRecord]);
   return (
     TABLE_STYLE +
     `<div class="skiplab-claims-block"><p><b>Claim check</b> — data: ${escapeHtml(record.dataset)} · scale: ${escapeHtml(record.scale)} · ` +
     `seeds: ${escapeHtml(record.seeds)} · backend: ${escapeHtml(record.backend)}</p>` +
     `<table class="skiplab-table"><thead><tr><th>figure</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table></div>` +
+    `<tbody>${rows}</tbody></table>` +
+    (problems.length ? `<p style="color:${verdictColor("failed")}"><b>This claim check is not usable:</b> ${problems.map(escapeHtml).join("; ")}</p>` : "") +
+    `</div>` +
     `<script type="application/json" class="${CLAIMS_MARKER}">${json}</script>`
   );
 }
@@ -100,6 +103,31 @@ export function reportClaims(checks: ClaimCheck[], meta: ClaimsMeta): void {
 export function extractClaims(html: string): ClaimsRecord[] {
   const re = new RegExp(`<script type="application/json" class="${CLAIMS_MARKER}">([\\s\\S]*?)</script>`, "g");
   return Array.from(html.matchAll(re), (m) => JSON.parse(m[1].replace(/<\\\//g, "</")) as ClaimsRecord);
+}
+
+const VERDICTS: readonly string[] = ["reproduced", "partly reproduced", "not reproduced"];
+
+/**
+ * What makes an executed notebook's claims unusable, one line each (empty when they are fine): no claim check at all,
+ * a verdict that is not one of the three, or a claim number that is not finite. NaN and ±Infinity come back from the
+ * embedded JSON as null and would show as "n/a": a number the verdict cannot have been honestly derived from. A
+ * result that really is infinite (a singular matrix's condition number) is reported as a string, e.g. "∞".
+ */
+export function claimProblems(records: ClaimsRecord[]): string[] {
+  const checks = records.flatMap((r) => r.checks);
+  if (checks.length === 0) return ["no claim check: the notebook never called reportClaims([...]), or its output was lost"];
+  const problems: string[] = [];
+  for (const c of checks) {
+    const where = `${c.figure}, claim "${c.claim.length > 80 ? c.claim.slice(0, 77) + "..." : c.claim}"`;
+    if (!VERDICTS.includes(c.verdict)) problems.push(`${where}: verdict ${JSON.stringify(c.verdict)} is not one of ${VERDICTS.join(", ")}`);
+    for (const [k, v] of Object.entries(c.numbers ?? {})) {
+      if (typeof v === "string") continue;
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        problems.push(`${where}: number "${k}" is ${v === null ? "NaN or ±Infinity (null after JSON)" : JSON.stringify(v)}, not a finite number`);
+      }
+    }
+  }
+  return problems;
 }
 
 export interface PaperVsOursRow {

@@ -31,6 +31,8 @@ export interface ReportMeta {
   commit: string;
   machine: string;
   command: string;
+  /** The PDF step, when --pdf asked for one. */
+  pdf?: { status: "ok"; path: string } | { status: "failed"; error: string };
 }
 
 const STYLE = `
@@ -78,6 +80,7 @@ export function renderIndex(results: NotebookResult[], meta: ReportMeta): string
   const counts = results.flatMap((r) => r.claims.flatMap((c) => c.checks.map((k) => k.verdict)));
   const tally = ["reproduced", "partly reproduced", "not reproduced"].map((v) => `${counts.filter((c) => c === v).length} ${v}`).join(" · ");
   const failed = results.filter((r) => r.status === "failed").length;
+  const pdf = meta.pdf?.status === "failed" ? `<p class="status-failed">The PDF could not be made:</p><pre>${escapeHtml(meta.pdf.error)}</pre>` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>skip-singularities — reproduction report</title><style>${STYLE}</style></head>
 <body>
@@ -85,6 +88,7 @@ export function renderIndex(results: NotebookResult[], meta: ReportMeta): string
 <p class="meta">Scale <b>${escapeHtml(meta.scale)}</b> · generated ${escapeHtml(meta.generated)} · commit ${escapeHtml(meta.commit)} · ${escapeHtml(meta.machine)}<br>
 Command: <code>${escapeHtml(meta.command)}</code></p>
 <p>Claims: ${tally}${failed ? ` · <span class="status-failed">${failed} notebook(s) failed</span>` : ""}. Each verdict is computed by the notebook's claim-check cell from the numbers shown; setups marked PROPOSED are ours, not the papers' (see each notebook's "paper vs ours" table).</p>
+${pdf}
 <table><thead><tr><th>notebook</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict</th><th>scale</th><th>backend</th><th>run time</th></tr></thead>
 <tbody>
 ${rows}

@@ -4,14 +4,14 @@
  * (no writes to ~/.local/share/jupyter or ~/.jupyter).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const JUPYTER_HELP = `Jupyter (nbclient + nbconvert + jupyter_client) was not found for any Python tried.
 Get it one of these ways, then run the command again:
   • conda:  conda env create -f environment.yml && conda activate skip-singularities
-  • Debian/Ubuntu (as root):  apt-get install jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel
-  • pip:    python3 -m pip install nbclient nbconvert jupyter_client
+  • Debian/Ubuntu (as root):  scripts/setup.sh  (or: apt-get install jupyter-nbconvert jupyter-client python3-nbclient python3-nbformat)
+  • pip:    python3 -m pip install nbclient nbconvert jupyter_client nbformat
 Or point SKIPLAB_PYTHON at a Python that has them.`;
 
 /** The project-local Jupyter folders. */
@@ -43,6 +43,9 @@ export function jupyterEnv(root: string, base: NodeJS.ProcessEnv = process.env):
   };
 }
 
+/** The apps \`npm run lab\` starts, in order of preference (Python modules run with \`python -m\`). */
+export const LAB_APPS = ["jupyterlab", "notebook"] as const;
+
 /** Python interpreters to try, in order. */
 export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const c: string[] = [];
@@ -69,24 +72,28 @@ export function findJupyterPython(env: NodeJS.ProcessEnv = process.env): { pytho
   return null;
 }
 
+/** The kernel spec of the tslab kernel, as Jupyter reads it from `kernels/tslab/kernel.json`. */
+export function tslabKernelSpec(tslab: string): { argv: string[]; display_name: string; language: string } {
+  // "--config-path" and "{connection_file}" are separate arguments (tslab reads the connection file from the next one).
+  return { argv: [tslab, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" };
+}
+
 /**
- * Registers the tslab kernel ("tslab", plus tslab's "jslab") under `<root>/.jupyter/env/share/jupyter/kernels`,
- * running tslab's own installer with the given Python. Writes nothing outside the project.
+ * Registers the tslab kernel under `<root>/.jupyter/env/share/jupyter/kernels/tslab/kernel.json` by writing the
+ * kernel spec itself (no Python involved: tslab's own installer needs IPython only to make a temporary folder), and
+ * creates the project's Jupyter data, runtime, config and IPython folders. Writes nothing outside the project.
+ * Idempotent; the spec is replaced atomically.
  */
-export function installKernel(root: string, python: string, env: NodeJS.ProcessEnv = process.env): string {
+export function installKernel(root: string): string {
   const d = jupyterDirs(root);
   for (const dir of [d.prefix, d.data, d.runtime, d.config, d.ipython]) mkdirSync(dir, { recursive: true });
   const tslab = join(root, "node_modules", ".bin", "tslab");
-  if (!existsSync(tslab)) throw new Error(`tslab not found at ${tslab}: install the project's dependencies first (\`npm ci\`).`);
-  const r = spawnSync(tslab, ["install", "--prefix", d.prefix, "--python", python, "--binary", tslab], {
-    encoding: "utf8",
-    env: jupyterEnv(root, env),
-    cwd: root,
-  });
-  if (r.status !== 0) {
-    throw new Error(`Registering the tslab kernel failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  }
-  const spec = join(d.path, "kernels", "tslab", "kernel.json");
-  if (!existsSync(spec)) throw new Error(`tslab's installer ran but wrote no kernel spec at ${spec}:\n${r.stdout}\n${r.stderr}`);
+  if (!existsSync(tslab)) throw new Error(`tslab not found at ${tslab}: install the project's dependencies first (\`npm ci\`, or scripts/setup.sh).`);
+  const dir = join(d.path, "kernels", "tslab");
+  mkdirSync(dir, { recursive: true });
+  const spec = join(dir, "kernel.json");
+  const tmp = `${spec}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(tslabKernelSpec(tslab), null, 1) + "\n");
+  renameSync(tmp, spec);
   return spec;
 }
