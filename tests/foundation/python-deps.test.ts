@@ -1,7 +1,7 @@
 /**
  * scripts/python-deps.tsv lists every Python module the project runs, and scripts/setup.sh installs from it. These
  * tests keep the list and the code in step: every Python import anywhere in the repository (.py files, Python
- * embedded in TypeScript and JavaScript, `python -c "import …"` and `python -m …` calls in scripts) is listed, every
+ * embedded in TypeScript and JavaScript, `python -c "import …"` and `python -m …` calls) is listed, every
  * listed module is imported somewhere, and setup.sh asks for every listed Debian package.
  */
 import { spawnSync } from "node:child_process";
@@ -35,7 +35,7 @@ const IMPORT_LIST = String.raw`${IDENT}(?:\s+as\s+\w+)?(?:\s*,\s*${IDENT}(?:\s+a
 /**
  * Top-level module names a text imports as Python. In a .py file every import statement counts; elsewhere, lines
  * that are Python import statements (a TypeScript import always has quotes or braces, a Python one never does),
- * `-c "import a, b; …"` one-liners and `-m module` invocations.
+ * `-c "import a, b; …"` one-liners (a string right after -c) and `-m module` invocations.
  */
 export function pythonImports(text: string, kind: "python" | "shell" | "js"): string[] {
   const found = new Set<string>();
@@ -51,7 +51,7 @@ export function pythonImports(text: string, kind: "python" | "shell" | "js"): st
     m = line.match(new RegExp(String.raw`^\s*from\s+(${IDENT})\s+import\s+[\w\s,*()]+(?:#.*)?$`));
     if (m && !m[1].startsWith(".")) add(m[1]);
     if (kind === "python") continue;
-    for (const c of line.matchAll(new RegExp(String.raw`["'\`]\s*import\s+(${IMPORT_LIST})\s*[;"'\`]`, "g"))) add(c[1]);
+    for (const c of line.matchAll(new RegExp(String.raw`-c["']?,?\s*["'\`]\s*import\s+(${IMPORT_LIST})\s*[;"'\`]`, "g"))) add(c[1]);
     for (const c of line.matchAll(/["']-m["'],\s*["']([\w.]+)["']/g)) add(c[1]);
     if (kind === "shell") for (const c of line.matchAll(/python3?\S*"?\s+-m\s+([\w.]+)/g)) add(c[1]);
   }
@@ -92,6 +92,7 @@ describe("the Python dependency list (scripts/python-deps.tsv)", () => {
     expect(pythonImports('spawnSync(py, ["-c", "import nbclient, nbformat; print(1)"]); run(py, ["-m", "nbconvert", "--to"]);', "js").sort()).toEqual(["nbclient", "nbconvert", "nbformat"]);
     expect(pythonImports('"$py" -c "import torch" && /usr/bin/python3 -m pip list', "shell").sort()).toEqual(["pip", "torch"]);
     expect(pythonImports("console.log(`python3 -m pip install nbclient`)", "js")).toEqual([]);
+    expect(pythonImports('{ message: "import boom" }', "js")).toEqual([]);
     expect(pythonImports("from . import sibling\nimport os  # comment", "python")).toEqual(["os"]);
   });
 
