@@ -21,6 +21,8 @@ import { renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
 import { executeNotebook } from "../report/execute";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterEnv } from "../report/jupyter";
 import { lockReport, ReportBusyError } from "../report/lock";
+import { parseArgs } from "node:util";
+import { strictly } from "./args";
 
 export interface ReproduceOptions {
   scale: Scale;
@@ -47,26 +49,28 @@ A notebook fails when a cell fails, when it reports no claim check, or when a cl
 Exit status: 0 all notebooks (and the PDF) ok, 1 something failed, 2 usage or missing Jupyter, 3 report folder busy.`;
 
 export function parseReproduceArgs(argv: string[], root: string): ReproduceOptions {
-  const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value.\n\n${USAGE}`);
-      return v;
-    };
-    const flag = a.split("=")[0];
-    if (flag === "--scale") {
-      const s = value();
-      if (!(SCALES as readonly string[]).includes(s)) throw new Error(`--scale ${s}: use one of ${SCALES.join(", ")}.`);
-      o.scale = s as Scale;
-    } else if (flag === "--only") o.only.push(...value().split(",").filter(Boolean));
-    else if (flag === "--cell-timeout") o.cellTimeout = Number(value());
-    else if (flag === "--out") o.outDir = resolve(value()); // the notebooks run elsewhere: keep no relative path
-    else if (flag === "--pdf") o.pdf = true;
-    else if (flag === "--help" || flag === "-h") throw new UsageRequest(USAGE);
-    else throw new Error(`Unknown option '${a}'.\n\n${USAGE}`);
+  let values;
+  try {
+    ({ values } = strictly(() => parseArgs({ args: argv, allowPositionals: false, strict: true, options: {
+      scale: { type: "string" },
+      only: { type: "string", multiple: true },
+      "cell-timeout": { type: "string" },
+      out: { type: "string" },
+      pdf: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    } })));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n\n${USAGE}`);
   }
+  if (values.help) throw new UsageRequest(USAGE);
+  const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: values.pdf ?? false };
+  if (values.scale !== undefined) {
+    if (!(SCALES as readonly string[]).includes(values.scale)) throw new Error(`--scale ${values.scale}: use one of ${SCALES.join(", ")}.`);
+    o.scale = values.scale as Scale;
+  }
+  for (const only of values.only ?? []) o.only.push(...only.split(",").filter(Boolean));
+  if (values["cell-timeout"] !== undefined) o.cellTimeout = Number(values["cell-timeout"]);
+  if (values.out !== undefined) o.outDir = resolve(values.out); // the notebooks run elsewhere: keep no relative path
   if (!Number.isFinite(o.cellTimeout) || o.cellTimeout < 0) throw new Error(`--cell-timeout must be a number of seconds ≥ 0.`);
   return o;
 }

@@ -9,6 +9,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { strictly } from "../cli/args";
 import { DatasetError } from "./errors";
 import { datasetStatus, fetchDataset, verifyDataset } from "./fetch";
 import { DEBIAN_FASHION_MNIST_DIR, fashionMnistSources } from "./mnist";
@@ -46,29 +48,17 @@ interface Parsed {
 }
 
 function parse(argv: string[]): Parsed {
-  const out: Parsed = { command: null, names: [], prune: false, quiet: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (flag: string): string => {
-      const eq = a.indexOf("=");
-      if (eq !== -1) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (a === "-h" || a === "--help") out.help = true;
-    else if (a === "--dir" || a.startsWith("--dir=")) out.dir = value("--dir");
-    else if (a === "--mirror" || a.startsWith("--mirror=")) out.mirror = value("--mirror");
-    else if (a === "--prune") out.prune = true;
-    else if (a === "--quiet" || a === "-q") out.quiet = true;
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
-    else if (out.command === null) out.command = a;
-    else out.names.push(a);
-  }
-  return out;
+  const { values, positionals } = strictly(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: {
+    dir: { type: "string" },
+    mirror: { type: "string" },
+    prune: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+    help: { type: "boolean", short: "h" },
+  } }));
+  const [command = null, ...names] = positionals;
+  return { command, names, dir: values.dir, mirror: values.mirror, prune: values.prune ?? false, quiet: values.quiet ?? false, help: values.help ?? false };
 }
 
-class UsageError extends Error {}
 
 const MB = 1e6;
 

@@ -8,6 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type BackendName, initBackend } from "../backend/ladder";
+import { parseArgs } from "node:util";
+import { strictly } from "../cli/args";
 import type { ProgressMode } from "../display/progress";
 import { CHECKPOINT_FILE, DONE_FILE, type DoneInfo, executeRun } from "./execute";
 import { RunLockedError, readJson, runsRoot } from "./files";
@@ -30,45 +32,27 @@ interface Args {
   backend: BackendName | undefined;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { file: "", shard: null, dir: undefined, list: false, progress: undefined, backend: undefined };
-  const value = (i: number, name: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
-    return v;
+function parseSweepArgs(argv: string[]): Args {
+  const { values, positionals } = strictly(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: {
+    shard: { type: "string" },
+    dir: { type: "string" },
+    list: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    progress: { type: "string" },
+    backend: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } }));
+  if (values.help) throw new Error("help");
+  if (positionals.length > 1) throw new Error(`one sweep file only (got ${positionals.join(" and ")})`);
+  if (positionals.length === 0) throw new Error("missing <sweep.json>");
+  return {
+    file: positionals[0],
+    shard: values.shard !== undefined ? parseShard(values.shard) : null,
+    dir: values.dir,
+    list: (values.list ?? false) || (values["dry-run"] ?? false),
+    progress: values.progress as ProgressMode | undefined,
+    backend: values.backend as BackendName | undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const take = (name: string) => (inline !== undefined ? inline : value(i++, name));
-    switch (flag) {
-      case "--shard":
-        a.shard = parseShard(take("--shard"));
-        break;
-      case "--dir":
-        a.dir = take("--dir");
-        break;
-      case "--list":
-      case "--dry-run":
-        a.list = true;
-        break;
-      case "--progress":
-        a.progress = take("--progress") as ProgressMode;
-        break;
-      case "--backend":
-        a.backend = take("--backend") as BackendName;
-        break;
-      case "--help":
-      case "-h":
-        throw new Error("help");
-      default:
-        if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
-        if (a.file) throw new Error(`one sweep file only (got ${a.file} and ${arg})`);
-        a.file = arg;
-    }
-  }
-  if (!a.file) throw new Error("missing <sweep.json>");
-  return a;
 }
 
 function status(dir: string, hash: string): "done" | "diverged" | "partial" | "new" {
@@ -87,7 +71,7 @@ function describePoint(r: SweepRun): string {
 export async function sweepCommand(argv: string[]): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = parseSweepArgs(argv);
   } catch (e) {
     const m = (e as Error).message;
     console.error(m === "help" ? SWEEP_USAGE : `skiplab sweep: ${m}\n${SWEEP_USAGE}`);
