@@ -38,7 +38,7 @@ const SEED = 2018;
 /**
  * A plain matMul whose gradient is built from itself with explicit transposes, at every order of differentiation.
  * ops/dense.ts does this for the first order only; its backward matMuls are differentiated (inside an HVP) by tfjs'
- * built-in MatMul gradient, which sets transpose flags and so misses XNNPACK on wasm (stack.md's speed trap).
+ * built-in MatMul gradient, which sets transpose flags and so misses XNNPACK on wasm (the speed trap of docs/stack.md#matmul-gradient-speed-trap).
  * `--explicit-mm` times the products with this op in place of `dense`, to size that fix.
  */
 const explicitMatMul = tf.customGrad((a, b, save) => {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * Training-step benchmark: the 30×128 MLP of papers.md Fig. C (input 3072, 100 classes, ReLU, Adam lr 1e-3),
+ * Training-step benchmark: the 30×128 MLP of docs/spec/p1.md §1.3 Fig. C (input 3072, 100 classes, ReLU, Adam lr 1e-3),
  * plain and residual, batch 128 and 500, through skiplab's engine on tfjs-wasm, next to the same model in PyTorch CPU
  * (bench/train_torch.py, run with /usr/bin/python3). One step = forward + softmax cross-entropy + backward + Adam
  * update on a fixed batch (the data pipeline is not timed, on either side).
  *
  * Variants, cumulative (what each change buys; all use ops/dense.ts' explicit-transpose gradients):
- *   prototype   XNNPACK matmul, tfjs' own tf.train.adam                    (the stack.md prototype)
+ *   prototype   XNNPACK matmul, tfjs' own tf.train.adam                    (the docs/stack.md#matmul-gradient-speed-trap prototype)
  *   ops-adam    Adam as tf ops in one tidy                                 (Optimizer fused: false)
  *   simd-adam   fused Adam kernel (train/simd-update.ts, wasm SIMD on tfjs' heap)
  *   +kernels    copy-free Identity/Cast, transpose-free axis-0 Sum         (wasm-accel.ts, kernels only)

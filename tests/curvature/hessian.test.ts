@@ -1,7 +1,7 @@
 /**
  * The nested-gradient Hessian-vector product against ground truth: central differences of the gradient, the
  * assembled Hessian (and its symmetry), per-layer blocks, tf.Variable parameter sets; and a check that the
- * finite-difference comparison is sensitive enough to catch tfjs' wrong second derivatives (stack.md).
+ * finite-difference comparison is sensitive enough to catch tfjs' wrong second derivatives (docs/stack.md#second-order-gradients).
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,7 +108,7 @@ for (const backend of ["wasm", "cpu"] as const) {
       }
     });
 
-    it("the FD check catches wrong second derivatives (tfjs' built-in softmax CE, stack.md)", async () => {
+    it("the FD check catches wrong second derivatives (tfjs' built-in softmax CE, docs/stack.md#second-order-gradients)", async () => {
       const onehot = tf.oneHot(net.y as tf.Tensor1D, 3);
       try {
         const builtin = (p: tf.Tensor[]) => tf.losses.softmaxCrossEntropy(onehot, net.forward(p)) as tf.Scalar;

@@ -1,5 +1,5 @@
 /**
- * Analytic singularities of the Hessian (papers.md §1.2.2), checked on exact spectra of tiny ReLU MLPs:
+ * Analytic singularities of the Hessian (docs/spec/p1.md §1.2.2), checked on exact spectra of tiny ReLU MLPs:
  * - overlap: two hidden units with the same incoming weights and bias make e_{w_a} − e_{w_b} (outgoing weights) a
  *   null vector of the Gauss–Newton matrix everywhere, and of the Hessian at a critical point (a zero-loss fit);
  * - elimination: a dead ReLU unit (bias −100, inactive on every input) gives exactly fan-in + 1 + fan-out zero

@@ -1,7 +1,7 @@
 /**
  * "Dense everywhere": every matrix product in a training step — forward, backward, every model family and skip type —
  * is a plain matMul (no transpose flags), i.e. goes through ops/dense.ts' explicit-transpose gradient (or the skip
- * op's), never through tfjs' built-in matMul gradient (the wasm speed trap of stack.md). And the whole model is
+ * op's), never through tfjs' built-in matMul gradient (the wasm speed trap of docs/stack.md#matmul-gradient-speed-trap). And the whole model is
  * second-order safe: a Hessian-vector product through it equals finite differences of its gradient.
  */
 import * as tf from "@tensorflow/tfjs";

@@ -1,7 +1,7 @@
 /**
  * The training loss and the custom activations must be right at first order (equal to tfjs' built-ins) and at second
  * order (nested tf.grad Hessian-vector products equal central finite differences of the gradient), because the
- * curvature metrics differentiate them twice. tfjs' own softmax cross-entropy fails the second check (stack.md).
+ * curvature metrics differentiate them twice. tfjs' own softmax cross-entropy fails the second check (docs/stack.md#second-order-gradients).
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -77,7 +77,7 @@ describe("second-order-safe losses and activations", () => {
       });
     }
     for (const e of errors) expect(e).toBeLessThan(HVP_REL);
-    // The trap this op exists for: documented in stack.md (70–350 % error). If tfjs ever fixes it, this line says so.
+    // The trap this op exists for: documented in docs/stack.md#second-order-gradients (70–350 % error). If tfjs ever fixes it, this line says so.
     expect(builtinError).toBeGreaterThan(0.1);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Permutation symmetry (papers.md v3-A, v3-D): permuting the hidden units of layer l — the columns of W_l (rows in
+ * Permutation symmetry (docs/spec/p1.md §1.4 v3-A, v3-D): permuting the hidden units of layer l — the columns of W_l (rows in
  * the math convention), the entries of b_l and the rows of W_{l+1} — leaves a plain net's function unchanged. An
  * identity skip ties unit i of layer l to unit i of layer l−1 and breaks the symmetry; the symmetric mean skip
  * (1/n)11ᵀ gives every unit the same input and keeps it.
@@ -67,7 +67,7 @@ describe("permutation symmetry of hidden units", () => {
     for (const l of [2, 3, 4]) expect(permutedDifference("identity", l)).toBeGreaterThan(1e-2);
   });
 
-  it("the symmetric mean skip (1/n)11ᵀ keeps it (papers.md v3-D control)", () => {
+  it("the symmetric mean skip (1/n)11ᵀ keeps it (docs/spec/p1.md §1.4 v3-D control)", () => {
     for (const l of [2, 3, 4]) expect(permutedDifference({ type: "matrix", matrix: "mean" }, l)).toBeLessThan(1e-6);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Paper 1, Fig. 1 computed: the three singularity types (elimination, overlap, linear dependence) constructed in a
- * small layer, and the exact Hessian's null directions there, without and with an identity skip (papers.md §1.2.2,
+ * small layer, and the exact Hessian's null directions there, without and with an identity skip (docs/spec/p1.md §1.2.2,
  * DERIVED; the construction is ours, PROPOSED).
  *
  * Network (ours): x ∈ R⁴ → L1 (4 ReLU units, no skip: it may change the width) → L2 (4 ReLU units a, b, c, d: the
@@ -206,7 +206,7 @@ function construct(kase: Fig1Case, p: Record<string, Float32Array>, cfg: Fig1Con
   return p;
 }
 
-/** The predicted non-identifiable directions of a case in the plain layer (papers.md §1.2.2), as flat vectors. */
+/** The predicted non-identifiable directions of a case in the plain layer (docs/spec/p1.md §1.2.2), as flat vectors. */
 export function fig1Predicted(kase: Fig1Case, cfg: Fig1Config = FIG1_DEFAULTS): Array<{ label: string; u: Float64Array }> {
   const { offset, dim } = fig1Layout();
   const e = (entries: Array<[number, number]>) => {
@@ -335,7 +335,7 @@ export async function fig1Analyse(kase: Fig1Case, arch: Fig1Arch, cfg: Fig1Confi
   }
 }
 
-/** The predicted excess null count of a case per family (papers.md §1.2.2; residual per the identity-skip argument). */
+/** The predicted excess null count of a case per family (docs/spec/p1.md §1.2.2; residual per the identity-skip argument). */
 export function fig1PredictedExcess(kase: Fig1Case, arch: Fig1Arch): number {
   const plain: Record<Fig1Case, number> = { generic: 0, "linear-regime": 0, "dead-unit": D + 1 + K, "zero-outgoing": D + 1, overlap: K, "linear-dependence": K };
   // with the skip: a dead unit keeps J_a, b_a non-identifiable (f′ = 0) but w_a becomes identifiable (x₁,a ≠ 0);

@@ -1,10 +1,10 @@
 /**
- * The shared protocol of paper 1's deep fully connected experiments (papers.md §1.3 Figs. C–G, §1.5, §1.6):
+ * The shared protocol of paper 1's deep fully connected experiments (docs/spec/p1.md §1.3 Figs. C–G, §1.5, §1.6):
  * per-scale data, the plain / residual / hyper-residual model grid, run execution through the run cache with the
  * per-epoch singularity measures, and the aggregation helpers (mean ± s.e.m. over seeds, Spearman ρ).
  *
- * Nothing here is the paper's value unless said so: the paper's body was not retrievable (papers.md §0.1), so every
- * default below is a **PROPOSED** choice (papers.md §1.3, §1.5, §1.6) and a config field, so a notebook can change it
+ * Nothing here is the paper's value unless said so: the paper's body was not retrievable (docs/spec/README.md §0.1), so every
+ * default below is a **PROPOSED** choice (docs/spec/p1.md §1.3, §1.5, §1.6) and a config field, so a notebook can change it
  * and the change reaches the run hash.
  *
  * Content hashing. Data and measures are named, not embedded, in a run config:
@@ -57,7 +57,7 @@ export type P1Dataset = "synthetic" | "fashion-mnist" | "cifar10" | "cifar100";
  */
 export interface P1DataSpec {
   name: "p1-data";
-  /** PROPOSED: quick uses Fashion-MNIST (offline), paper CIFAR-100 (papers.md §1.3 Fig. C), smoke synthetic blobs. */
+  /** PROPOSED: quick uses Fashion-MNIST (offline), paper CIFAR-100 (docs/spec/p1.md §1.3 Fig. C), smoke synthetic blobs. */
   dataset: P1Dataset;
   /** Training examples (a seeded stratified subset; must be divisible by the number of classes). PROPOSED. */
   nTrain: number;
@@ -193,14 +193,14 @@ registerDataProvider(
 // ---------------------------------------------------------------------------------------------------------------
 // model grid
 
-/** The three architectures of Fig. C (papers.md §1.2.3). */
+/** The three architectures of Fig. C (docs/spec/p1.md §1.2.3). */
 export type P1Arch = "plain" | "residual" | "hyper-residual";
 export const P1_ARCHS: readonly P1Arch[] = ["plain", "residual", "hyper-residual"];
 
 /**
  * The skip of each architecture (skips are added after the nonlinearity, layer 1 has none; models/config.ts):
  * plain none; residual identity x_l = f(z_l) + x_{l−1}; hyper-residual = residual + mean of all earlier hidden
- * layers, Q_k = I (GPROF-NN form; PROPOSED — the paper's Q_k were not found, papers.md §1.2.3).
+ * layers, Q_k = I (GPROF-NN form; PROPOSED — the paper's Q_k were not found, docs/spec/p1.md §1.2.3).
  */
 export function p1Skip(arch: P1Arch): SkipInput {
   switch (arch) {
@@ -223,7 +223,7 @@ export interface P1ModelOptions {
   width: number;
   inputDim: number;
   outputDim: number;
-  /** Default He-normal, zero bias (PROPOSED, papers.md §1.3 Fig. C). */
+  /** Default He-normal, zero bias (PROPOSED, docs/spec/p1.md §1.3 Fig. C). */
   init?: InitInput;
   /** Extra model fields (batchNorm, biasRegularizer, biasInit, ...), for Figs. E–G. */
   extra?: Partial<MlpConfigInput>;
@@ -254,7 +254,7 @@ export interface P1MeasureOptions {
   probe: number;
   /**
    * Hessian block: "mid" = the weight matrix W of the middle hidden layer L_{⌈depth/2⌉} (width² parameters, all
-   * others held fixed; papers.md §1.5.1 option b); "all" = every parameter of the (small) net (option a); "none".
+   * others held fixed; docs/spec/p1.md §1.5.1 option b); "all" = every parameter of the (small) net (option a); "none".
    */
   hess: "mid" | "all" | "none";
   /** Epochs (0 = before training) at which the Hessian is computed; the last epoch is always added. PROPOSED. */
@@ -341,7 +341,7 @@ async function p1Measures(ctx: MetricContext, o: P1MeasureOptions): Promise<Reco
 // ---------------------------------------------------------------------------------------------------------------
 // protocol and runs
 
-/** Everything one figure's runs share. Every field is PROPOSED (papers.md §1.3, §1.6). */
+/** Everything one figure's runs share. Every field is PROPOSED (docs/spec/p1.md §1.3, §1.6). */
 export interface P1Protocol {
   data: P1DataSpec;
   depth: number;
@@ -375,8 +375,8 @@ export function p1Init(p: P1Protocol, arch: P1Arch, depth: number): InitInput {
  * - smoke: synthetic blobs, 600/200 examples, depth 6 × width 12, 3 epochs, 2 seeds — seconds;
  * - quick: Fashion-MNIST 4000/1000 subset, PCA 32, depth 20 × width 16, 10 epochs, 3 seeds — minutes on 2 cores
  *   (the exact Hessian of the 16×16 mid-layer block, 256 parameters, costs ~1 s per checkpoint);
- * - paper: CIFAR-100 full (50000/10000), 3072 inputs, depth 30 × width 64, 100 epochs, 5 seeds (papers.md §1.3,
- *   PROPOSED) — a GPU or a sharded sweep. Width 64, not papers.md's proposed 128, so that the mid-layer block
+ * - paper: CIFAR-100 full (50000/10000), 3072 inputs, depth 30 × width 64, 100 epochs, 5 seeds (docs/spec/p1.md §1.3,
+ *   PROPOSED) — a GPU or a sharded sweep. Width 64, not docs/spec/p1.md's proposed 128, so that the mid-layer block
  *   (64² = 4,096 parameters) stays within exact assembly (maxDim 4200; 128² = 16,384 would be recorded "skipped").
  */
 export function p1Protocol(scale: P1Scale): P1Protocol {

@@ -1,6 +1,6 @@
 /**
  * Paper 1, Figs. E, F, G: the conditions each figure compares, the extra data sets of Fig. G, and the statistics the
- * claim checks use (papers.md §1.3 "Fig. E", "Fig. F", "Fig. G"; every condition is PROPOSED there, not the paper's).
+ * claim checks use (docs/spec/p1.md §1.3 "Fig. E", "Fig. F", "Fig. G"; every condition is PROPOSED there, not the paper's).
  *
  * Runs go through the shared protocol (p1-protocol.ts: data, model grid, per-epoch measures, run cache); this file
  * only says *what* to run on top of it and *how to read it*. A condition is an architecture of the protocol plus the
@@ -43,7 +43,7 @@ export interface VariantCondition {
   extra?: Partial<MlpConfigInput>;
   /** Colour family: "plain" / "residual" use the shared colours, anything else a palette colour. */
   family: string;
-  /** Where the condition comes from (papers.md tag). */
+  /** Where the condition comes from (docs/spec/p1.md tag). */
   source: string;
 }
 
@@ -60,9 +60,9 @@ export function variantRequests(p: P1Protocol, conditions: readonly VariantCondi
 // Fig. E — malicious initialisations
 
 export interface FigEOptions {
-  /** ε of W = −I + ε·N(0, 1/n) (papers.md: ε ∈ {0.01, 0.1}). */
+  /** ε of W = −I + ε·N(0, 1/n) (docs/spec/p1.md: ε ∈ {0.01, 0.1}). */
   negIdentityEps: number[];
-  /** μ of W ~ N(−μ, σ²), σ the normal residual init's std (papers.md: μ ∈ {0.05, 0.1}). */
+  /** μ of W ~ N(−μ, σ²), σ the normal residual init's std (docs/spec/p1.md: μ ∈ {0.05, 0.1}). */
   negativeMean: number[];
   /** Fraction of units in duplicated pairs (J_a = J_b at init). */
   duplicatedFraction: number;
@@ -87,21 +87,21 @@ export function figEConditions(p: P1Protocol, o: FigEOptions): VariantCondition[
     { key: "plain", label: "plain (He)", arch: "plain", family: "plain", source: "reference (protocol init)" },
   ];
   for (const eps of o.negIdentityEps) {
-    out.push({ key: `res-negid-${eps}`, label: `residual, W = −I + ${eps}N`, arch: "residual", init: { type: "neg-identity", eps }, family: "malicious", source: "PROPOSED (papers.md Fig. E 1)" });
+    out.push({ key: `res-negid-${eps}`, label: `residual, W = −I + ${eps}N`, arch: "residual", init: { type: "neg-identity", eps }, family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 1)" });
   }
   for (const mean of o.negativeMean) {
     out.push({
       key: `res-negmean-${mean}`, label: `residual, W ~ N(−${mean}, σ²)`, arch: "residual", init: { type: "negative-mean", mean, std: residualStd },
-      family: "malicious", source: "PROPOSED (papers.md Fig. E 2)",
+      family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 2)",
     });
   }
   out.push({ key: "res-he1", label: "residual, He gain 1 (control)", arch: "residual", init: { type: "he", gain: 1 }, family: "control", source: "ours (control of the duplicated init)" });
   out.push({
     key: `res-dup-${o.duplicatedFraction}`, label: `residual, He gain 1, ${Math.round(100 * o.duplicatedFraction)} % duplicated`, arch: "residual",
-    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he" }, family: "malicious", source: "PROPOSED (papers.md Fig. E 3)",
+    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he" }, family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 3)",
   });
   for (const eps of o.identityEps) {
-    out.push({ key: `plain-id-${eps}`, label: `plain, W = I + ${eps}N`, arch: "plain", init: { type: "identity", eps }, family: "plain-init", source: "PROPOSED (papers.md Fig. E 4)" });
+    out.push({ key: `plain-id-${eps}`, label: `plain, W = I + ${eps}N`, arch: "plain", init: { type: "identity", eps }, family: "plain-init", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 4)" });
   }
   if (o.plainOrthogonal) out.push({ key: "plain-orth", label: "plain, orthogonal", arch: "plain", init: { type: "orthogonal", gain: 1 }, family: "plain-init", source: "ours" });
   return out;
@@ -146,7 +146,7 @@ export function figFConditions(o: FigFOptions): VariantCondition[] {
 export function figGConditions(fractions: readonly number[], o: { identity: boolean; plain: boolean } = { identity: true, plain: true }): VariantCondition[] {
   const out: VariantCondition[] = fractions.map((p) => ({
     key: `p=${p}`, label: `Q with p = ${p} zero s.v.`, arch: "residual" as const,
-    extra: { skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } }, family: "degenerate", source: "PROPOSED (papers.md Fig. G)",
+    extra: { skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } }, family: "degenerate", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. G)",
   }));
   if (o.identity) out.push({ key: "identity", label: "identity skip", arch: "residual", family: "residual", source: "reference" });
   if (o.plain) out.push({ key: "plain", label: "plain (He)", arch: "plain", family: "plain", source: "reference" });

@@ -3,7 +3,7 @@
  * speaks plain records (arrays of flat objects), so the dataframe library can be replaced by changing this file.
  *
  * danfojs-node is loaded lazily (it is large) and installed through the npm override in package.json that
- * points its tfjs-node dependency at plain @tensorflow/tfjs (see stack.md).
+ * points its tfjs-node dependency at plain @tensorflow/tfjs (see docs/stack.md#danfojs).
  */
 import type { DataFrame } from "danfojs-node";
 import { TABLE_STYLE } from "../display/html";

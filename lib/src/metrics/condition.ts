@@ -1,5 +1,5 @@
 /**
- * Condition numbers of weight matrices and hidden representations (papers.md §2.0 eq. 11, §2.3 Figs. 11 and 13):
+ * Condition numbers of weight matrices and hidden representations (docs/spec/p2.md §2.0 eq. 11, §2.3 Figs. 11 and 13):
  *
  *   κ(A) = σ_max(A) / σ_min(A),   σ_min over the min(m, n) singular values,
  *   κ(A) = ∞ when σ_min ≤ rtol·σ_max  ("numerically singular"; Fig. 13 leaves such layers out as "infinite").
@@ -7,7 +7,7 @@
  * Criterion: the data come from float32 tfjs tensors, whose entries carry a relative rounding error up to
  * ε_f32 = 2⁻²³; a perturbation of that size moves singular values by up to ~max(m, n)·ε_f32·σ_max, so by default
  * rtol = max(m, n)·ε_f32 (numpy's `matrix_rank` rule with the float32 epsilon). For float64 data pass
- * `precision: "float64"` (rtol = max(m, n)·2⁻⁵²), or set `rtol` directly (papers.md §2.4 proposes 1e-7).
+ * `precision: "float64"` (rtol = max(m, n)·2⁻⁵²), or set `rtol` directly (docs/spec/p2.md §2.4 proposes 1e-7).
  *
  * Representations: H [N, units], one row per probe input (the layer's output, what the next layer reads), not
  * centred by default (paper 2's batch matrix H^l). Weights: W [fanIn, fanOut] as stored.

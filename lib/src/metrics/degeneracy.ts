@@ -1,5 +1,5 @@
 /**
- * Degeneracy of a Hessian spectrum (papers.md §1.5.1; the paper's own thresholds were not found, so several are
+ * Degeneracy of a Hessian spectrum (docs/spec/p1.md §1.5.1; the paper's own thresholds were not found, so several are
  * reported side by side):
  *
  *   degenerate fraction  #{ |λᵢ| < τ } / P        negative fraction  #{ λᵢ < −τ } / P
@@ -8,7 +8,7 @@
  * floor of the spectrum (curvature/exact.ts: ≈ 4e-8…1.3e-7·max|λ| for assembled float32 tfjs Hessians, reported per
  * spectrum as `noiseFloor`); an absolute τ below the floor counts noise, not degeneracy. `aboveNoise` says whether
  * it is. The relative τ = 1e-4·max|λ| sits ~1000× above the floor, so it is the one to compare across networks whose
- * curvature scales differ; the absolute ones follow papers.md §1.5.
+ * curvature scales differ; the absolute ones follow docs/spec/p1.md §1.5.
  */
 
 export interface DegeneracyOptions {

@@ -1,5 +1,5 @@
 /**
- * Elimination singularities (papers.md §1.2.2, §1.5.2): a unit that is (almost) never active contributes nothing,
+ * Elimination singularities (docs/spec/p1.md §1.2.2, §1.5.2): a unit that is (almost) never active contributes nothing,
  * so its outgoing weights are unidentifiable (and, for a dead ReLU, its incoming weights too).
  *
  *   active fraction of unit a   p_a = #{ n : h_na > θ } / N          (θ = 0: a ReLU output is active when > 0)

@@ -1,5 +1,5 @@
 /**
- * Singularity measures (papers.md §1.5, §2, §3.1): Hessian degeneracy fractions, elimination, overlap, linear
+ * Singularity measures (docs/spec/p1.md §1.5, §2, §3.1): Hessian degeneracy fractions, elimination, overlap, linear
  * dependence, condition numbers of weights and representations, filter-normalised loss surfaces; per layer, as
  * training callbacks, and on stored checkpoints. Plain matrices in, plain records out; no plotting here.
  */

@@ -1,5 +1,5 @@
 /**
- * Linear-dependence singularities (papers.md §1.2.2, §1.5.4): when one unit's activity is a linear combination of
+ * Linear-dependence singularities (docs/spec/p1.md §1.2.2, §1.5.4): when one unit's activity is a linear combination of
  * others' on the data, h_c = α h_a + β h_b, the outgoing weights move along a flat direction.
  *
  * Per layer, the singular values s₁ ≥ s₂ ≥ … of the **centred** activity matrix H [N, units] (each unit's mean over

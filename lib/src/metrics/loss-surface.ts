@@ -1,5 +1,5 @@
 /**
- * Filter-normalised loss surfaces (Li, Xu, Taylor, Studer & Goldstein, NeurIPS 2018; papers.md §3.1), in 1-D and 2-D:
+ * Filter-normalised loss surfaces (Li, Xu, Taylor, Studer & Goldstein, NeurIPS 2018; docs/spec/p3.md §3.1), in 1-D and 2-D:
  *
  *   f(α)    = L(θ* + α δ)                  on a grid α ∈ [x.min, x.max]
  *   f(α, β) = L(θ* + α δ + β η)            on a grid (α, β) ∈ x × y

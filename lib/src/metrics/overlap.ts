@@ -1,5 +1,5 @@
 /**
- * Overlap singularities (papers.md §1.2.2, §1.5.3): two units with the same incoming weights (and bias) compute the
+ * Overlap singularities (docs/spec/p1.md §1.2.2, §1.5.3): two units with the same incoming weights (and bias) compute the
  * same function, so only the sum of their outgoing weights is identifiable.
  *
  * Per layer, the signed cosine similarity of the columns of M:
@@ -17,7 +17,7 @@ import { checkMatrix, Matrix, toFloat64 } from "./matrix";
 export interface OverlapOptions {
   /** Pairs with similarity above this count as overlapping (default 0.99). */
   threshold?: number;
-  /** Subtract each column's mean first (default false: raw cosine, as papers.md §1.5.3). */
+  /** Subtract each column's mean first (default false: raw cosine, as docs/spec/p1.md §1.5.3). */
   center?: boolean;
   /** Column norms ≤ zeroTol·(largest column norm) count as zero (default 1e-12). */
   zeroTol?: number;

@@ -1,5 +1,5 @@
 /**
- * Per-layer singularity measures in one call (papers.md §1.5, §2): elimination, overlap (of activities and of
+ * Per-layer singularity measures in one call (docs/spec/p1.md §1.5, §2): elimination, overlap (of activities and of
  * incoming weights), linear dependence, and condition numbers of the weights and of the hidden representation; and
  * per-block Hessian degeneracy from exact spectra. `flattenSingularities` turns the result into the flat
  * `{ "L3.dead_frac": …, … }` record the training loop logs.

@@ -2,12 +2,12 @@
  * Unit nonlinearities with gradients that stay correct at second order.
  *
  * tfjs' built-in gradients of `tanh`, `sigmoid` and `exp` reuse the op's output, and nested `tf.grad` (Hessian-vector
- * products) through them is silently wrong (stack.md; tfjs #3252). Here they are `tf.customGrad` ops whose gradient
+ * products) through them is silently wrong (docs/stack.md#second-order-gradients; tfjs #3252). Here they are `tf.customGrad` ops whose gradient
  * is rebuilt from the saved *input* through the same safe op, so every order of differentiation composes:
  *
  *   tanh′(x) = 1 − tanh(x)²        sigmoid′(x) = σ(x)(1 − σ(x))        exp′(x) = exp(x)
  *
- * relu, leaky relu and identity use tfjs' gradients (built from the input; stack.md: relu composes correctly).
+ * relu, leaky relu and identity use tfjs' gradients (built from the input; docs/stack.md#second-order-gradients: relu composes correctly).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Activation } from "./config";

@@ -1,5 +1,5 @@
 /**
- * Paper 2's PlainNet / ResNet / ResNeXt families as fully connected nets (papers.md §2.0 Fig. 2; config.ts
+ * Paper 2's PlainNet / ResNet / ResNeXt families as fully connected nets (docs/spec/p2.md §2.0 Fig. 2; config.ts
  * `BlockNetConfig`). A block is two weight layers; skips are added after f like the `mlp` family:
  *
  *   stem:     x_0 = f(BN(W_s x + b_s))                                       input → width n

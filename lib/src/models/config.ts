@@ -2,9 +2,9 @@
  * Model configurations: plain typed objects that can be hashed (runs/hash.ts) and printed.
  *
  * Two families:
- *   - `mlp`: paper 1's deep fully connected nets (papers.md §1.2.3, §1.3 Figs. C–G, §1.4 v3-D): a first layer
+ *   - `mlp`: paper 1's deep fully connected nets (docs/spec/p1.md §1.2.3, §1.3 Figs. C–G, §1.4 v3-D): a first layer
  *     input → width without skip, then `depth − 1` width → width layers with the chosen skip, then a linear read-out.
- *   - `blocks`: paper 2's PlainNet / ResNet / ResNeXt families (papers.md §2.0–2.1) as MLPs: a stem layer
+ *   - `blocks`: paper 2's PlainNet / ResNet / ResNeXt families (docs/spec/p2.md §2.0–2.1) as MLPs: a stem layer
  *     input → width, then blocks of two weight layers each, then a linear read-out.
  *
  * `mlpConfig(partial)` / `blockNetConfig(partial)` fill every default, so two configs that mean the same model are the
@@ -26,13 +26,13 @@ export type Task = "classification" | "regression";
  * - `hyper`     hyper-residual: x_l = f(z_l) + x_{l−1} + (1/(l−2)) Σ_{k=1}^{l−2} Q_k x_k   (l ≥ 3; l = 2 as identity)
  *     form `mean`:       Q_k = I (GPROF-NN's HyperResidualMLP, whose (1/(l−1)) Σ_{k=0}^{l−2} x_k includes the input
  *                        x_0; here x_0 has another width, so it is left out and the sum stays a mean of the terms)
- *     form `orthogonal`: Q_k a fixed random orthogonal matrix per source layer k (papers.md §1.2.3: "fixed random
+ *     form `orthogonal`: Q_k a fixed random orthogonal matrix per source layer k (docs/spec/p1.md §1.2.3: "fixed random
  *                        (non-trained) matrices", unverified)
  * - `matrix`    x_l = f(z_l) + Q_l x_{l−1} with a fixed, non-trainable Q_l drawn per layer:
  *     `orthogonal`:  Haar-random orthogonal;
  *     `degenerate`:  Q = U diag(s) Vᵀ, U, V Haar-random, s ∈ {0, 1} with round(zeroFraction·width) zeros
- *                    (papers.md Fig. G; zeroFraction 0 is orthogonal, 1 is plain);
- *     `mean`:        Q = (1/n) 1 1ᵀ, the symmetric skip that does not break permutation symmetry (papers.md v3-D).
+ *                    (docs/spec/p1.md §1.3 Fig. G; zeroFraction 0 is orthogonal, 1 is plain);
+ *     `mean`:        Q = (1/n) 1 1ᵀ, the symmetric skip that does not break permutation symmetry (docs/spec/p1.md §1.4 v3-D).
  */
 export type SkipConfig =
   | { type: "none" }
@@ -46,12 +46,12 @@ export type SkipConfig =
  *
  * - `he`             W ~ N(0, gain²·2/fan_in) (default gain 1)
  * - `orthogonal`     W = gain · (Haar-random matrix with orthonormal columns or rows)
- * - `identity`       W = I + eps·N(0, 1/n) on square layers (He on the first, non-square layer) — papers.md Fig. E (4)
+ * - `identity`       W = I + eps·N(0, 1/n) on square layers (He on the first, non-square layer) — docs/spec/p1.md §1.3 Fig. E (4)
  * - `neg-identity`   W = −I + eps·N(0, 1/n) on square layers, "malicious": with an identity skip the effective map
- *                    W + I starts near zero (elimination) — papers.md Fig. E (1)
- * - `negative-mean`  W ~ N(−mean, std²) (std default √(2/fan_in)): many dead ReLUs — papers.md Fig. E (2)
+ *                    W + I starts near zero (elimination) — docs/spec/p1.md §1.3 Fig. E (1)
+ * - `negative-mean`  W ~ N(−mean, std²) (std default √(2/fan_in)): many dead ReLUs — docs/spec/p1.md §1.3 Fig. E (2)
  * - `duplicated`     a `base` init, then round(fraction·n/2) disjoint pairs of units get identical incoming weights
- *                    and biases (J_a = J_b: overlap at init) — papers.md Fig. E (3)
+ *                    and biases (J_a = J_b: overlap at init) — docs/spec/p1.md §1.3 Fig. E (3)
  */
 export type InitConfig =
   | { type: "he"; gain: number }
@@ -62,14 +62,14 @@ export type InitConfig =
   | { type: "duplicated"; fraction: number; base: "he" | "orthogonal" };
 
 /**
- * PROPOSED bias regulariser of papers.md Fig. F (the paper's exact form was not found): λ Σ_l Σ_a (b_{l,a} − β)²
+ * PROPOSED bias regulariser of docs/spec/p1.md §1.3 Fig. F (the paper's exact form was not found): λ Σ_l Σ_a (b_{l,a} − β)²
  * over every hidden-layer bias (not the read-out), added to the training loss. A positive target β keeps units out
  * of the never-active (eliminated) regime.
  */
 export interface BiasRegularizerConfig {
-  /** λ, the penalty weight (papers.md suggests 1e-4 … 1e-2). */
+  /** λ, the penalty weight (docs/spec/p1.md suggests 1e-4 … 1e-2). */
   lambda: number;
-  /** β, the target bias (papers.md suggests 0.1 … 0.5). */
+  /** β, the target bias (docs/spec/p1.md suggests 0.1 … 0.5). */
   target: number;
 }
 
@@ -95,7 +95,7 @@ export interface MlpConfig {
   task: Task;
 }
 
-/** Paper 2's block families as MLPs (papers.md §2.0, Fig. 2); a block is two weight layers. */
+/** Paper 2's block families as MLPs (docs/spec/p2.md §2.0, Fig. 2); a block is two weight layers. */
 export interface BlockNetConfig {
   kind: "blocks";
   /**
@@ -191,7 +191,7 @@ export function resolveInit(i: InitInput | undefined): InitConfig {
   }
 }
 
-/** Paper 1 defaults (papers.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
+/** Paper 1 defaults (docs/spec/p1.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
 export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
   const c: MlpConfig = {
     kind: "mlp",
@@ -211,7 +211,7 @@ export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
   return c;
 }
 
-/** Paper 2 defaults, reduced (papers.md §2.4): width 32, 25 blocks (≈ 52 weight layers), ResNeXt s = 4, q = 8. */
+/** Paper 2 defaults, reduced (docs/spec/p2.md §2.4): width 32, 25 blocks (≈ 52 weight layers), ResNeXt s = 4, q = 8. */
 export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind?: "blocks" }): BlockNetConfig {
   const width = input.width ?? 32;
   const c: BlockNetConfig = {

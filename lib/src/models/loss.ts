@@ -9,7 +9,7 @@
  * The labels are constants (no gradient flows into them).
  *
  * tfjs' `tf.losses.softmaxCrossEntropy` / `logSoftmax` back-propagate through the saved softmax *output*, and their
- * second derivatives are silently wrong (stack.md, tfjs #3252). Here the value is computed stably, and the gradient is
+ * second derivatives are silently wrong (docs/stack.md#second-order-gradients, tfjs #3252). Here the value is computed stably, and the gradient is
  * rebuilt from the saved *input* z through `softmaxSafe`, itself a `tf.customGrad` op whose vector-Jacobian product
  *
  *   softmax′(z)ᵀ v = s ⊙ (v − ⟨v, s⟩),  s = softmaxSafe(z)

@@ -1,5 +1,5 @@
 /**
- * Paper 1's deep fully connected network (papers.md §1.2.3; config.ts `MlpConfig` documents every option).
+ * Paper 1's deep fully connected network (docs/spec/p1.md §1.2.3; config.ts `MlpConfig` documents every option).
  *
  *   z_l = W_l x_{l−1} + b_l            (dense, ops/dense.ts; BatchNorm on z_l at the chosen layers)
  *   x_l = f(z_l) + S_l(x_1, …, x_{l−1})  (S_1 = 0: the first layer maps input → width without skip)

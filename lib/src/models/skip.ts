@@ -3,13 +3,13 @@
  *
  *   orthogonal   Q = Haar-random orthogonal n×n
  *   degenerate   Q = U diag(s) Vᵀ, U, V Haar-random orthogonal, s = (1,…,1, 0,…,0) with `zeros` zeros, so Q has exactly
- *                `zeros` zero singular values and the rest equal to 1 (papers.md Fig. G)
- *   mean         Q = (1/n) 1 1ᵀ: every unit receives the mean of the previous layer (papers.md v3-D); applied as a
+ *                `zeros` zero singular values and the rest equal to 1 (docs/spec/p1.md §1.3 Fig. G)
+ *   mean         Q = (1/n) 1 1ᵀ: every unit receives the mean of the previous layer (docs/spec/p1.md §1.4 v3-D); applied as a
  *                row mean, O(B·n), never as a matrix product
  *
  * In the batch layout (x [B, n], one sample per row) "Q x" for every sample is x·Qᵀ. The product goes through
  * `fixedLinear`, a custom-gradient op for a constant matrix: dx = dy·Q with a plain (untransposed) matMul, and no
- * gradient for Q, so it neither hits the transposed-matMul speed trap (stack.md) nor wastes a dQ product the way
+ * gradient for Q, so it neither hits the transposed-matMul speed trap (docs/stack.md#matmul-gradient-speed-trap) nor wastes a dQ product the way
  * `dense` would (which always computes dW). It is linear, so second-order safe.
  */
 import * as tf from "@tensorflow/tfjs";

@@ -5,7 +5,7 @@
  *
  * Why: tfjs' built-in gradient of `matMul` calls matMul with a transpose flag set, and the wasm backend sends a
  * matMul to XNNPACK only when neither flag is set; otherwise it runs a scalar triple loop (3–8× slower, see
- * stack.md). Here the transposes are explicit, so every matMul in the backward pass is a plain one:
+ * docs/stack.md#matmul-gradient-speed-trap). Here the transposes are explicit, so every matMul in the backward pass is a plain one:
  *
  *   dx = dy·Wᵀ      [batch, out]·[out, in]  → [batch, in]
  *   dW = xᵀ·dy      [in, batch]·[batch, out] → [in, out]

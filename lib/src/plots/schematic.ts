@@ -1,6 +1,6 @@
 /**
  * The schematic of P1 Fig. 1 (v8): the three singularities of a fully connected layer, drawn with Plotly shapes.
- * Nodes a, b, c of a hidden layer with incoming weights J and outgoing weights w (papers.md §1.2.1); skip
+ * Nodes a, b, c of a hidden layer with incoming weights J and outgoing weights w (docs/spec/p1.md §1.2.1); skip
  * connections are drawn as blue curves from the layer's input into the units.
  *
  *   (a) elimination: J_a = 0 makes w_a non-identifiable; w_a = 0 makes J_a non-identifiable

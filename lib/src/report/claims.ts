@@ -15,7 +15,7 @@ export interface ClaimCheck {
   figure: string;
   /** The claim in one sentence. */
   claim: string;
-  /** Provenance of the claim (papers.md tag), e.g. "FOUND: v5–v7 abstract". */
+  /** Provenance of the claim (docs/spec/ tag), e.g. "FOUND: v5–v7 abstract". */
   source: string;
   /** The test applied, stated so a reader can re-check it from the numbers. */
   criterion: string;

@@ -1,6 +1,6 @@
 /**
  * Configuration of the two-hidden-unit toy model of Orhan & Pitkow (2018), "Fig. B" in
- * shared/reference/papers.md §1.3. The paper's own setup was not retrievable, so every choice here is
+ * docs/spec/p1.md §1.3. The paper's own setup was not retrievable, so every choice here is
  * PROPOSED and a field of a plain, hashable config object.
  *
  *   student   y(x)  = Σ_i w_i φ_i(x),   φ_i(x) = g(J_i·x) + s·x_i      (s = 0 plain, s = skipScale residual)

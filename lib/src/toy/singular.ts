@@ -1,6 +1,6 @@
 /**
  * Singular-direction checks: first and second directional derivatives of L, ‖H u‖ and the Hessian spectrum at
- * points on the plain model's singular sets (§1.2.2 of shared/reference/papers.md), for plain and residual.
+ * points on the plain model's singular sets (docs/spec/p1.md §1.2.2), for plain and residual.
  *
  * What the algebra predicts (ToyModel doc for Q, R):
  *  - overlap, J_1 = J_2, u = (e_{w_1} − e_{w_2})/√2. Plain: rows 1 and 2 of Q and R coincide, so ∇L·u = 0 and

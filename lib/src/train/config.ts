@@ -6,7 +6,7 @@
 /** Adam (Kingma & Ba 2015) with PyTorch's update rule; `decoupled` weight decay turns it into AdamW. */
 export interface AdamConfig {
   type: "adam";
-  /** Base learning rate (the schedule multiplies/anneals it). papers.md Fig. C: 1e-3. */
+  /** Base learning rate (the schedule multiplies/anneals it). docs/spec/p1.md §1.3 Fig. C: 1e-3. */
   lr: number;
   beta1: number;
   beta2: number;
@@ -19,7 +19,7 @@ export interface AdamConfig {
 /** SGD with (optionally Nesterov) momentum and L2 weight decay, PyTorch semantics (dampening 0). */
 export interface SgdConfig {
   type: "sgd";
-  /** Base learning rate. papers.md §2.1 (paper 2): 0.1 annealed to 1e-4. */
+  /** Base learning rate. docs/spec/p2.md §2.1 (paper 2): 0.1 annealed to 1e-4. */
   lr: number;
   /** Momentum μ (paper 2: 0.9); 0 is plain SGD. */
   momentum: number;
@@ -106,7 +106,7 @@ export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
   }
 }
 
-/** Defaults: papers.md Fig. C's proposed protocol (Adam 1e-3, batch 128), 10 epochs, constant lr. */
+/** Defaults: docs/spec/p1.md §1.3 Fig. C's proposed protocol (Adam 1e-3, batch 128), 10 epochs, constant lr. */
 export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
   const c: TrainConfig = {
     epochs: input.epochs ?? 10,

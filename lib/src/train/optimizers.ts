@@ -2,7 +2,7 @@
  * Adam and SGD-with-momentum, each applied to all parameters in one fused kernel call.
  *
  * Why fused: written with tf ops, Adam is ~12 element-wise ops per variable (≈ 750 kernel launches for a 30-layer
- * MLP) and costs about as much as all the matmuls of the step (stack.md). Here one custom kernel ("SkiplabAdam",
+ * MLP) and costs about as much as all the matmuls of the step (docs/stack.md#matmul-gradient-speed-trap). Here one custom kernel ("SkiplabAdam",
  * "SkiplabSgd", registered for the wasm and cpu backends) first counts non-finite gradient entries per parameter,
  * and only if there are none walks every parameter once: the optimizer state (m, v or the momentum buffer) is
  * updated in place, the new parameters go to fresh outputs. On wasm the arithmetic runs in a small SIMD module that

@@ -19,7 +19,7 @@
  * Float32Array view on it, and koffi passes such a view to C as a raw pointer (no copy). The kernels allocate their
  * output with `backend.makeOutput` first and take views afterwards (an allocation may grow, and so replace, the heap
  * buffer); the call is synchronous, so no JS runs and the heap cannot move during it. Transpose flags are handled by
- * BLAS, so the transposed-matMul speed trap (stack.md) disappears too.
+ * BLAS, so the transposed-matMul speed trap (docs/stack.md#matmul-gradient-speed-trap) disappears too.
  *
  * Scope: float32, any batch rank with equal or size-1 batch dimensions; anything else falls through to tfjs' own
  * kernel. Results equal XNNPACK's to float32 round-off (another summation order) and are deterministic for a fixed
