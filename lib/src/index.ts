@@ -28,3 +28,5 @@ export * from "./metrics";
 export * from "./experiments";
 export * from "./plots/p1";
 export * from "./plots/p1-variants";
+/** Statistics for claim checks: summaries, Welch's t, permutation tests, bootstrap intervals, Spearman (`sk.stats.welch(a, b)`). */
+export * as stats from "./stats";

@@ -40,6 +40,7 @@ import type { SweepSpec } from "../runs/sweep";
 import type { TrainConfigInput } from "../train/config";
 import type { TrainData } from "../train/data";
 import { Rng, subSeed } from "../util/random";
+import { mean, sem } from "../stats";
 
 // ---------------------------------------------------------------------------------------------------------------
 // scales and data
@@ -606,10 +607,7 @@ export function meanSem<R extends Record<string, unknown>>(rows: readonly R[], b
   }
   const out: MeanSemRow[] = [];
   for (const g of groups.values()) {
-    const n = g.v.length;
-    const mean = n ? g.v.reduce((a, b) => a + b, 0) / n : NaN;
-    const sd = n > 1 ? Math.sqrt(g.v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
-    out.push({ ...g.key, mean, sem: n > 1 ? sd / Math.sqrt(n) : NaN, n, nonFinite: g.bad });
+    out.push({ ...g.key, mean: mean(g.v), sem: sem(g.v), n: g.v.length, nonFinite: g.bad });
   }
   const cmp = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)));
   out.sort((a, b) => {
@@ -622,53 +620,5 @@ export function meanSem<R extends Record<string, unknown>>(rows: readonly R[], b
   return out;
 }
 
-/** Average ranks (1-based; ties get the mean of their ranks). */
-export function ranks(x: readonly number[]): number[] {
-  const idx = x.map((_, i) => i).sort((a, b) => x[a] - x[b]);
-  const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
-    const avg = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) r[idx[k]] = avg;
-    i = j + 1;
-  }
-  return r;
-}
-
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
-/**
- * Spearman's ρ (Pearson correlation of average ranks) of the finite pairs, with a two-sided permutation p-value
- * (`permutations` seeded shuffles of y; p = (1 + #{|ρ_perm| ≥ |ρ|}) / (1 + permutations)).
- */
-export function spearman(x: readonly number[], y: readonly number[], o: { permutations?: number; seed?: number } = {}): { rho: number; p: number; n: number } {
-  const pairs = x.map((v, i) => [v, y[i]] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
-  const n = pairs.length;
-  if (n < 3) return { rho: NaN, p: NaN, n };
-  const rx = ranks(pairs.map((p) => p[0]));
-  const ry = ranks(pairs.map((p) => p[1]));
-  const rho = pearson(rx, ry);
-  const perms = o.permutations ?? 2000;
-  const rng = new Rng(subSeed(o.seed ?? 0, "spearman"));
-  let hits = 0;
-  for (let t = 0; t < perms; t++) {
-    const perm = rng.permutation(n);
-    const shuffled = Array.from(perm, (i) => ry[i]);
-    if (Math.abs(pearson(rx, shuffled)) >= Math.abs(rho) - 1e-12) hits++;
-  }
-  return { rho, p: (1 + hits) / (1 + perms), n };
-}
+/** Spearman's ρ with a permutation p-value, and average ranks: from the stats module (kept here for notebooks). */
+export { ranks, spearman } from "../stats";

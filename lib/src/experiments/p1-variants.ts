@@ -12,6 +12,7 @@ import { runSpec, registerDataProvider, type DataSpec, type RunData, type RunSpe
 import type { SweepSpec } from "../runs/sweep";
 import { teacherStudent } from "../data/teacher-student";
 import type { TrainData } from "../train/data";
+import { finite, mean, sem } from "../stats";
 import {
   loadP1Data,
   p1InputDim,
@@ -282,10 +283,8 @@ export function monotoneSteps(means: readonly number[], direction: "decreasing" 
 /** Two-sample difference of means with its standard error: d = mean(a) − mean(b), se = √(sem_a² + sem_b²). */
 export function meanDifference(a: readonly number[], b: readonly number[]): { diff: number; se: number; z: number } {
   const stats = (v: readonly number[]) => {
-    const x = v.filter((t) => Number.isFinite(t));
-    const m = x.reduce((s, t) => s + t, 0) / x.length;
-    const sem = x.length > 1 ? Math.sqrt(x.reduce((s, t) => s + (t - m) ** 2, 0) / (x.length - 1) / x.length) : NaN;
-    return { m, sem };
+    const x = finite(v);
+    return { m: mean(x), sem: sem(x) };
   };
   const sa = stats(a);
   const sb = stats(b);

@@ -7,6 +7,7 @@
  */
 import type { DataFrame } from "danfojs-node";
 import { TABLE_STYLE } from "../display/html";
+import { mean, median, sd, sem } from "../stats";
 
 /** One row of a result table: flat, JSON-serialisable values. */
 export type Scalar = number | string | boolean | null;
@@ -56,11 +57,7 @@ export function summarize(df: DataFrame, by: string | string[], column: string):
   for (const id of Array.from(groups.keys()).sort()) {
     const { key, values, nonFinite } = groups.get(id)!;
     const n = values.length;
-    const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
-    const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    const median = n ? (n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2) : NaN;
-    out.push({ ...key, n, nonFinite, mean, std, sem: n > 1 ? std / Math.sqrt(n) : NaN, min: n ? sorted[0] : NaN, median, max: n ? sorted[n - 1] : NaN });
+    out.push({ ...key, n, nonFinite, mean: mean(values), std: sd(values), sem: sem(values), min: n ? Math.min(...values) : NaN, median: median(values), max: n ? Math.max(...values) : NaN });
   }
   return toFrame(out);
 }
