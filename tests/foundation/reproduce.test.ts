@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -171,16 +171,21 @@ describe("one reproduce run per report folder", () => {
     const out = mkdtempSync(join(tmpdir(), "skiplab-lock-"));
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     const pid = Number(dead.stdout);
-    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, host: require("node:os").hostname(), started: "earlier", command: "killed run" }));
+    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, host: require("node:os").hostname(), since: "earlier", command: "killed run" }));
     const notes: string[] = [];
     const release = lockReport(out, "new run", (n) => notes.push(n));
     expect(notes).toEqual([`removed a stale lock ${join(out, LOCK_FILE)} left by pid ${pid} ('killed run', started earlier)`]);
     expect(JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")).pid).toBe(process.pid);
     release();
-    // an empty lock file (a run that died while creating it) is stale too
+    // an empty lock file is a run being created right now; left that way for longer, it died while creating it
     writeFileSync(join(out, LOCK_FILE), "");
+    expect(() => lockReport(out, "new run")).toThrow(/writing .*: a run that is starting right now/);
+    utimesSync(join(out, LOCK_FILE), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     lockReport(out, "new run", (n) => notes.push(n))();
     expect(notes[1]).toBe(`removed a stale lock ${join(out, LOCK_FILE)}`);
+    // a lock held on another host (a shared file system) is never taken over
+    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: 1, host: "elsewhere", since: "now", command: "remote run" }));
+    expect(() => lockReport(out, "new run")).toThrow(/'remote run' \(pid 1 on host elsewhere, started now\)/);
   });
 
   withJupyter("while one run is executing, a second on the same folder exits 3 naming it; with --out it runs beside it", async () => {

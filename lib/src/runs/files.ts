@@ -3,8 +3,8 @@
  * JSON and JSON-lines, the runs root, and a per-run lock file.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { takeLockFile } from "../util/lockfile";
 
 export const RUNS_DIR_ENV = "SKIPLAB_RUNS_DIR";
 
@@ -88,50 +88,14 @@ export class RunLockedError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Takes `<dir>/lock` (exclusive create). A lock left by a dead process on this host is taken over; a live one, or
+ * Takes `<dir>/lock` (util/lockfile.ts). A lock left by a dead process on this host is taken over; a live one, or
  * one from another host (a shared file system), throws RunLockedError. Returns the release function.
  */
 export function acquireLock(dir: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "lock");
-  const me = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, JSON.stringify(me));
-      fs.closeSync(fd);
-      return () => {
-        try {
-          fs.unlinkSync(file);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let holder: { pid?: number; host?: string; since?: string } = {};
-      try {
-        holder = readJson(file);
-      } catch {
-        // unreadable: treat as stale below if on this host
-      }
-      const desc = `pid ${holder.pid ?? "?"} on ${holder.host ?? "?"} since ${holder.since ?? "?"}`;
-      if (holder.host === me.host && (holder.pid === undefined || !alive(holder.pid))) {
-        fs.rmSync(file, { force: true });
-        continue;
-      }
-      throw new RunLockedError(dir, desc);
-    }
-  }
-  throw new RunLockedError(dir, "a process that keeps re-creating the lock");
+  const r = takeLockFile(path.join(dir, "lock"));
+  if ("release" in r) return r.release;
+  const h = r.holder;
+  throw new RunLockedError(dir, h ? (h.note as string | undefined) ?? `pid ${h.pid ?? "?"} on ${h.host ?? "?"} since ${h.since ?? "?"}` : "a process that is creating the lock right now");
 }
