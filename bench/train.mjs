@@ -6,7 +6,7 @@
  * update on a fixed batch (the data pipeline is not timed, on either side).
  *
  * Variants, cumulative (what each change buys; all use ops/dense.ts' explicit-transpose gradients):
- *   prototype   XNNPACK matmul, tfjs' own tf.train.adam                    (the docs/stack.md#matmul-gradient-speed-trap prototype)
+ *   prototype   XNNPACK matmul, tfjs' own tf.train.adam                    (the prototype of docs/stack.md#matmul-gradient-speed-trap)
  *   ops-adam    Adam as tf ops in one tidy                                 (Optimizer fused: false)
  *   simd-adam   fused Adam kernel (train/simd-update.ts, wasm SIMD on tfjs' heap)
  *   +kernels    copy-free Identity/Cast, transpose-free axis-0 Sum         (wasm-accel.ts, kernels only)

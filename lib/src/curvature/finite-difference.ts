@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { norm } from "../spectra/vector";
-import { checkLength, concatFlat, CurvatureOperator, readFlat } from "./operator";
+import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
 import { flattenParams, gradientsOf, LossFn, ParamFilter, ParamSet, selectParams, withParamValues } from "./params";
 
 /** float32 machine epsilon 2⁻²³ (spacing of float32 numbers at 1). */
@@ -32,7 +32,6 @@ export interface FiniteDifferenceOptions {
 /** The central-difference Hessian of the filtered parameters as a `SymOperator` (two float32 gradients per product). */
 export function finiteDifferenceHessianOperator(loss: LossFn, set: ParamSet, options: FiniteDifferenceOptions = {}): CurvatureOperator {
   const layout = selectParams(set, options.filter);
-  let products = 0;
   const gradientAt = async (theta: Float64Array): Promise<Float64Array> =>
     readFlat(
       withParamValues(set, layout, theta, (params) =>
@@ -42,33 +41,23 @@ export function finiteDifferenceHessianOperator(loss: LossFn, set: ParamSet, opt
         }),
       ),
     );
-  return {
-    kind: "finite-difference-hessian",
-    dim: layout.dim,
-    layout,
-    get products() {
-      return products;
-    },
-    async apply(v: Float64Array): Promise<Float64Array> {
-      checkLength("finiteDifferenceHessianOperator.apply", v, layout.dim);
-      products++;
-      const vn = norm(v);
-      if (vn === 0) return new Float64Array(layout.dim);
-      const theta = flattenParams(set, layout);
-      const rms = norm(theta) / Math.sqrt(layout.dim);
-      const h = options.step ?? Math.cbrt(FLOAT32_EPS) * Math.max(1, rms);
-      const plus = new Float64Array(layout.dim); // θ + h v̂
-      const minus = new Float64Array(layout.dim); // θ − h v̂
-      const step = h / vn;
-      for (let i = 0; i < plus.length; i++) {
-        plus[i] = theta[i] + step * v[i];
-        minus[i] = theta[i] - step * v[i];
-      }
-      const gp = await gradientAt(plus);
-      const gm = await gradientAt(minus);
-      const out = new Float64Array(layout.dim);
-      for (let i = 0; i < out.length; i++) out[i] = (vn * (gp[i] - gm[i])) / (2 * h);
-      return out;
-    },
-  };
+  return curvatureOperator("finite-difference-hessian", layout, "finiteDifferenceHessianOperator", async (v) => {
+    const vn = norm(v);
+    if (vn === 0) return new Float64Array(layout.dim);
+    const theta = flattenParams(set, layout);
+    const rms = norm(theta) / Math.sqrt(layout.dim);
+    const h = options.step ?? Math.cbrt(FLOAT32_EPS) * Math.max(1, rms);
+    const plus = new Float64Array(layout.dim); // θ + h v̂
+    const minus = new Float64Array(layout.dim); // θ − h v̂
+    const step = h / vn;
+    for (let i = 0; i < plus.length; i++) {
+      plus[i] = theta[i] + step * v[i];
+      minus[i] = theta[i] - step * v[i];
+    }
+    const gp = await gradientAt(plus);
+    const gm = await gradientAt(minus);
+    const out = new Float64Array(layout.dim);
+    for (let i = 0; i < out.length; i++) out[i] = (vn * (gp[i] - gm[i])) / (2 * h);
+    return out;
+  });
 }

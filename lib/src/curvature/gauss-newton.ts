@@ -19,7 +19,7 @@
  * twice here, so any implementation of it is fine.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkLength, concatFlat, CurvatureOperator, readFlat } from "./operator";
+import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
 import {
   ForwardFn,
   gradientsOf,
@@ -107,25 +107,14 @@ export function gaussNewtonOperator(
   options: GaussNewtonOptions = {},
 ): CurvatureOperator {
   const layout = selectParams(set, options.filter);
-  let products = 0;
-  return {
-    kind: "gauss-newton",
-    dim: layout.dim,
-    layout,
-    get products() {
-      return products;
-    },
-    async apply(v: Float64Array): Promise<Float64Array> {
-      checkLength("gaussNewtonOperator.apply", v, layout.dim);
-      products++;
-      return readFlat(
-        tf.tidy(() => {
-          const jv = jacobianVectorProduct(forward, set, layout, unflatten(v, layout)); // [B, C]
-          const z = forward(set.tensors.slice());
-          const hjv = outputHessianProduct(output, z, jv); // H_out J v  [B, C]
-          return vectorJacobianProduct(forward, set, layout, hjv); // Jᵀ H_out J v
-        }),
-      );
-    },
-  };
+  return curvatureOperator("gauss-newton", layout, "gaussNewtonOperator", (v) =>
+    readFlat(
+      tf.tidy(() => {
+        const jv = jacobianVectorProduct(forward, set, layout, unflatten(v, layout)); // [B, C]
+        const z = forward(set.tensors.slice());
+        const hjv = outputHessianProduct(output, z, jv); // H_out J v  [B, C]
+        return vectorJacobianProduct(forward, set, layout, hjv); // Jᵀ H_out J v
+      }),
+    ),
+  );
 }

@@ -12,13 +12,13 @@
  * docs/stack.md#matmul-gradient-speed-trap, one order up). A dense op whose gradient is explicit-transpose at every order brings it to 3–4.
  *
  * **Correctness needs second-order-safe ops in the loss.** tfjs' own gradients of softmaxCrossEntropy, logSoftmax,
- * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (docs/stack.md#matmul-gradient-speed-trap, tfjs #3252).
+ * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (docs/stack.md#second-order-gradients, tfjs #3252).
  * Build the loss from `dense` (ops/dense.ts), relu, matMul, add, pow, and the models' `softmaxCrossEntropy` /
  * `*Safe` activations (customGrad with gradients rebuilt from the inputs). The tests check every product against
  * central differences of the gradient (`finiteDifferenceHessianOperator`) for exactly this reason.
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkLength, concatFlat, CurvatureOperator, readFlat } from "./operator";
+import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
 import {
   gradientsOf,
   listDot,
@@ -44,20 +44,9 @@ export interface HessianOperatorOptions {
  */
 export function hessianOperator(loss: LossFn, set: ParamSet, options: HessianOperatorOptions = {}): CurvatureOperator {
   const layout = selectParams(set, options.filter);
-  let products = 0;
-  return {
-    kind: "hessian",
-    dim: layout.dim,
-    layout,
-    get products() {
-      return products;
-    },
-    async apply(v: Float64Array): Promise<Float64Array> {
-      checkLength("hessianOperator.apply", v, layout.dim);
-      products++;
-      return readFlat(tf.tidy(() => hvpTensors(loss, set, layout, unflatten(v, layout))));
-    },
-  };
+  return curvatureOperator("hessian", layout, "hessianOperator", (v) =>
+    readFlat(tf.tidy(() => hvpTensors(loss, set, layout, unflatten(v, layout)))),
+  );
 }
 
 /** H·v as one flat tensor, for v given per slice. Call inside tf.tidy. */

@@ -39,3 +39,29 @@ export function checkLength(what: string, v: Float64Array, dim: number): void {
     if (!Number.isFinite(v[i])) throw new Error(`${what}: vector has a non-finite entry at ${i}`);
   }
 }
+
+/**
+ * A `CurvatureOperator` from its product: checks every vector (length, finite entries) and counts products, so each
+ * operator only says how it multiplies. `name` prefixes the errors (e.g. "hessianOperator.apply").
+ */
+export function curvatureOperator(
+  kind: CurvatureKind,
+  layout: ParamLayout,
+  name: string,
+  product: (v: Float64Array) => Promise<Float64Array>,
+): CurvatureOperator {
+  let products = 0;
+  return {
+    kind,
+    dim: layout.dim,
+    layout,
+    get products() {
+      return products;
+    },
+    async apply(v: Float64Array): Promise<Float64Array> {
+      checkLength(`${name}.apply`, v, layout.dim);
+      products++;
+      return product(v);
+    },
+  };
+}
