@@ -9,7 +9,7 @@
  *   npx tsc -p lib/tsconfig.json && node bench/curvature.mjs [--quick] [--repeats 20] [--batch 256] [--accel] [--explicit-mm]
  *
  * --quick: only the 10k row and the 1.6k assembly. --accel: also time with the training engine's OpenBLAS kernels
- * (train/wasm-accel.ts) installed. --explicit-mm: also time with a matMul that is explicit-transpose at every order
+ * (engine/wasm-accel.ts) installed. --explicit-mm: also time with a matMul that is explicit-transpose at every order
  * of differentiation (see `explicitMatMul`). Times are medians over `repeats` interleaved rounds after ten warm-up rounds.
  * (The eigendecomposition vs numpy benchmark is bench/linalg.mjs.)
  */
@@ -37,7 +37,7 @@ const SEED = 2018;
 
 /**
  * A plain matMul whose gradient is built from itself with explicit transposes, at every order of differentiation.
- * ops/dense.ts does this for the first order only; its backward matMuls are differentiated (inside an HVP) by tfjs'
+ * engine/dense.ts does this for the first order only; its backward matMuls are differentiated (inside an HVP) by tfjs'
  * built-in MatMul gradient, which sets transpose flags and so misses XNNPACK on wasm (the speed trap of docs/stack.md#matmul-gradient-speed-trap).
  * `--explicit-mm` times the products with this op in place of `dense`, to size that fix.
  */
@@ -145,7 +145,7 @@ console.log(`Curvature benchmark — backend ${report.description}; ${cpus().len
 await hvpTable("tfjs kernels");
 if (EXPLICIT_MM) {
   denseOp = (x, w, b) => tf.add(explicitMatMul(x, w), b);
-  await hvpTable("tfjs kernels, explicit-transpose matMul at every order (a proposed ops/dense.ts change)");
+  await hvpTable("tfjs kernels, explicit-transpose matMul at every order (a proposed engine/dense.ts change)");
   denseOp = dense;
 }
 await assemblyTable("tfjs kernels");

@@ -5,10 +5,10 @@
  * (bench/train_torch.py, run with /usr/bin/python3). One step = forward + softmax cross-entropy + backward + Adam
  * update on a fixed batch (the data pipeline is not timed, on either side).
  *
- * Variants, cumulative (what each change buys; all use ops/dense.ts' explicit-transpose gradients):
+ * Variants, cumulative (what each change buys; all use engine/dense.ts' explicit-transpose gradients):
  *   prototype   XNNPACK matmul, tfjs' own tf.train.adam                    (the prototype of docs/stack.md#matmul-gradient-speed-trap)
  *   ops-adam    Adam as tf ops in one tidy                                 (Optimizer fused: false)
- *   simd-adam   fused Adam kernel (train/simd-update.ts, wasm SIMD on tfjs' heap)
+ *   simd-adam   fused Adam kernel (engine/simd-update.ts, wasm SIMD on tfjs' heap)
  *   +kernels    copy-free Identity/Cast, transpose-free axis-0 Sum         (wasm-accel.ts, kernels only)
  *   +blas       OpenBLAS matMul/transpose/sum via koffi                    (wasm-accel.ts; train()'s default)
  *
@@ -55,7 +55,7 @@ function stats(ts) {
 
 async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads, quietLadder = variants.length === 1 }) {
   const tf = require("@tensorflow/tfjs");
-  const { initBackend } = require(join(lib, "backend/ladder.js"));
+  const { initBackend } = require(join(lib, "engine/ladder.js"));
   const { createModel } = require(join(lib, "models/index.js"));
   const { TrainStep, optimizerConfig, accelerateWasm, restoreWasmKernels, matmulEngine } = require(join(lib, "train/index.js"));
   const { Rng } = require(join(lib, "util/random.js"));
@@ -141,7 +141,7 @@ async function memoryChild() {
   const epochs = Number(arg("mem-epochs", 10));
   const n = Number(arg("mem-n", 50000));
   const tf = require("@tensorflow/tfjs");
-  const { initBackend } = require(join(lib, "backend/ladder.js"));
+  const { initBackend } = require(join(lib, "engine/ladder.js"));
   const { createModel } = require(join(lib, "models/index.js"));
   const { train } = require(join(lib, "train/index.js"));
   const { Rng } = require(join(lib, "util/random.js"));

@@ -13,7 +13,7 @@
 #                                    the real adapter report
 #   tests/models/skip-init.test.ts   skip matrices and initialisations built as tensors
 #   tests/runs/sweep.test.ts         sharded sweeps: whole training runs with checkpoints, through the CLI
-# The other tfjs suites (tests/models, tests/train, tests/foundation/dense, tests/curvature, tests/metrics) run on
+# The other tfjs suites (tests/models, tests/train, tests/engine/dense.test.ts, tests/curvature, tests/metrics) run on
 # webgpu too, but fail where their test code reads with dataSync ("OffscreenCanvas is not defined").
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,7 +5,7 @@
  * on lavapipe (software Vulkan) or wasm/cpu to check the pieces.
  *
  * One step = TrainStep.run: upload the batch (x [B, 3072], one-hot targets), forward, softmax cross-entropy, backward
- * (ops/dense.ts' explicit-transpose gradients), Adam (tf ops on webgpu), and the await-ed read of [loss, correct, reg]
+ * (engine/dense.ts' explicit-transpose gradients), Adam (tf ops on webgpu), and the await-ed read of [loss, correct, reg]
  * — a full device sync each step, as PyTorch's loss.item(). Timed after `--warmup` steps (the first webgpu steps
  * compile shaders).
  *
@@ -18,7 +18,7 @@
 "use strict";
 const { writeFileSync, appendFileSync } = require("node:fs");
 const tf = require("@tensorflow/tfjs");
-const { initBackend } = require("../../lib/dist/backend/ladder.js");
+const { initBackend } = require("../../lib/dist/engine/ladder.js");
 const { createModel } = require("../../lib/dist/models/create.js");
 const { TrainStep } = require("../../lib/dist/train/step.js");
 const { optimizerConfig } = require("../../lib/dist/train/config.js");

@@ -3,9 +3,7 @@
  * Notebooks import only this index.
  */
 export * from "./util/random";
-export * from "./backend/ladder";
-export * from "./backend/read";
-export * from "./ops/dense";
+export * from "./engine";
 export * from "./plots/theme";
 export * from "./display/html";
 export * from "./display/plotly";

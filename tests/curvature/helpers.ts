@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ForwardFn, LossFn, ParamSet } from "../../lib/src/curvature";
 import { meanSquaredError, softmaxCrossEntropy } from "../../lib/src/models/loss";
-import { dense } from "../../lib/src/ops/dense";
+import { dense } from "../../lib/src/engine/dense";
 import { Rng, subSeed } from "../../lib/src/util/random";
 
 /** Nested-gradient HVP vs the assembled matrix applied in float64: the same float32 products (measured ~1e-7). */

@@ -13,7 +13,7 @@
  * that is not predicted to vanish is above 10·τ.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { assembleOperator, exactSpectrum, gaussNewtonOperator, hessianOperator, type ExactSpectrum } from "../../lib/src/curvature";
 import { coord, makeRealizable, matVec, setParam, tinyNet, TOL_NULL_REL, type TinyNet } from "./helpers";
 

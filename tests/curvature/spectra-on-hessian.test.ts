@@ -5,7 +5,7 @@
  * reproduce the moments qᵀHᵏq exactly for k ≤ 2m − 1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { exactSpectrum, hessianOperator, type ExactSpectrum } from "../../lib/src/curvature";
 import { denseOperator, lanczos, powerIteration, slq, vec } from "../../lib/src/spectra";
 import { Rng, subSeed } from "../../lib/src/util/random";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { exactSpectrum, gaussNewtonOperator, hessianOperator } from "../../lib/src/curvature";
 import { needs, pythonWith } from "../support/requirements";
 import { tinyNet, type TinyNet, type TinyNetSpec } from "./helpers";

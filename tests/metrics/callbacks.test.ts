@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { exactSpectrum, hessianOperator, paramArraysOf, type ParamSet } from "../../lib/src/curvature";
 import { meanSquaredError } from "../../lib/src/models/loss";
 import {

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { flattenParams, selectParams, type LossFn, type ParamSet } from "../../lib/src/curvature";
 import { filterNormalizedDirection, gridPoints, lossSurface } from "../../lib/src/metrics";
 import { Rng } from "../../lib/src/util/random";

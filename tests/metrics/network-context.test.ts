@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { exactSpectrum, flattenParams, hessianOperator, paramSetFromArrays, disposeParamSet, selectParams } from "../../lib/src/curvature";
 import { hessianMeasure, layerMeasure, measureCallback, networkContext, surfaceMeasure } from "../../lib/src/metrics";
 import { createModel, softmaxCrossEntropy, type Network } from "../../lib/src/models";

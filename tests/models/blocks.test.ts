@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { BlockNet, type BlockNetConfigInput, countParams, createModel } from "../../lib/src/models";
 import { Rng } from "../../lib/src/util/random";
 import { act } from "./reference";

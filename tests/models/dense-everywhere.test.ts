@@ -1,14 +1,14 @@
 /**
  * "Dense everywhere": every matrix product in a training step — forward, backward, every model family and skip type —
- * is a plain matMul (no transpose flags), i.e. goes through ops/dense.ts' explicit-transpose gradient (or the skip
+ * is a plain matMul (no transpose flags), i.e. goes through engine/dense.ts' explicit-transpose gradient (or the skip
  * op's), never through tfjs' built-in matMul gradient (the wasm speed trap of docs/stack.md#matmul-gradient-speed-trap). And the whole model is
  * second-order safe: a Hessian-vector product through it equals finite differences of its gradient.
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { type ModelConfigInput, type Network, createModel } from "../../lib/src/models";
-import { restoreWasmKernels } from "../../lib/src/train";
+import { restoreWasmKernels } from "../../lib/src/engine";
 import { Rng } from "../../lib/src/util/random";
 
 interface Call {

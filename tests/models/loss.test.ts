@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { expSafe, sigmoidSafe, softmaxCrossEntropy, softmaxSafe, tanhSafe } from "../../lib/src/models";
 import { Rng } from "../../lib/src/util/random";
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { Mlp, degenerateZeros, makeSkipMatrix, matmul64, mlpConfig, randomOrthogonal, singularValues, symmetricEigenvalues, transpose64 } from "../../lib/src/models";
 import { initHiddenLayer } from "../../lib/src/models/init";
 import { Rng } from "../../lib/src/util/random";

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { type MlpConfigInput, Mlp } from "../../lib/src/models";
 import type { NamedArray } from "../../lib/src/models/network";
 import { Rng } from "../../lib/src/util/random";

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { type MetricRecord } from "../../lib/src/train";
 import { CHECKPOINT_FILE, DONE_FILE, type RunConfigInput, acquireLock, executeRun, loadRunModel, readMetrics, registerMetric, runSpec } from "../../lib/src/runs";
 import { RunLockedError } from "../../lib/src/runs/files";

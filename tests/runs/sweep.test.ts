@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { type SweepSpec, expandSweep, loadRuns, parseShard, runRows, runsFrame, setPath, shard, sweepCommand } from "../../lib/src/runs";
 
 const spec: SweepSpec = {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { toyModelConfig } from "../../lib/src/toy/config";
 import { toyInit } from "../../lib/src/toy/init";
 import { ToyModel } from "../../lib/src/toy/model";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
+import { initBackend } from "../../lib/src/engine/ladder";
 import { ProgressBar, formatDuration } from "../../lib/src/display/progress";
 import { type ModelConfigInput, createModel } from "../../lib/src/models";
 import { loadRunData } from "../../lib/src/runs/spec";

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
-import { Optimizer, type OptimizerConfig, learningRate, optimizerConfig, scheduleConfig, simdUpdate, simdUpdateModuleBytes } from "../../lib/src/train";
+import { initBackend } from "../../lib/src/engine/ladder";
+import { simdUpdate, simdUpdateModuleBytes } from "../../lib/src/engine";
+import { Optimizer, type OptimizerConfig, learningRate, optimizerConfig, scheduleConfig } from "../../lib/src/train";
 import { Rng } from "../../lib/src/util/random";
 
 /** float32 storage of float64/SIMD-float32 arithmetic over a few steps. */

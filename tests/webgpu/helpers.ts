@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
-import { type BackendName, type BackendReport, initBackend } from "../../lib/src/backend/ladder";
-import { readFloat32 } from "../../lib/src/backend/read";
+import { type BackendName, type BackendReport, initBackend } from "../../lib/src/engine/ladder";
+import { readFloat32 } from "../../lib/src/engine/read";
 import { Rng } from "../../lib/src/util/random";
 
 /** The backend these suites run on: SKIPLAB_TEST_BACKEND, else wasm. */

@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, initBackend } from "../../lib/src/backend/ladder";
-import { readFloat32 } from "../../lib/src/backend/read";
+import { BackendUnavailableError, initBackend } from "../../lib/src/engine/ladder";
+import { readFloat32 } from "../../lib/src/engine/read";
 
 function installed(id: string): boolean {
   try {

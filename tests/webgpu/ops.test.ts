@@ -1,15 +1,15 @@
 /**
  * The lib's custom-gradient ops on the test backend (webgpu with SKIPLAB_TEST_BACKEND=webgpu, else wasm), read
- * asynchronously: the explicit-transpose Dense gradient (ops/dense.ts) against a float64 reference and against tfjs'
+ * asynchronously: the explicit-transpose Dense gradient (engine/dense.ts) against a float64 reference and against tfjs'
  * built-in gradient, and the second-order-safe loss and activations (models/loss.ts, activations.ts) through nested
  * tf.grad against central finite differences. Sizes go past 1000 entries so that, on webgpu, the work runs on the
  * device rather than tfjs' small-tensor CPU hand-off.
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readFloat32 } from "../../lib/src/backend/read";
+import { readFloat32 } from "../../lib/src/engine/read";
 import { expSafe, sigmoidSafe, softmaxCrossEntropy, tanhSafe } from "../../lib/src/models";
-import { dense, denseReference } from "../../lib/src/ops/dense";
+import { dense, denseReference } from "../../lib/src/engine/dense";
 import { Rng } from "../../lib/src/util/random";
 import { TOL, initTestBackend, matmul64, normals, relErr, testBackend } from "./helpers";
 

@@ -1,10 +1,10 @@
 /**
- * backend/read.ts: asynchronous reads return copies on every backend; synchronous reads give the same numbers where
+ * engine/read.ts: asynchronous reads return copies on every backend; synchronous reads give the same numbers where
  * they exist and a clear error (naming the async alternative) on webgpu.
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SyncReadError, readAllFloat32, readFloat32, readFloat32Sync, readScalar, syncReadsAvailable } from "../../lib/src/backend/read";
+import { SyncReadError, readAllFloat32, readFloat32, readFloat32Sync, readScalar, syncReadsAvailable } from "../../lib/src/engine/read";
 import { createModel } from "../../lib/src/models";
 import { Optimizer, optimizerConfig } from "../../lib/src/train";
 import { initTestBackend, testBackend } from "./helpers";

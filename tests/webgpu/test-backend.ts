@@ -9,9 +9,9 @@
  * webgpu needs `scripts/install-webgpu.sh` and a Vulkan driver; a software adapter (lavapipe) is fine, only slow.
  */
 import { vi } from "vitest";
-import type * as Ladder from "../../lib/src/backend/ladder";
+import type * as Ladder from "../../lib/src/engine/ladder";
 
-vi.mock("../../lib/src/backend/ladder", async (importOriginal) => {
+vi.mock("../../lib/src/engine/ladder", async (importOriginal) => {
   const ladder = await importOriginal<typeof Ladder>();
   const target = (process.env.SKIPLAB_TEST_BACKEND ?? "").trim().toLowerCase();
   if (!(ladder.BACKEND_LADDER as readonly string[]).includes(target)) {

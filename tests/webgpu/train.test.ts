@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { syncReadsAvailable } from "../../lib/src/backend/read";
+import { syncReadsAvailable } from "../../lib/src/engine/read";
 import { type ModelConfigInput, createModel } from "../../lib/src/models";
 import { loadRunData } from "../../lib/src/runs/spec";
 import { type MetricRecord, type TrainCheckpoint, type TrainData, evaluate, train } from "../../lib/src/train";

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { initBackend } from "../backend/ladder";
+import { initBackend } from "../engine/ladder";
 import { projectRoot } from "../report/context";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv, LAB_APPS } from "../report/jupyter";
 import { dataCommand } from "../data/cli";

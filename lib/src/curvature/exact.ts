@@ -23,7 +23,7 @@
  */
 import { symmetrize } from "../linalg/dense";
 import { eigh } from "../linalg/eigh";
-import type { Backend } from "../linalg/lapack";
+import type { Backend } from "../engine/lapack";
 import { applyOperator, SymOperator } from "../spectra/operator";
 
 export interface AssembleOptions {

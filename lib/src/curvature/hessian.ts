@@ -7,13 +7,13 @@
  * when an outer one is active). Outer pass: the gradient of the scalar ⟨g(θ), v⟩ (v a constant).
  *
  * Cost (bench/curvature.mjs, wasm, batch 256, 11k–100k parameters): 3–4 gradients per product with the OpenBLAS
- * kernels of train/wasm-accel.ts, but 8–11 with tfjs' own wasm kernels: the outer pass differentiates the backward
- * matMuls of ops/dense.ts through tfjs' built-in MatMul gradient, whose transposed matMuls miss XNNPACK (the speed trap of
+ * kernels of engine/wasm-accel.ts, but 8–11 with tfjs' own wasm kernels: the outer pass differentiates the backward
+ * matMuls of engine/dense.ts through tfjs' built-in MatMul gradient, whose transposed matMuls miss XNNPACK (the speed trap of
  * docs/stack.md#matmul-gradient-speed-trap, one order up). A dense op whose gradient is explicit-transpose at every order brings it to 3–4.
  *
  * **Correctness needs second-order-safe ops in the loss.** tfjs' own gradients of softmaxCrossEntropy, logSoftmax,
  * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (docs/stack.md#second-order-gradients, tfjs #3252).
- * Build the loss from `dense` (ops/dense.ts), relu, matMul, add, pow, and the models' `softmaxCrossEntropy` /
+ * Build the loss from `dense` (engine/dense.ts), relu, matMul, add, pow, and the models' `softmaxCrossEntropy` /
  * `*Safe` activations (customGrad with gradients rebuilt from the inputs). The tests check every product against
  * central differences of the gradient (`finiteDifferenceHessianOperator`) for exactly this reason.
  */

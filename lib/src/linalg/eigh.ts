@@ -3,7 +3,7 @@
  * Householder tridiagonalisation + implicit QL with Wilkinson shifts.
  */
 import { checkShape, unitScale } from "./dense";
-import { Backend, LAPACK_COL_MAJOR, ch, lapack, resolveBackend } from "./lapack";
+import { Backend, LAPACK_COL_MAJOR, ch, lapack, resolveBackend } from "../engine/lapack";
 import { formQTransposed, householderTridiagonalize, sortEigen, tridiagonalQL } from "./tridiagonal";
 
 export interface EighOptions {

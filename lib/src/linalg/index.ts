@@ -20,5 +20,5 @@ export {
   numericalRankFromSingularValues,
 } from "./rank";
 export type { CondOptions, EffectiveRankOptions, NumericalRankOptions } from "./rank";
-export { lapackAvailable, lapackCandidates, lapackMissingError, lapackStatus, probeLapack } from "./lapack";
-export type { Backend, LapackProbe, LapackStatus, LapackeFunctions } from "./lapack";
+export { lapackAvailable, lapackCandidates, lapackMissingError, lapackStatus, probeLapack } from "../engine/lapack";
+export type { Backend, LapackProbe, LapackStatus, LapackeFunctions } from "../engine/lapack";

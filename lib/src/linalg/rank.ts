@@ -10,7 +10,7 @@
  *                     original definition. Between 1 and k; 0 for the zero matrix.
  */
 import { FLOAT64_EPS } from "./dense";
-import { Backend } from "./lapack";
+import { Backend } from "../engine/lapack";
 import { svdvals } from "./svd";
 
 /** numpy's default relative threshold for an m×n matrix: max(m, n)·ε. */

@@ -7,7 +7,7 @@
  * inputs need, and QR first makes tall matrices (5000×128 weight/Jacobian blocks) cost only O(mn²).
  */
 import { FLOAT64_EPS, checkShape, transpose, unitScale } from "./dense";
-import { Backend, LAPACK_COL_MAJOR, ch, lapack, resolveBackend } from "./lapack";
+import { Backend, LAPACK_COL_MAJOR, ch, lapack, resolveBackend } from "../engine/lapack";
 
 export interface SvdOptions {
   /** Also compute the singular vectors (thin: k = min(m, n) of each). Default false. */

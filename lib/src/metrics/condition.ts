@@ -13,7 +13,7 @@
  * centred by default (paper 2's batch matrix H^l). Weights: W [fanIn, fanOut] as stored.
  */
 import { FLOAT64_EPS } from "../linalg/dense";
-import type { Backend } from "../linalg/lapack";
+import type { Backend } from "../engine/lapack";
 import { svdvals } from "../linalg/svd";
 import { FLOAT32_EPS } from "../curvature/finite-difference";
 import { checkMatrix, Matrix, toFloat64 } from "./matrix";

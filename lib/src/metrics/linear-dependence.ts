@@ -10,7 +10,7 @@
  * as "small"), because the probe batch cannot tell those directions apart. Use N ≫ units.
  */
 import { effectiveRankFromSingularValues, numericalRankFromSingularValues } from "../linalg/rank";
-import type { Backend } from "../linalg/lapack";
+import type { Backend } from "../engine/lapack";
 import { svdvals } from "../linalg/svd";
 import { checkMatrix, Matrix, toFloat64 } from "./matrix";
 

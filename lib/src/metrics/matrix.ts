@@ -1,6 +1,6 @@
 /**
  * The plain matrix type the singularity measures take: a row-major float array with its shape. Activations are
- * [N samples, units] (row = one probe input, column = one unit); dense weights are [fanIn, fanOut] (ops/dense.ts
+ * [N samples, units] (row = one probe input, column = one unit); dense weights are [fanIn, fanOut] (engine/dense.ts
  * layout: column a holds unit a's incoming weights J_a).
  */
 import * as tf from "@tensorflow/tfjs";

@@ -15,7 +15,7 @@
  * pre-activation, x the block output).
  */
 import * as tf from "@tensorflow/tfjs";
-import { dense } from "../ops/dense";
+import { dense } from "../engine/dense";
 import { Rng, subSeed } from "../util/random";
 import { activate } from "./activations";
 import { batchNorm, createBatchNorm } from "./batchnorm";

@@ -1,7 +1,7 @@
 /**
  * Weight initialisations (config.ts `InitConfig`), drawn from a seeded `Rng` in a fixed order.
  *
- * Layout: W is [fanIn, fanOut] (y = x·W, ops/dense.ts). Unit a of the layer has incoming weights W[:, a] (the row
+ * Layout: W is [fanIn, fanOut] (y = x·W, engine/dense.ts). Unit a of the layer has incoming weights W[:, a] (the row
  * J_a of the math-convention matrix Wᵀ) and bias b[a].
  */
 import type { Rng } from "../util/random";

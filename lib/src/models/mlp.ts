@@ -1,7 +1,7 @@
 /**
  * Paper 1's deep fully connected network (docs/spec/p1.md §1.2.3; config.ts `MlpConfig` documents every option).
  *
- *   z_l = W_l x_{l−1} + b_l            (dense, ops/dense.ts; BatchNorm on z_l at the chosen layers)
+ *   z_l = W_l x_{l−1} + b_l            (dense, engine/dense.ts; BatchNorm on z_l at the chosen layers)
  *   x_l = f(z_l) + S_l(x_1, …, x_{l−1})  (S_1 = 0: the first layer maps input → width without skip)
  *   output = W_out x_L + b_out          (linear read-out)
  *
@@ -10,7 +10,7 @@
  * and shapes start from the same weights whatever their skip type (plain vs residual comparisons share an init).
  */
 import * as tf from "@tensorflow/tfjs";
-import { dense } from "../ops/dense";
+import { dense } from "../engine/dense";
 import { Rng, subSeed } from "../util/random";
 import { activate } from "./activations";
 import { batchNorm, createBatchNorm } from "./batchnorm";

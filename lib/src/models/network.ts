@@ -7,10 +7,10 @@
  * "<layer>.bn.var" (running statistics, not trainable). tfjs needs globally unique variable names, so the tfjs name
  * is prefixed with a per-instance id ("m7/L3.W"); `namedParams()` gives the short names.
  *
- * Layout: W is [fanIn, fanOut] and a layer computes z = x·W + b for x [batch, fanIn] (ops/dense.ts).
+ * Layout: W is [fanIn, fanOut] and a layer computes z = x·W + b for x [batch, fanIn] (engine/dense.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { readAllFloat32, readFloat32Sync } from "../backend/read";
+import { readAllFloat32, readFloat32Sync } from "../engine/read";
 import type { ModelConfig } from "./config";
 import { type BatchNormParams, disposeBatchNorm } from "./batchnorm";
 import { meanSquaredError, softmaxCrossEntropy } from "./loss";

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type BackendName, initBackend } from "../backend/ladder";
+import { type BackendName, initBackend } from "../engine/ladder";
 import { parseArgs } from "node:util";
 import { strictly } from "../cli/args";
 import type { ProgressMode } from "../display/progress";

@@ -15,12 +15,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { backendReport } from "../backend/ladder";
+import { backendReport } from "../engine/ladder";
 import type { ProgressMode } from "../display/progress";
 import { createModel } from "../models/create";
 import type { Network } from "../models/network";
 import { type NonFiniteDiagnostic, NonFiniteError } from "../train/diverge";
-import { matmulEngine } from "../train/wasm-accel";
+import { matmulEngine } from "../engine/wasm-accel";
 import { type EpochInfo, type EpochRecord, type MetricRecord, type StepInfo, train } from "../train/loop";
 import { readTrainCheckpoint, writeTrainCheckpoint } from "./checkpoint";
 import { acquireLock, parseJsonLines, readJson, runsRoot, toJsonLines, writeFileAtomic, writeJsonAtomic } from "./files";

@@ -5,8 +5,8 @@
  *   L̂ = ½ mean_n (y(x_n) − y*(x_n))²,   x_n ~ N(0, I_d),   s.e. = std_n(½(y − y*)²) / √N
  */
 import * as tf from "@tensorflow/tfjs";
-import { readFloat32, readFloat32Sync } from "../backend/read";
-import { dense } from "../ops/dense";
+import { readFloat32, readFloat32Sync } from "../engine/read";
+import { dense } from "../engine/dense";
 import { Rng, subSeed } from "../util/random";
 import { ToyModel } from "./model";
 

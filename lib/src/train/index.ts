@@ -10,5 +10,3 @@ export * from "./diverge";
 export * from "./evaluate";
 export * from "./step";
 export * from "./loop";
-export * from "./wasm-accel";
-export * from "./simd-update";

@@ -21,7 +21,7 @@ import type { NamedArray, Network } from "../models/network";
 import { type TrainConfig, type TrainConfigInput, trainConfig } from "./config";
 import { TrainBatcher, type TrainData, epochPermutation, stepsPerEpoch } from "./data";
 import { evaluate } from "./evaluate";
-import { accelerateWasm, matmulEngine } from "./wasm-accel";
+import { accelerateWasm, matmulEngine } from "../engine/wasm-accel";
 import type { OptimizerState } from "./optimizers";
 import { learningRate } from "./schedule";
 import { NonFiniteError } from "./diverge";
@@ -183,7 +183,7 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
     label: options.label ?? "train",
     mode: options.progress === false ? "off" : options.progress === true || options.progress === undefined ? "auto" : options.progress,
   });
-  // Asynchronous reads: a checkpoint must also work on webgpu, which has no dataSync (backend/read.ts).
+  // Asynchronous reads: a checkpoint must also work on webgpu, which has no dataSync (engine/read.ts).
   const checkpoint = async (epochsDone: number): Promise<TrainCheckpoint> => ({
     epoch: epochsDone,
     step,

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { describe, expect, it } from "vitest";
-import { BackendUnavailableError, adapterReport, describeAdapter, initBackend, webgpuAdapter, webgpuFlags } from "../../lib/src/backend/ladder";
+import { BackendUnavailableError, adapterReport, describeAdapter, initBackend, webgpuAdapter, webgpuFlags } from "../../lib/src/engine/ladder";
 
 /** A module loader that pretends the optional accelerator packages are not installed. */
 function loaderWithout(...absent: string[]) {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
-import { accelerateWasm, matmulEngine, restoreWasmKernels, wasmAccelStatus } from "../../lib/src/train";
+import { initBackend } from "../../lib/src/engine/ladder";
+import { accelerateWasm, matmulEngine, restoreWasmKernels, wasmAccelStatus } from "../../lib/src/engine";
 import { Rng } from "../../lib/src/util/random";
 
 /** BLAS and XNNPACK sum in different orders: float32 round-off relative to the result's scale. */

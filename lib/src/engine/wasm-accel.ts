@@ -2,7 +2,7 @@
  * Faster kernels for tfjs' wasm backend, installed by replacing a few of its registered kernels (opt-in, reversible,
  * process-wide; train() turns them on by default, `SKIPLAB_ACCEL=0` or `accelerate: "off"` keeps tfjs' own):
  *
- *   BatchMatMul   → OpenBLAS `cblas_sgemm` through the FFI package `koffi` (a dependency, used by linalg/lapack.ts)
+ *   BatchMatMul   → OpenBLAS `cblas_sgemm` through the FFI package `koffi` (a dependency, used by engine/lapack.ts)
  *   Transpose 2-D → OpenBLAS `cblas_somatcopy`
  *   Sum over axis 0 of a 2-D tensor (the bias gradient of every dense layer) → `cblas_sgemv` with a ones vector
  *                   (a JS loop without BLAS); tfjs' kernel transposes first, ~110 µs for 128×128

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../../lib/src/backend/ladder";
-import { dense, denseReference } from "../../lib/src/ops/dense";
+import { initBackend } from "../../lib/src/engine/ladder";
+import { dense, denseReference } from "../../lib/src/engine/dense";
 import { Rng } from "../../lib/src/util/random";
 
 /** float32 gradients of sums over ~100 terms: relative agreement to a few ulps × sqrt(terms). */
