@@ -1,7 +1,8 @@
 /**
  * Singularity measures (docs/spec/p1.md §1.5, §2, §3.1): Hessian degeneracy fractions, elimination, overlap, linear
- * dependence, condition numbers of weights and representations, filter-normalised loss surfaces; per layer, as
- * training callbacks, and on stored checkpoints. Plain matrices in, plain records out; no plotting here.
+ * dependence, condition numbers of weights and representations, filter-normalised loss surfaces; per layer. A run
+ * computes them at epoch ends through its metric set (runs/spec.ts, experiments/). Plain matrices in, plain records
+ * out; no plotting here.
  */
 export { checkMatrix, columnOf, matrixFromTensor, matrixFromTensorAsync, toFloat64 } from "./matrix";
 export type { Matrix } from "./matrix";
@@ -34,16 +35,6 @@ export type {
   MeasureRecord,
   MeasureValue,
 } from "./singularity";
-export { hessianMeasure, lanczosMeasure, layerMeasure, measureCallback, measureCheckpoint, surfaceMeasure } from "./callbacks";
-export type {
-  CallbackRecord,
-  LanczosMeasureOptions,
-  Measure,
-  MeasureCallback,
-  MeasureContext,
-  MeasureSchedule,
-  ProbeBatch,
-  TrainingCallback,
-} from "./callbacks";
+export type { MeasureContext, ProbeBatch } from "./network-context";
 export { networkContext, networkLayerProbes, networkParamSet } from "./network-context";
 export type { NetworkLike } from "./network-context";

@@ -10,10 +10,34 @@
  * without the bias regulariser.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ParamSet } from "../curvature/params";
-import type { MeasureContext, ProbeBatch } from "./callbacks";
+import type { ForwardFn, LossFn, ParamSet } from "../curvature/params";
 import { matrixFromTensor } from "./matrix";
 import type { LayerProbe } from "./singularity";
+
+/** The fixed probe batch the measures are computed on. */
+export interface ProbeBatch {
+  /** Inputs [N, inputDim]. */
+  x: tf.Tensor2D;
+  /** Targets (int labels [N], one-hot [N, C], or regression targets [N, D]). */
+  y?: tf.Tensor;
+}
+
+/** What a measure gets at each call. */
+export interface MeasureContext {
+  /** Global optimizer steps done (0 before training). */
+  step: number;
+  /** Epochs done (0 before training). */
+  epoch: number;
+  /** Trainable parameters, in the order the closures take them. */
+  params: ParamSet;
+  /** Loss of the full parameter list on the probe batch (second-order safe, for Hessian measures). */
+  loss?: LossFn;
+  /** Outputs [N, C] of the full parameter list on the probe batch (for Gauss–Newton measures). */
+  forward?: ForwardFn;
+  probe?: ProbeBatch;
+  /** Per-layer probe matrices at the current parameters (for activation/weight measures). */
+  layers?: () => LayerProbe[] | Promise<LayerProbe[]>;
+}
 
 /** The parts of a model the measures use. */
 export interface NetworkLike {
