@@ -1,5 +1,5 @@
 /**
- * The data layer: registry, fetching, loaders for the real formats, preprocessing, synthetic data, batches.
+ * The data layer: registry, fetching, loaders for the real formats, preprocessing, synthetic data (batching is train/data.ts).
  * Explicit exports (not `export *`) keep internal helpers (progress bar, Jacobi solver, record reader) out of the
  * package index, where they could collide with other modules' names.
  */
@@ -77,5 +77,4 @@ export {
   type TeacherStudentOptions,
 } from "./teacher-student";
 export { gaussianMixture, type GaussianMixtureOptions } from "./gaussian-mixture";
-export { BatchGatherer, BatchPlan, probeBatch, type Batch, type BatchPlanOptions } from "./batches";
 export { DATA_USAGE, dataCommand } from "./cli";
