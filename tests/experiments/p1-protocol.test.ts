@@ -102,3 +102,19 @@ describe("p1 protocol", () => {
     expect(s.p).toBeLessThan(0.01);
   });
 });
+
+describe("registration", () => {
+  it("importing the experiments registers nothing; registerExperiments() registers paper 1's data providers", async () => {
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    const spec = await import("../../lib/src/runs/spec");
+    await import("../../lib/src/experiments");
+    const names = () => spec.dataProviders().map((p) => p.name);
+    expect(names()).not.toContain("p1-data");
+    expect(names()).not.toContain("p1v-data");
+    const { registerExperiments } = await import("../../lib/src/experiments");
+    registerExperiments();
+    registerExperiments(); // idempotent
+    expect(names().filter((n) => n.startsWith("p1"))).toEqual(["p1-data", "p1v-data"]);
+  });
+});

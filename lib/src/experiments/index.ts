@@ -1,7 +1,13 @@
 /**
- * Experiment protocols shared by several notebooks. `p1-protocol`: paper 1's deep fully connected experiments
- * (Figs. C–G): data per scale, model grid, cached runs with per-epoch singularity measures, aggregation.
+ * The experiments of each paper, one package per paper: `p1/` (Orhan & Pitkow). Each package registers what its runs
+ * need (data providers, metric sets) only when asked: `registerExperiments()` does it for all of them, and each
+ * package's executors call their own `registerPn()`.
  */
-export * from "./p1-protocol";
-export * from "./p1-fig1";
-export * from "./p1-variants";
+import { registerP1 } from "./p1";
+
+export * from "./p1";
+
+/** Registers the run-data providers of every paper's experiments (idempotent). */
+export function registerExperiments(): void {
+  registerP1();
+}

@@ -2,33 +2,20 @@
  * Paper 1, Figs. E, F, G: the conditions each figure compares, the extra data sets of Fig. G, and the statistics the
  * claim checks use (docs/spec/p1.md §1.3 "Fig. E", "Fig. F", "Fig. G"; every condition is PROPOSED there, not the paper's).
  *
- * Runs go through the shared protocol (p1-protocol.ts: data, model grid, per-epoch measures, run cache); this file
- * only says *what* to run on top of it and *how to read it*. A condition is an architecture of the protocol plus the
+ * Runs go through the shared protocol (data, model grid, per-epoch measures, run cache: data.ts, models.ts,
+ * measures.ts, protocol.ts); this file only says *what* to run on top of it and *how to read it*. A condition is an architecture of the protocol plus the
  * model fields it changes (init, skip matrix, BatchNorm, bias regulariser), so equal conditions in two notebooks hash
  * to the same cached run (e.g. the plain and residual references of Figs. C, E and F).
  */
-import type { BiasRegularizerConfig, InitInput, MlpConfigInput } from "../models/config";
-import { runSpec, registerDataProvider, type DataSpec, type RunData, type RunSpec } from "../runs/spec";
-import type { SweepSpec } from "../runs/sweep";
-import { teacherStudent } from "../data/teacher-student";
-import type { TrainData } from "../train/data";
-import { finite, mean, sem } from "../stats";
-import {
-  loadP1Data,
-  p1InputDim,
-  p1MetricName,
-  p1Model,
-  p1NumClasses,
-  p1RunSpec,
-  describeP1Data,
-  type P1Arch,
-  type P1DataSpec,
-  type P1Protocol,
-  type P1Record,
-  type P1RunRequest,
-  meanSem,
-  p1Num,
-} from "./p1-protocol";
+import type { BiasRegularizerConfig, InitInput, MlpConfigInput } from "../../models/config";
+import { runSpec, type DataSpec, type RunData, type RunSpec } from "../../runs/spec";
+import type { SweepSpec } from "../../runs/sweep";
+import { finite, mean, sem } from "../../stats";
+import { meanSem } from "./aggregate";
+import { figGInputDim, type FigGDataSpec } from "./data";
+import { p1MetricName } from "./measures";
+import { p1Model, type P1Arch } from "./models";
+import { p1Num, p1RunSpec, type P1Protocol, type P1Record, type P1RunRequest } from "./protocol";
 
 /** One experimental condition: a protocol architecture plus the model fields it overrides. */
 export interface VariantCondition {
@@ -154,75 +141,6 @@ export function figGConditions(fractions: readonly number[], o: { identity: bool
   return out;
 }
 
-/**
- * Data sets of Fig. G beyond the protocol's `p1-data` ones (provider `p1v-data`, every field in the run hash):
- * - `teacher-student`: x ~ N(0, I_dim), label = argmax of a random ReLU teacher MLP with `teacherWidths` hidden
- *   layers (data/teacher-student.ts) — a seeded synthetic classification task (ours);
- * - `svhn`, `stl10`: the registry images through the protocol's pipeline (subset → optional downsampling → /255 →
- *   standardise → optional PCA); fetch them first (`npx skiplab data fetch svhn`).
- */
-export interface P1VariantDataSpec {
-  name: "p1v-data";
-  dataset: "teacher-student" | "svhn" | "stl10";
-  nTrain: number;
-  nTest: number;
-  /** teacher-student: input dimension; images: ignored (set by downsample/pca). */
-  dim: number;
-  downsample: number | null;
-  pca: number | null;
-  subsetSeed: number;
-  /** teacher-student: hidden widths of the teacher ([] = linear teacher). */
-  teacherWidths: number[];
-}
-
-export type FigGDataSpec = P1DataSpec | P1VariantDataSpec;
-
-function teacherData(d: P1VariantDataSpec): RunData {
-  const ts = teacherStudent({ inputDim: d.dim, widths: d.teacherWidths, outputDim: 10, activation: "relu", seed: d.subsetSeed, nTrain: d.nTrain, nTest: d.nTest, task: "classification" });
-  const conv = (ds: typeof ts.train): TrainData => ({ x: ds.x as Float32Array, y: ds.y as Int32Array, n: ds.n, dim: ds.d, numClasses: 10 });
-  return { train: conv(ts.train), test: conv(ts.test) };
-}
-
-const variantCache = new Map<string, RunData>();
-
-/** Loads (memoised per process) a `p1v-data` spec. */
-export function loadVariantData(d: P1VariantDataSpec): RunData {
-  const key = JSON.stringify(d);
-  const hit = variantCache.get(key);
-  if (hit) return hit;
-  const out =
-    d.dataset === "teacher-student"
-      ? teacherData(d)
-      : // svhn / stl10: the protocol's image pipeline (its loader calls loadDataset for any registry name)
-        loadP1Data({ name: "p1-data", dataset: d.dataset as unknown as P1DataSpec["dataset"], nTrain: d.nTrain, nTest: d.nTest, downsample: d.downsample, pca: d.pca, subsetSeed: d.subsetSeed });
-  variantCache.set(key, out);
-  return out;
-}
-
-registerDataProvider(
-  "p1v-data",
-  (spec) => loadVariantData(spec as unknown as P1VariantDataSpec),
-  "paper 1 Fig. G extra data: teacher-student (synthetic classification) | svhn | stl10 (dataset, nTrain, nTest, dim, downsample, pca, subsetSeed, teacherWidths)",
-);
-
-/** Input dimension of a Fig. G data spec. */
-export function figGInputDim(d: FigGDataSpec): number {
-  if (d.name === "p1-data") return p1InputDim(d);
-  if (d.dataset === "teacher-student") return d.dim;
-  if (d.pca !== null) return d.pca;
-  return 3 * (d.downsample ?? (d.dataset === "stl10" ? 96 : 32)) ** 2;
-}
-
-/** One-line description of a Fig. G data spec (for provenance). */
-export function describeFigGData(d: FigGDataSpec): string {
-  if (d.name === "p1-data") return describeP1Data(d);
-  if (d.dataset === "teacher-student") {
-    return `synthetic teacher–student classification (x ~ N(0, I_${d.dim}), 10 classes = argmax of a random ReLU teacher ${[d.dim, ...d.teacherWidths, 10].join("→")}), ${d.nTrain} train / ${d.nTest} test`;
-  }
-  const prep = [d.downsample !== null ? `downsampled ${d.downsample}×${d.downsample}` : null, d.pca !== null ? `PCA ${d.pca} (whitened)` : null].filter(Boolean).join(", ");
-  return `${d.dataset.toUpperCase()}, ${d.nTrain} train / ${d.nTest} test${prep ? `, ${prep}` : ""}`;
-}
-
 /** The run spec of a condition on any Fig. G data set (the protocol's model, training and measures). */
 export function figGRunSpec(p: P1Protocol, data: FigGDataSpec, c: VariantCondition, seed: number): RunSpec {
   if (data.name === "p1-data") return p1RunSpec({ ...p, data }, c.arch, seed, { init: c.init, extra: c.extra });
@@ -245,11 +163,6 @@ export function figGRequests(p: P1Protocol, datasets: ReadonlyArray<{ key: strin
     for (const c of conditions)
       for (const seed of seeds) out.push({ arch: c.arch, depth: p.depth, width: p.width, seed, condition: `${d.key}|${c.key}`, spec: figGRunSpec(p, d.data, c, seed) });
   return out;
-}
-
-/** Number of classes of a Fig. G data spec. */
-export function figGNumClasses(d: FigGDataSpec): number {
-  return d.name === "p1-data" ? p1NumClasses(d) : 10;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

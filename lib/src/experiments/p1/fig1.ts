@@ -19,12 +19,12 @@
  * same family at a baseline point (`fig1Baseline`): **excess null directions** = count(case) − count(baseline).
  */
 import * as tf from "@tensorflow/tfjs";
-import { exactSpectrum } from "../curvature/exact";
-import { hessianOperator } from "../curvature/hessian";
-import { createModel } from "../models/create";
-import type { Network } from "../models/network";
-import { networkParamSet } from "../metrics/network-context";
-import { Rng, subSeed } from "../util/random";
+import { exactSpectrum } from "../../curvature/exact";
+import { hessianOperator } from "../../curvature/hessian";
+import { createModel } from "../../models/create";
+import type { Network } from "../../models/network";
+import { networkParamSet } from "../../metrics/network-context";
+import { Rng, subSeed } from "../../util/random";
 
 export type Fig1Case = "generic" | "linear-regime" | "dead-unit" | "zero-outgoing" | "overlap" | "linear-dependence";
 export const FIG1_CASES: readonly Fig1Case[] = ["generic", "linear-regime", "dead-unit", "zero-outgoing", "overlap", "linear-dependence"];

@@ -1,0 +1,25 @@
+/**
+ * Paper 1 (Orhan & Pitkow, docs/spec/p1.md): the deep fully connected experiments (Figs. C–G) and Fig. 1's
+ * constructed singular points, split by concern:
+ *   data.ts      the `p1-data` provider: per-scale datasets and preprocessing
+ *   models.ts    the plain / residual / hyper-residual grid
+ *   measures.ts  the per-epoch singularity measures a run records
+ *   protocol.ts  scale presets, run specs, grids, execution through the run cache, records
+ *   sweep.ts     paper-scale sweep files and the sweep command
+ *   aggregate.ts mean ± s.e.m. over seeds
+ *   variants.ts  the conditions of Figs. E, F and G (initialisations, regularisers, skip matrices, datasets)
+ *   fig1.ts      Fig. 1: exact Hessians at constructed elimination / overlap / linear-dependence points
+ * Nothing registers itself on import: `registerP1()` (called by `p1Execute` and the sweep command) registers the
+ * data providers.
+ */
+/** Registers what paper 1's runs need (its data providers; the measures register on first use). Idempotent. */
+export { registerP1Data as registerP1 } from "./data";
+
+export * from "./data";
+export * from "./models";
+export * from "./measures";
+export * from "./protocol";
+export * from "./sweep";
+export * from "./aggregate";
+export * from "./variants";
+export * from "./fig1";

@@ -1,0 +1,99 @@
+/**
+ * The per-epoch singularity measures of paper 1's runs: per-layer elimination / overlap / linear dependence / κ and
+ * the exact Hessian spectrum of one block at chosen epochs (docs/spec/p1.md §1.5). A run names them by a canonical
+ * metric name that carries every option, so the options reach the run hash.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { hessianDegeneracy, flattenDegeneracy, flattenSingularities, layerSingularities } from "../../metrics/singularity";
+import { networkContext } from "../../metrics/network-context";
+import { registerMetric, type MetricContext } from "../../runs/spec";
+
+/** Options of the per-epoch singularity measures (all part of the metric name, hence of the run hash). */
+export interface P1MeasureOptions {
+  /** Probe batch: the first `probe` training examples (the subset is already random). PROPOSED 256–512. */
+  probe: number;
+  /**
+   * Hessian block: "mid" = the weight matrix W of the middle hidden layer L_{⌈depth/2⌉} (width² parameters, all
+   * others held fixed; docs/spec/p1.md §1.5.1 option b); "all" = every parameter of the (small) net (option a); "none".
+   */
+  hess: "mid" | "all" | "none";
+  /** Epochs (0 = before training) at which the Hessian is computed; the last epoch is always added. PROPOSED. */
+  hessAt: number[];
+}
+
+/** Canonical metric name for the options; registers the metric on first use. */
+export function p1MetricName(o: P1MeasureOptions): string {
+  const at = [...new Set(o.hessAt)].sort((a, b) => a - b).join(",");
+  const name = `p1-measures-v1?probe=${o.probe}&hess=${o.hess}&hessAt=${at}`;
+  ensureMetric(name, { ...o, hessAt: at ? at.split(",").map(Number) : [] });
+  return name;
+}
+
+/** Parses a metric name built by p1MetricName (so a sweep CLI can register metrics named in a file). */
+export function parseP1MetricName(name: string): P1MeasureOptions | null {
+  const m = /^p1-measures-v1\?probe=(\d+)&hess=(mid|all|none)&hessAt=([\d,]*)$/.exec(name);
+  if (!m) return null;
+  return { probe: Number(m[1]), hess: m[2] as P1MeasureOptions["hess"], hessAt: m[3] ? m[3].split(",").map(Number) : [] };
+}
+
+const registered = new Set<string>();
+
+function ensureMetric(name: string, o: P1MeasureOptions): void {
+  if (registered.has(name)) return;
+  registered.add(name);
+  registerMetric(name, (ctx) => p1Measures(ctx, o));
+}
+
+/** Mean of finite numeric values of keys ending in `suffix` among the hidden layers "L<k>.". */
+function layerMean(r: Record<string, unknown>, suffix: string): number | null {
+  let s = 0;
+  let n = 0;
+  for (const [k, v] of Object.entries(r)) {
+    if (/^L\d+\./.test(k) && k.endsWith(`.${suffix}`) && typeof v === "number" && Number.isFinite(v)) {
+      s += v;
+      n++;
+    }
+  }
+  return n ? s / n : null;
+}
+
+/**
+ * The measures at one epoch end: per hidden layer elimination / overlap / linear dependence / κ (keys
+ * "L<k>.<measure>", metrics/singularity.ts) and their means over layers ("layers.<measure>_mean"); at the epochs in
+ * `hessAt` (and the last) the exact Hessian spectrum of the chosen block ("hess.<block>.<stat>": deg_rel, deg_abs_*,
+ * neg_rel, max_abs, noise, …). Parameters are only read.
+ */
+async function p1Measures(ctx: MetricContext, o: P1MeasureOptions): Promise<Record<string, number | string | null>> {
+  const train = ctx.data.train;
+  const dim = train.dim ?? train.d ?? train.x.length / train.n;
+  const n = Math.min(o.probe, train.n);
+  const xs = new Float32Array(n * dim);
+  for (let i = 0; i < n * dim; i++) xs[i] = train.x[i];
+  const ys = new Int32Array(n);
+  for (let i = 0; i < n; i++) ys[i] = Number(train.y[i]);
+  const x = tf.tensor2d(xs, [n, dim]);
+  const y = tf.tensor1d(ys, "int32");
+  try {
+    const mctx = networkContext(ctx.model as never, { x, y }, { step: ctx.step, epoch: ctx.epoch });
+    const rows = layerSingularities(await mctx.layers!());
+    const out: Record<string, number | string | null> = flattenSingularities(rows);
+    for (const m of ["dead_frac", "rare_frac", "act_overlap_frac", "act_maxsim_mean", "small_sv_frac", "eff_rank_norm"]) {
+      out[`layers.${m}_mean`] = layerMean(out, m);
+    }
+    const last = ctx.config.train.epochs;
+    if (o.hess !== "none" && (o.hessAt.includes(ctx.epoch) || ctx.epoch === last)) {
+      const depth = (ctx.config.model as { depth?: number }).depth ?? 1;
+      const mid = `L${Math.ceil(depth / 2)}.W`;
+      const blocks = o.hess === "all" ? ("all" as const) : { mid: (name: string) => name === mid };
+      const t0 = performance.now();
+      const deg = await hessianDegeneracy(mctx.loss!, mctx.params, { blocks, maxDim: 4200, keepValues: false });
+      Object.assign(out, flattenDegeneracy(deg));
+      out["hess.seconds"] = (performance.now() - t0) / 1000;
+    }
+    for (const [k, v] of Object.entries(out)) if (typeof v === "number" && !Number.isFinite(v)) out[k] = v > 0 ? "Infinity" : "-Infinity";
+    return out;
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}

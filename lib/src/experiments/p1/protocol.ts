@@ -1,0 +1,211 @@
+/**
+ * Paper 1's run protocol: what one figure's runs share (scale presets), the run specs and grids, execution through
+ * the run cache, and the per-epoch records the claim checks read. Every field is PROPOSED (docs/spec/p1.md §1.3,
+ * §1.6) and a config field.
+ */
+import type { InitInput, MlpConfigInput } from "../../models/config";
+import { executeRun, type ExecuteOptions, type RunResult } from "../../runs/execute";
+import { runSpec, type RunSpec } from "../../runs/spec";
+import type { TrainConfigInput } from "../../train/config";
+import { P1DataSpec, P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "./data";
+import { P1Arch, P1_ARCHS, p1Model } from "./models";
+import { P1MeasureOptions, p1MetricName } from "./measures";
+
+/** Everything one figure's runs share. Every field is PROPOSED (docs/spec/p1.md §1.3, §1.6). */
+export interface P1Protocol {
+  data: P1DataSpec;
+  depth: number;
+  width: number;
+  archs: P1Arch[];
+  seeds: number[];
+  train: TrainConfigInput;
+  measures: P1MeasureOptions;
+  /** Override the init of every architecture (default: see `skipGain`). */
+  init?: InitInput;
+  /**
+   * He-normal gain of the hidden layers of the residual and hyper-residual nets (plain nets always get gain 1, the
+   * standard He init). PROPOSED: "inv-sqrt-depth" = 1/√depth, the usual stabilising scale for residual branches
+   * (Hanin & Rolnick 2018; Fixup): with gain 1 and skips added after ReLU the activations grow ~2^depth and a
+   * depth-20 residual net barely trains (measured while building this protocol: 18 % vs 80 % train accuracy on
+   * the quick Fashion-MNIST setting after 10 epochs). The paper's init was not found.
+   */
+  skipGain: "inv-sqrt-depth" | number;
+}
+
+/** The init a protocol gives an architecture at a depth (module comment of `P1Protocol.skipGain`). */
+export function p1Init(p: P1Protocol, arch: P1Arch, depth: number): InitInput {
+  if (p.init !== undefined) return p.init;
+  if (arch === "plain") return { type: "he", gain: 1 };
+  const gain = p.skipGain === "inv-sqrt-depth" ? 1 / Math.sqrt(depth) : p.skipGain;
+  return { type: "he", gain };
+}
+
+/**
+ * Default protocol per scale (notebooks print it and may override fields):
+ * - smoke: synthetic blobs, 600/200 examples, depth 6 × width 12, 3 epochs, 2 seeds — seconds;
+ * - quick: Fashion-MNIST 4000/1000 subset, PCA 32, depth 20 × width 16, 10 epochs, 3 seeds — minutes on 2 cores
+ *   (the exact Hessian of the 16×16 mid-layer block, 256 parameters, costs ~1 s per checkpoint);
+ * - paper: CIFAR-100 full (50000/10000), 3072 inputs, depth 30 × width 64, 100 epochs, 5 seeds (docs/spec/p1.md §1.3,
+ *   PROPOSED) — a GPU or a sharded sweep. Width 64, not docs/spec/p1.md's proposed 128, so that the mid-layer block
+ *   (64² = 4,096 parameters) stays within exact assembly (maxDim 4200; 128² = 16,384 would be recorded "skipped").
+ */
+export function p1Protocol(scale: P1Scale): P1Protocol {
+  switch (scale) {
+    case "smoke":
+      return {
+        data: { name: "p1-data", dataset: "synthetic", nTrain: 600, nTest: 200, downsample: null, pca: 16, subsetSeed: 0 },
+        depth: 6,
+        width: 12,
+        archs: [...P1_ARCHS],
+        seeds: [0, 1],
+        train: { epochs: 4, batchSize: 32, optimizer: { type: "adam", lr: 3e-3 } },
+        measures: { probe: 96, hess: "mid", hessAt: [0] },
+        skipGain: "inv-sqrt-depth",
+      };
+    case "quick":
+      return {
+        data: { name: "p1-data", dataset: "fashion-mnist", nTrain: 4000, nTest: 1000, downsample: null, pca: 32, subsetSeed: 0 },
+        depth: 20,
+        width: 16,
+        archs: [...P1_ARCHS],
+        seeds: [0, 1, 2],
+        train: { epochs: 10, batchSize: 128, optimizer: { type: "adam", lr: 1e-3 } },
+        measures: { probe: 128, hess: "mid", hessAt: [0, 1, 3] },
+        skipGain: "inv-sqrt-depth",
+      };
+    case "paper":
+      return {
+        data: { name: "p1-data", dataset: "cifar100", nTrain: 50000, nTest: 10000, downsample: null, pca: null, subsetSeed: 0 },
+        depth: 30,
+        width: 64,
+        archs: [...P1_ARCHS],
+        seeds: [0, 1, 2, 3, 4],
+        train: { epochs: 100, batchSize: 128, optimizer: { type: "adam", lr: 1e-3 } },
+        measures: { probe: 512, hess: "mid", hessAt: [0, 1, 10, 30] },
+        skipGain: "inv-sqrt-depth",
+      };
+  }
+}
+
+/** One run of a protocol grid, with its labels. */
+export interface P1RunRequest {
+  arch: P1Arch;
+  depth: number;
+  width: number;
+  seed: number;
+  /** Free label for the figure (e.g. an init condition of Fig. E). */
+  condition: string;
+  spec: RunSpec;
+}
+
+/** The run spec of one (arch, depth, seed) cell of a protocol (evalAtStart: epoch 0 is recorded). */
+export function p1RunSpec(p: P1Protocol, arch: P1Arch, seed: number, over: { depth?: number; width?: number; init?: InitInput; extra?: Partial<MlpConfigInput> } = {}): RunSpec {
+  const model = p1Model(arch, {
+    depth: over.depth ?? p.depth,
+    width: over.width ?? p.width,
+    inputDim: p1InputDim(p.data),
+    outputDim: p1NumClasses(p.data),
+    init: over.init ?? p1Init(p, arch, over.depth ?? p.depth),
+    extra: over.extra,
+  });
+  return runSpec({ model, train: p.train, data: { ...p.data }, evalAtStart: true, metrics: [p1MetricName(p.measures)] }, seed);
+}
+
+/** The cartesian grid archs × depths × seeds of a protocol (depths default to [p.depth]). */
+export function p1Grid(p: P1Protocol, o: { depths?: number[]; archs?: P1Arch[]; seeds?: number[] } = {}): P1RunRequest[] {
+  const out: P1RunRequest[] = [];
+  for (const depth of o.depths ?? [p.depth])
+    for (const arch of o.archs ?? p.archs)
+      for (const seed of o.seeds ?? p.seeds)
+        out.push({ arch, depth, width: p.width, seed, condition: arch, spec: p1RunSpec(p, arch, seed, { depth }) });
+  return out;
+}
+
+/** One epoch record of one run, flattened, with the run's labels. */
+export interface P1Record {
+  hash: string;
+  arch: string;
+  condition: string;
+  depth: number;
+  width: number;
+  seed: number;
+  status: string;
+  epoch: number;
+  train_acc: number | null;
+  train_loss: number;
+  test_acc: number | null;
+  test_loss: number | null;
+  [metric: string]: number | string | null;
+}
+
+export interface P1ExecuteSummary {
+  records: P1Record[];
+  /** Per run: hash, labels, fromCache, wall seconds of the computing session. */
+  runs: Array<{ hash: string; arch: string; condition: string; depth: number; seed: number; fromCache: boolean; wallSeconds: number; status: string }>;
+  /** Runs computed now / taken from the cache. */
+  computed: number;
+  cached: number;
+  seconds: number;
+}
+
+/**
+ * Executes (or reads from the run cache) every request in order and returns one flat record per run × epoch.
+ * A run with a stored done.json is never recomputed. By default (`quiet`, the default) the per-epoch progress
+ * display is switched off for the call (also overriding SKIPLAB_PROGRESS, which the headless reproduce command sets
+ * to "lines") and one line per computed run is printed instead; `quiet: false` keeps the progress display.
+ */
+export async function p1Execute(
+  requests: readonly P1RunRequest[],
+  options: Omit<ExecuteOptions, "data" | "label"> & { quiet?: boolean } = {},
+): Promise<P1ExecuteSummary> {
+  registerP1Data();
+  const t0 = performance.now();
+  const records: P1Record[] = [];
+  const runs: P1ExecuteSummary["runs"] = [];
+  let computed = 0;
+  const { quiet = true, ...execOptions } = options;
+  const saved = process.env.SKIPLAB_PROGRESS;
+  if (quiet) process.env.SKIPLAB_PROGRESS = "off";
+  try {
+    for (const r of requests) {
+      const label = `${r.condition} L=${r.depth} seed ${r.seed}`;
+      const res: RunResult = await executeRun(r.spec, { progress: false, ...execOptions, label });
+      if (!res.fromCache) {
+        computed++;
+        if (quiet) {
+          const acc = res.final?.train_acc;
+          console.log(`${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`);
+        }
+      }
+      runs.push({ hash: res.hash, arch: r.arch, condition: r.condition, depth: r.depth, seed: r.seed, fromCache: res.fromCache, wallSeconds: res.done.wallSeconds, status: res.status });
+      for (const rec of res.records) {
+        if ((rec as { kind?: string }).kind !== "epoch") continue;
+        records.push({ ...(rec as Record<string, number | string | null>), hash: res.hash, arch: r.arch, condition: r.condition, depth: r.depth, width: r.width, seed: r.seed, status: res.status } as P1Record);
+      }
+    }
+  } finally {
+    if (quiet) {
+      if (saved === undefined) delete process.env.SKIPLAB_PROGRESS;
+      else process.env.SKIPLAB_PROGRESS = saved;
+    }
+  }
+  return { records, runs, computed, cached: requests.length - computed, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The last epoch record of every run (for scatter plots across runs). */
+export function p1FinalRecords(records: readonly P1Record[]): P1Record[] {
+  const last = new Map<string, P1Record>();
+  for (const r of records) {
+    const prev = last.get(r.hash);
+    if (!prev || r.epoch > prev.epoch) last.set(r.hash, r);
+  }
+  return [...last.values()];
+}
+
+/** Numeric value of a record field ("Infinity" strings → Infinity; missing → NaN). */
+export function p1Num(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  return NaN;
+}
