@@ -21,7 +21,14 @@ const require = createRequire(import.meta.url);
 const tf = require("@tensorflow/tfjs");
 const lib = require("../lib/dist/index.js");
 const { initBackend, dense, softmaxCrossEntropy, Rng, subSeed } = lib;
-const { hessianOperator, gaussNewtonOperator, finiteDifferenceHessianOperator, flatGradient, selectParams, exactSpectrum } = lib;
+const {
+  hessianOperator,
+  gaussNewtonOperator,
+  finiteDifferenceHessianOperator,
+  flatGradient,
+  selectParams,
+  exactSpectrum,
+} = lib;
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -43,7 +50,10 @@ const SEED = 2018;
  */
 const explicitMatMul = tf.customGrad((a, b, save) => {
   save([a, b]);
-  return { value: tf.matMul(a, b), gradFunc: (dy, [as, bs]) => [explicitMatMul(dy, tf.transpose(bs)), explicitMatMul(tf.transpose(as), dy)] };
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy, [as, bs]) => [explicitMatMul(dy, tf.transpose(bs)), explicitMatMul(tf.transpose(as), dy)],
+  };
 });
 let denseOp = dense;
 
@@ -61,7 +71,10 @@ function mlp(layers, batch, seed) {
   const data = new Rng(subSeed(seed, "data"));
   const x = tf.tensor(Float32Array.from(data.normals(batch * layers[0])), [batch, layers[0]]);
   const classes = layers[layers.length - 1];
-  const y = tf.tensor1d(Int32Array.from({ length: batch }, () => data.int(classes)), "int32");
+  const y = tf.tensor1d(
+    Int32Array.from({ length: batch }, () => data.int(classes)),
+    "int32",
+  );
   const forward = (p) => {
     let h = x;
     for (let l = 0; l < p.length / 2; l++) {
@@ -72,7 +85,13 @@ function mlp(layers, batch, seed) {
   };
   const loss = (p) => softmaxCrossEntropy(forward(p), y);
   const params = tensors.reduce((s, t) => s + t.size, 0);
-  return { set: { names, tensors }, forward, loss, params, dispose: () => [...tensors, x, y].forEach((t) => t.dispose()) };
+  return {
+    set: { names, tensors },
+    forward,
+    loss,
+    params,
+    dispose: () => [...tensors, x, y].forEach((t) => t.dispose()),
+  };
 }
 
 /**
@@ -103,7 +122,9 @@ async function hvpTable(label) {
         [256, 256, 128, 10], // 99,978
       ];
   console.log(`\n1. Product cost vs one gradient (${label}; softmax CE, batch ${BATCH}; median of ${REPEATS})`);
-  console.log(`${pad("params", 8)} ${pad("layers", 22)} ${pad("grad ms", 9)} ${pad("HVP ms", 9)} ${pad("HVP/grad", 9)} ${pad("GN ms", 9)} ${pad("GN/grad", 8)} ${pad("FD ms", 9)} ${pad("FD/grad", 8)}`);
+  console.log(
+    `${pad("params", 8)} ${pad("layers", 22)} ${pad("grad ms", 9)} ${pad("HVP ms", 9)} ${pad("HVP/grad", 9)} ${pad("GN ms", 9)} ${pad("GN/grad", 8)} ${pad("FD ms", 9)} ${pad("FD/grad", 8)}`,
+  );
   for (const layers of archs) {
     const net = mlp(layers, BATCH, SEED);
     const H = hessianOperator(net.loss, net.set);
@@ -125,9 +146,16 @@ async function hvpTable(label) {
 }
 
 async function assemblyTable(label) {
-  const archs = QUICK ? [[32, 24, 24, 10]] : [[32, 24, 24, 10], [32, 40, 40, 10]]; // 1,642 and 3,370 parameters
+  const archs = QUICK
+    ? [[32, 24, 24, 10]]
+    : [
+        [32, 24, 24, 10],
+        [32, 40, 40, 10],
+      ]; // 1,642 and 3,370 parameters
   console.log(`\n2. Exact Hessian: assembly from n HVPs + eigh (${label}; softmax CE, batch ${BATCH}; one run each)`);
-  console.log(`${pad("params", 8)} ${pad("layers", 14)} ${pad("assembly s", 11)} ${pad("ms/column", 10)} ${pad("eigh s", 8)} ${pad("eigh", 7)} ${pad("asymmetry", 10)} ${pad("noise/max|λ|", 13)}`);
+  console.log(
+    `${pad("params", 8)} ${pad("layers", 14)} ${pad("assembly s", 11)} ${pad("ms/column", 10)} ${pad("eigh s", 8)} ${pad("eigh", 7)} ${pad("asymmetry", 10)} ${pad("noise/max|λ|", 13)}`,
+  );
   for (const layers of archs) {
     const net = mlp(layers, BATCH, SEED);
     const H = hessianOperator(net.loss, net.set);
@@ -141,7 +169,9 @@ async function assemblyTable(label) {
 }
 
 const report = await initBackend();
-console.log(`Curvature benchmark — backend ${report.description}; ${cpus().length} CPU(s): ${cpus()[0]?.model ?? "?"}; node ${process.version}`);
+console.log(
+  `Curvature benchmark — backend ${report.description}; ${cpus().length} CPU(s): ${cpus()[0]?.model ?? "?"}; node ${process.version}`,
+);
 await hvpTable("tfjs kernels");
 if (EXPLICIT_MM) {
   denseOp = (x, w, b) => tf.add(explicitMatMul(x, w), b);

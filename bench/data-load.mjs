@@ -45,6 +45,12 @@ await gc();
 const rssFinal = rss() - base;
 console.log(describeDataset(train));
 console.log(`node ${process.version}, gc exposed: ${globalThis.gc !== undefined}`);
-console.log(`load (read + gunzip + parse, uint8):  ${marks.load.toFixed(0).padStart(5)} ms   rss +${fmt(marks.rssRaw)} (uint8 block ${fmt(train.n * train.d)})`);
-console.log(`standardise (fit + apply, float32):   ${marks.std.toFixed(0).padStart(5)} ms   rss +${fmt(marks.rssPeak)} while both copies are alive`);
-console.log(`total to a float32 standardised set:  ${(marks.load + marks.std).toFixed(0).padStart(5)} ms   rss +${fmt(rssFinal)} once the uint8 copy is freed (float32 block ${fmt(train.n * train.d * 4)})`);
+console.log(
+  `load (read + gunzip + parse, uint8):  ${marks.load.toFixed(0).padStart(5)} ms   rss +${fmt(marks.rssRaw)} (uint8 block ${fmt(train.n * train.d)})`,
+);
+console.log(
+  `standardise (fit + apply, float32):   ${marks.std.toFixed(0).padStart(5)} ms   rss +${fmt(marks.rssPeak)} while both copies are alive`,
+);
+console.log(
+  `total to a float32 standardised set:  ${(marks.load + marks.std).toFixed(0).padStart(5)} ms   rss +${fmt(rssFinal)} once the uint8 copy is freed (float32 block ${fmt(train.n * train.d * 4)})`,
+);

@@ -91,7 +91,9 @@ try {
     };
     np = { ...JSON.parse(r.stdout.trim().split("\n").pop()), w: f64(join(dir, "w.f64")), s: f64(join(dir, "s.f64")) };
   } else {
-    console.warn(`numpy reference unavailable (${PY}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()})`);
+    console.warn(
+      `numpy reference unavailable (${PY}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()})`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -152,7 +154,8 @@ function table(title, rs, ratioLabel) {
     Number.isFinite(r.diff) ? r.diff.toExponential(1) : "–",
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
-  const line = (cells) => "| " + cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join(" | ") + " |";
+  const line = (cells) =>
+    "| " + cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join(" | ") + " |";
   console.log(line(head));
   console.log("|" + widths.map((w, c) => (c === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
   for (const b of body) console.log(line(b));

@@ -40,7 +40,10 @@ function arg(name, def) {
 }
 const flag = (name) => process.argv.includes(`--${name}`);
 
-const D_IN = 3072, WIDTH = 128, DEPTH = 30, CLASSES = 100;
+const D_IN = 3072,
+  WIDTH = 128,
+  DEPTH = 30,
+  CLASSES = 100;
 
 function flopsPerStep(batch) {
   // forward 2·B·W, backward 4·B·W (dW and dx), minus the input layer's dx (PyTorch skips it; we compute it)
@@ -53,11 +56,21 @@ function stats(ts) {
   return { min: s[0], median: s[Math.floor(s.length / 2)] };
 }
 
-async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads, quietLadder = variants.length === 1 }) {
+async function benchTfjs({
+  archs,
+  batches,
+  variants,
+  steps,
+  warmup,
+  blasThreads,
+  quietLadder = variants.length === 1,
+}) {
   const tf = require("@tensorflow/tfjs");
   const { initBackend } = require(join(lib, "engine/ladder.js"));
   const { createModel } = require(join(lib, "models/index.js"));
-  const { TrainStep, optimizerConfig, accelerateWasm, restoreWasmKernels, matmulEngine } = require(join(lib, "train/index.js"));
+  const { TrainStep, optimizerConfig, accelerateWasm, restoreWasmKernels, matmulEngine } = require(
+    join(lib, "train/index.js"),
+  );
   const { Rng } = require(join(lib, "util/random.js"));
   const report = await initBackend({ force: "wasm" });
   const results = [];
@@ -80,7 +93,16 @@ async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads,
             continue;
           }
         }
-        const model = createModel({ inputDim: D_IN, outputDim: CLASSES, depth: DEPTH, width: WIDTH, skip: arch === "residual" ? "identity" : "none" }, 0);
+        const model = createModel(
+          {
+            inputDim: D_IN,
+            outputDim: CLASSES,
+            depth: DEPTH,
+            width: WIDTH,
+            skip: arch === "residual" ? "identity" : "none",
+          },
+          0,
+        );
         let stepFn, dispose;
         if (opt === "tfadam") {
           const params = model.params();
@@ -89,14 +111,21 @@ async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads,
           const yt = tf.tensor2d(target, [batch, CLASSES]);
           stepFn = async () => {
             const loss = tf.tidy(() => {
-              const { value, grads } = tf.variableGrads(() => model.loss(model.forward(xt, { training: true }).output, yt), params);
+              const { value, grads } = tf.variableGrads(
+                () => model.loss(model.forward(xt, { training: true }).output, yt),
+                params,
+              );
               adam.applyGradients(grads);
               return value;
             });
             await loss.data();
             loss.dispose();
           };
-          dispose = () => { adam.dispose(); xt.dispose(); yt.dispose(); };
+          dispose = () => {
+            adam.dispose();
+            xt.dispose();
+            yt.dispose();
+          };
         } else {
           const stepper = new TrainStep(model, optimizerConfig({ type: "adam", lr: 1e-3 }), { fused: opt === "fused" });
           let k = 0;
@@ -113,10 +142,25 @@ async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads,
         }
         const leaked = tf.memory().numTensors - before;
         const s = stats(ts);
-        results.push({ impl: "tfjs-wasm", variant, engine: matmulEngine(), arch, batch, ms_min: s.min, ms_median: s.median, steps, leaked, flops_per_step: flopsPerStep(batch), samples: ts });
+        results.push({
+          impl: "tfjs-wasm",
+          variant,
+          engine: matmulEngine(),
+          arch,
+          batch,
+          ms_min: s.min,
+          ms_median: s.median,
+          steps,
+          leaked,
+          flops_per_step: flopsPerStep(batch),
+          samples: ts,
+        });
         dispose();
         model.dispose();
-        if (!quietLadder) console.log(`  ${variant.padEnd(10)} ${arch.padEnd(8)} batch ${String(batch).padEnd(4)} ${s.min.toFixed(1).padStart(6)} / ${s.median.toFixed(1).padStart(6)} ms  (${(flopsPerStep(batch) / (s.min * 1e6)).toFixed(1)} GFLOP/s)`);
+        if (!quietLadder)
+          console.log(
+            `  ${variant.padEnd(10)} ${arch.padEnd(8)} batch ${String(batch).padEnd(4)} ${s.min.toFixed(1).padStart(6)} / ${s.median.toFixed(1).padStart(6)} ms  (${(flopsPerStep(batch) / (s.min * 1e6)).toFixed(1)} GFLOP/s)`,
+          );
       }
       restoreWasmKernels();
     }
@@ -127,9 +171,27 @@ async function benchTfjs({ archs, batches, variants, steps, warmup, blasThreads,
 function benchTorch({ archs, batches, steps, threads }) {
   const out = [];
   for (const t of threads) {
-    const r = spawnSync("/usr/bin/python3", [join(here, "train_torch.py"), "--threads", String(t), "--batch", ...batches.map(String), "--arch", ...archs, "--steps", String(steps)], { encoding: "utf8" });
+    const r = spawnSync(
+      "/usr/bin/python3",
+      [
+        join(here, "train_torch.py"),
+        "--threads",
+        String(t),
+        "--batch",
+        ...batches.map(String),
+        "--arch",
+        ...archs,
+        "--steps",
+        String(steps),
+      ],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) {
-      out.push({ impl: "torch", threads: t, error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | ") });
+      out.push({
+        impl: "torch",
+        threads: t,
+        error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | "),
+      });
       continue;
     }
     for (const line of r.stdout.trim().split("\n")) if (line.startsWith("{")) out.push(JSON.parse(line));
@@ -154,19 +216,38 @@ async function memoryChild() {
   const model = createModel({ inputDim: D_IN, outputDim: CLASSES, depth: DEPTH, width: WIDTH, skip: "identity" }, 0);
   const counts = [];
   const t0 = performance.now();
-  const res = await train(model, { x, y, n, dim: D_IN }, { epochs, batchSize: 128, optimizer: "adam" }, {
-    seed: 0,
-    progress: "lines",
-    label: "memory run",
-    onEpoch: () => { counts.push(tf.memory().numTensors); },
-  });
+  const res = await train(
+    model,
+    { x, y, n, dim: D_IN },
+    { epochs, batchSize: 128, optimizer: "adam" },
+    {
+      seed: 0,
+      progress: "lines",
+      label: "memory run",
+      onEpoch: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    },
+  );
   const wall = (performance.now() - t0) / 1000;
   const ru = process.resourceUsage();
-  process.stdout.write(JSON.stringify({
-    memory: true, n, epochs, steps: res.steps, wall_s: wall, ms_per_step: (1000 * wall) / res.steps,
-    max_rss_mb: ru.maxRSS / 1024, rss_after_data_mb: rssData / 2 ** 20, dataset_mb: (x.byteLength + y.byteLength) / 2 ** 20,
-    wasm_heap_mb: tf.memory().numBytes / 2 ** 20, tensors_per_epoch: counts, matmul: res.matmul, final_train_loss: res.final?.train_loss,
-  }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      memory: true,
+      n,
+      epochs,
+      steps: res.steps,
+      wall_s: wall,
+      ms_per_step: (1000 * wall) / res.steps,
+      max_rss_mb: ru.maxRSS / 1024,
+      rss_after_data_mb: rssData / 2 ** 20,
+      dataset_mb: (x.byteLength + y.byteLength) / 2 ** 20,
+      wasm_heap_mb: tf.memory().numBytes / 2 ** 20,
+      tensors_per_epoch: counts,
+      matmul: res.matmul,
+      final_train_loss: res.final?.train_loss,
+    }) + "\n",
+  );
 }
 
 function fmtRow(cols, widths) {
@@ -192,8 +273,12 @@ async function main() {
   const nproc = cpus().length;
   const blasThreads = Number(arg("threads", 1));
   const torchThreads = [...new Set([blasThreads, 1, nproc])];
-  console.log(`# Training-step benchmark: ${DEPTH}×${WIDTH} MLP, input ${D_IN}, ${CLASSES} classes, Adam; ${steps} timed steps after ${warmup} warm-up`);
-  console.log(`# machine: ${cpus()[0]?.model ?? "?"}, ${nproc} cores; tfjs-wasm runs on 1 core (no wasm threads in Node); OpenBLAS threads: ${blasThreads}`);
+  console.log(
+    `# Training-step benchmark: ${DEPTH}×${WIDTH} MLP, input ${D_IN}, ${CLASSES} classes, Adam; ${steps} timed steps after ${warmup} warm-up`,
+  );
+  console.log(
+    `# machine: ${cpus()[0]?.model ?? "?"}, ${nproc} cores; tfjs-wasm runs on 1 core (no wasm threads in Node); OpenBLAS threads: ${blasThreads}`,
+  );
 
   // 1. The ladder: every variant once (what each change buys).
   console.log(`\n## What each change buys (one pass, ${steps} steps each; ms per step, min / median)`);
@@ -206,11 +291,13 @@ async function main() {
   const noTorch = flag("no-torch");
   for (let rep = 0; rep < repeat; rep++) {
     if (!noTorch) torch.push(...benchTorch({ archs, batches, steps, threads: torchThreads }));
-    if (rep > 0 || !variants.includes("+blas")) ours.push(...(await benchTfjs({ archs, batches, variants: ["+blas"], steps, warmup, blasThreads })).results);
+    if (rep > 0 || !variants.includes("+blas"))
+      ours.push(...(await benchTfjs({ archs, batches, variants: ["+blas"], steps, warmup, blasThreads })).results);
   }
   const torchErrors = torch.filter((t) => t.error);
   const rows = [];
-  const keyed = (list, arch, batch, extra = () => true) => list.filter((r) => r.arch === arch && r.batch === batch && !r.error && !r.skipped && extra(r));
+  const keyed = (list, arch, batch, extra = () => true) =>
+    list.filter((r) => r.arch === arch && r.batch === batch && !r.error && !r.skipped && extra(r));
   for (const arch of archs) {
     for (const batch of batches) {
       const o = pooled(keyed(ours, arch, batch));
@@ -221,42 +308,92 @@ async function main() {
   }
   const widths = [10, 6, 22, 22, 22, 10, 10];
   const g = (ms, flops) => (Number.isFinite(ms) ? (flops / (ms * 1e6)).toFixed(1) : "–");
-  const cell = (p, flops) => (Number.isFinite(p.ms_min) ? `${p.ms_min.toFixed(1)} / ${p.ms_median.toFixed(1)} (${g(p.ms_min, flops)})` : "–");
+  const cell = (p, flops) =>
+    Number.isFinite(p.ms_min) ? `${p.ms_min.toFixed(1)} / ${p.ms_median.toFixed(1)} (${g(p.ms_min, flops)})` : "–";
   const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : "–");
-  console.log(`\n## skiplab (tfjs-wasm + OpenBLAS ${blasThreads} thread) vs PyTorch CPU, ${repeat} interleaved repeats × ${steps} steps`);
+  console.log(
+    `\n## skiplab (tfjs-wasm + OpenBLAS ${blasThreads} thread) vs PyTorch CPU, ${repeat} interleaved repeats × ${steps} steps`,
+  );
   console.log("# cells: ms/step min / median (GFLOP/s at the min); ratio = our min / torch min (target < 2×)");
-  console.log(fmtRow(["arch", "batch", "skiplab", "torch 1 thread", `torch ${nproc} threads`, "vs 1 thr", `vs ${nproc} thr`], widths));
+  console.log(
+    fmtRow(
+      ["arch", "batch", "skiplab", "torch 1 thread", `torch ${nproc} threads`, "vs 1 thr", `vs ${nproc} thr`],
+      widths,
+    ),
+  );
   for (const r of rows) {
-    console.log(fmtRow([r.arch, r.batch, cell(r.ours, r.flops), cell(r.torch1, r.flops), cell(r.torchN, r.flops), ratio(r.ours.ms_min, r.torch1.ms_min), ratio(r.ours.ms_min, r.torchN.ms_min)], widths));
+    console.log(
+      fmtRow(
+        [
+          r.arch,
+          r.batch,
+          cell(r.ours, r.flops),
+          cell(r.torch1, r.flops),
+          cell(r.torchN, r.flops),
+          ratio(r.ours.ms_min, r.torch1.ms_min),
+          ratio(r.ours.ms_min, r.torchN.ms_min),
+        ],
+        widths,
+      ),
+    );
   }
-  console.log("# GFLOP/s counts the FLOPs PyTorch does (6·B·weights minus the input layer's dx, which skiplab's dense computes anyway),");
+  console.log(
+    "# GFLOP/s counts the FLOPs PyTorch does (6·B·weights minus the input layer's dx, which skiplab's dense computes anyway),",
+  );
   console.log("# so GFLOP/s compares step times, not kernels.");
-  for (const t of torchErrors) console.log(`torch (${t.threads} threads) failed: ${t.error} — install Debian's python3-torch (apt-get install -y python3-torch)`);
-  if (torch.length) console.log(`# torch ${torch.find((t) => !t.error)?.torch ?? "?"} (Debian python3-torch), torch.set_num_threads(n)`);
+  for (const t of torchErrors)
+    console.log(
+      `torch (${t.threads} threads) failed: ${t.error} — install Debian's python3-torch (apt-get install -y python3-torch)`,
+    );
+  if (torch.length)
+    console.log(
+      `# torch ${torch.find((t) => !t.error)?.torch ?? "?"} (Debian python3-torch), torch.set_num_threads(n)`,
+    );
 
   let memory = null;
   if (flag("memory")) {
     const epochs = arg("mem-epochs", 10);
     const n = arg("mem-n", 50000);
-    console.log(`\n## Peak memory: residual 30×128, Adam, batch 128, ${n}×${D_IN} synthetic float32 data, ${epochs} epochs (child process, train() defaults)`);
+    console.log(
+      `\n## Peak memory: residual 30×128, Adam, batch 128, ${n}×${D_IN} synthetic float32 data, ${epochs} epochs (child process, train() defaults)`,
+    );
     memory = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--memory-child", "--mem-epochs", String(epochs), "--mem-n", String(n)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, SKIPLAB_PROGRESS: "lines" } });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--memory-child", "--mem-epochs", String(epochs), "--mem-n", String(n)],
+        { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, SKIPLAB_PROGRESS: "lines" } },
+      );
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.on("close", () => {
-        const line = out.trim().split("\n").find((l) => l.startsWith("{"));
+        const line = out
+          .trim()
+          .split("\n")
+          .find((l) => l.startsWith("{"));
         resolve(line ? JSON.parse(line) : { error: out });
       });
     });
     if (memory.error) console.log(`memory run failed: ${memory.error}`);
     else {
-      console.log(`peak RSS ${memory.max_rss_mb.toFixed(0)} MB (dataset ${memory.dataset_mb.toFixed(0)} MB; RSS after building the data ${memory.rss_after_data_mb.toFixed(0)} MB; tfjs tensors ${memory.wasm_heap_mb.toFixed(1)} MB at the end)`);
-      console.log(`${memory.steps} steps in ${memory.wall_s.toFixed(0)} s (${memory.ms_per_step.toFixed(1)} ms/step including batching), matmul: ${memory.matmul}`);
+      console.log(
+        `peak RSS ${memory.max_rss_mb.toFixed(0)} MB (dataset ${memory.dataset_mb.toFixed(0)} MB; RSS after building the data ${memory.rss_after_data_mb.toFixed(0)} MB; tfjs tensors ${memory.wasm_heap_mb.toFixed(1)} MB at the end)`,
+      );
+      console.log(
+        `${memory.steps} steps in ${memory.wall_s.toFixed(0)} s (${memory.ms_per_step.toFixed(1)} ms/step including batching), matmul: ${memory.matmul}`,
+      );
       console.log(`tensor count after each epoch: ${memory.tensors_per_epoch.join(", ")}`);
     }
   }
   const json = arg("json", null);
-  if (json && json !== true) writeFileSync(json, JSON.stringify({ backend: ladder.backend, ladder: ladder.results.map(({ samples, ...r }) => r), headToHead: rows, memory }, null, 2));
+  if (json && json !== true)
+    writeFileSync(
+      json,
+      JSON.stringify(
+        { backend: ladder.backend, ladder: ladder.results.map(({ samples, ...r }) => r), headToHead: rows, memory },
+        null,
+        2,
+      ),
+    );
 }
 
 main().catch((e) => {

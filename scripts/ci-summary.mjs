@@ -37,12 +37,16 @@ export function stageSummary(stage) {
   } else if (kind === "vitest") {
     const r = rec.value;
     // test files that failed with no failing test inside: a hook, an import, a collection error
-    const outside = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"));
+    const outside = (r.testResults ?? []).filter(
+      (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"),
+    );
     passed = r.numPassedTests ?? 0;
     failed = (r.numFailedTests ?? 0) + outside.length;
     detail =
       `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped` +
-      (outside.length ? `; ${outside.length} test file(s) failed outside any test (hook, import or collection): ${outside.map((f) => f.name.replace(/^.*?\/tests\//, "tests/")).join(", ")}` : "");
+      (outside.length
+        ? `; ${outside.length} test file(s) failed outside any test (hook, import or collection): ${outside.map((f) => f.name.replace(/^.*?\/tests\//, "tests/")).join(", ")}`
+        : "");
   } else if (kind === "reproduce") {
     const s = rec.value;
     const ok = s.results.filter((r) => r.status === "ok");
@@ -60,10 +64,16 @@ export function stageSummary(stage) {
     const parts = f.commands.map((c) => {
       if (c.exit === 0) passed += 1;
       else failed += 1;
-      const what = c.notebooks ? `notebooks ${c.notebooks.ok}/${c.notebooks.total} ok` : c.tests ? `tests ${c.tests}` : "";
+      const what = c.notebooks
+        ? `notebooks ${c.notebooks.ok}/${c.notebooks.total} ok`
+        : c.tests
+          ? `tests ${c.tests}`
+          : "";
       return `'${c.command}' ${c.exit === 0 ? "passed" : `FAILED (exit ${c.exit})`} in ${c.seconds} s${what ? ` — ${what}` : ""}`;
     });
-    const notRun = Object.entries(f.independentChecks ?? {}).filter(([, v]) => !v.ran).map(([k]) => k);
+    const notRun = Object.entries(f.independentChecks ?? {})
+      .filter(([, v]) => !v.ran)
+      .map(([k]) => k);
     failed += notRun.length;
     detail = `commit ${f.commit}: ${parts.join("; ")}; independent checks ${notRun.length ? `NOT RUN: ${notRun.join(", ")}` : "all ran"}`;
   } else {

@@ -10,7 +10,14 @@ const { readFileSync, existsSync } = require("node:fs");
 
 const files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const markdown = process.argv.includes("--markdown");
-const rows = files.flatMap((f) => (existsSync(f) ? readFileSync(f, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)) : []));
+const rows = files.flatMap((f) =>
+  existsSync(f)
+    ? readFileSync(f, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l))
+    : [],
+);
 if (!rows.length) {
   console.error(`report: no result rows in ${files.join(", ") || "(no files given)"}`);
   process.exit(1);
@@ -26,7 +33,8 @@ const soft = rows.find((r) => r.software);
 if (soft) console.log("# WARNING: the WebGPU adapter is a software rasteriser (lavapipe): not a GPU measurement");
 console.log("# cells: ms per step min / median (GFLOP/s at the min); ratio = tfjs min / torch min\n");
 const head = ["arch", "batch", ...impls];
-const ref = impls.find((i) => i.startsWith("torch") && i.includes("(device)")) ?? impls.find((i) => i.startsWith("torch"));
+const ref =
+  impls.find((i) => i.startsWith("torch") && i.includes("(device)")) ?? impls.find((i) => i.startsWith("torch"));
 const tfj = impls.find((i) => i.startsWith("tfjs"));
 if (ref && tfj) head.push(`${tfj} / ${ref}`);
 const lines = configs.map((c) => {
@@ -34,7 +42,8 @@ const lines = configs.map((c) => {
   const pick = (i) => rows.find((r) => key(r) === i && r.arch === arch && String(r.batch) === batch);
   const out = [arch, batch, ...impls.map((i) => cell(pick(i)))];
   if (ref && tfj) {
-    const a = pick(tfj), b = pick(ref);
+    const a = pick(tfj),
+      b = pick(ref);
     out.push(a && b ? `${(a.ms_min / b.ms_min).toFixed(2)}×` : "–");
   }
   return out;

@@ -24,7 +24,10 @@ const { TrainStep } = require("../../lib/dist/train/step.js");
 const { optimizerConfig } = require("../../lib/dist/train/config.js");
 const { Rng } = require("../../lib/dist/util/random.js");
 
-const D_IN = 3072, WIDTH = 128, DEPTH = 30, CLASSES = 100;
+const D_IN = 3072,
+  WIDTH = 128,
+  DEPTH = 30,
+  CLASSES = 100;
 
 /** FLOPs of one step as bench/train.mjs counts them (PyTorch's: 6·B·weights minus the input layer's dx). */
 function flopsPerStep(batch) {
@@ -61,7 +64,10 @@ async function main() {
   const report = await initBackend({ force: backend, load: loadOptional });
   const device = report.description;
   console.error(`# backend: ${report.description}`);
-  if (report.adapter?.software) console.error("# WARNING: a software adapter (CPU rasteriser), not a GPU: these numbers say nothing about GPU speed");
+  if (report.adapter?.software)
+    console.error(
+      "# WARNING: a software adapter (CPU rasteriser), not a GPU: these numbers say nothing about GPU speed",
+    );
 
   for (const arch of archs) {
     for (const batch of batches) {
@@ -71,7 +77,16 @@ async function main() {
       const target = new Float32Array(batch * CLASSES);
       labels.forEach((c, i) => (target[i * CLASSES + c] = 1));
       const b = { size: batch, x, target, labels };
-      const model = createModel({ inputDim: D_IN, outputDim: CLASSES, depth: DEPTH, width: WIDTH, skip: arch === "residual" ? "identity" : "none" }, 0);
+      const model = createModel(
+        {
+          inputDim: D_IN,
+          outputDim: CLASSES,
+          depth: DEPTH,
+          width: WIDTH,
+          skip: arch === "residual" ? "identity" : "none",
+        },
+        0,
+      );
       const stepper = new TrainStep(model, optimizerConfig({ type: "adam", lr: 1e-3 }));
       let k = 0;
       const step = () => stepper.run(b, D_IN, CLASSES, 1e-3, { epoch: 1, step: ++k, batch: k });
@@ -92,13 +107,30 @@ async function main() {
       const s = [...ts].sort((p, q) => p - q);
       const flops = flopsPerStep(batch);
       const row = {
-        impl: `tfjs-${report.backend}`, backend: report.backend, device, software: report.adapter?.software ?? null, arch, batch,
-        ms_min: s[0], ms_median: s[Math.floor(s.length / 2)], steps, warmup, warmup_ms: warmupMs, flops_per_step: flops,
-        gflops: flops / (s[0] * 1e6), fused_optimizer: stepper.optimizer.isFused, final_loss: loss, leaked, tfjs: tf.version.tfjs, node: process.version,
+        impl: `tfjs-${report.backend}`,
+        backend: report.backend,
+        device,
+        software: report.adapter?.software ?? null,
+        arch,
+        batch,
+        ms_min: s[0],
+        ms_median: s[Math.floor(s.length / 2)],
+        steps,
+        warmup,
+        warmup_ms: warmupMs,
+        flops_per_step: flops,
+        gflops: flops / (s[0] * 1e6),
+        fused_optimizer: stepper.optimizer.isFused,
+        final_loss: loss,
+        leaked,
+        tfjs: tf.version.tfjs,
+        node: process.version,
       };
       console.log(JSON.stringify(row));
       if (json && json !== true) appendFileSync(json, JSON.stringify(row) + "\n");
-      console.error(`# ${row.impl} ${arch} batch ${batch}: ${row.ms_min.toFixed(2)} / ${row.ms_median.toFixed(2)} ms (min / median), ${row.gflops.toFixed(1)} GFLOP/s, warm-up ${(warmupMs / 1000).toFixed(1)} s`);
+      console.error(
+        `# ${row.impl} ${arch} batch ${batch}: ${row.ms_min.toFixed(2)} / ${row.ms_median.toFixed(2)} ms (min / median), ${row.gflops.toFixed(1)} GFLOP/s, warm-up ${(warmupMs / 1000).toFixed(1)} s`,
+      );
     }
   }
   // dawn.node keeps Node alive while navigator.gpu is referenced (its README, "Lifetime")

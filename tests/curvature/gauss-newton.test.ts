@@ -31,7 +31,10 @@ function explicitJacobian(net: TinyNet): { J: Float64Array; z: Float64Array; B: 
   const J = new Float64Array(B * C * P);
   for (let r = 0; r < B * C; r++) {
     const row = tf.tidy(() => {
-      const w = tf.oneHot(tf.tensor1d([r], "int32"), B * C).reshape([B, C]).toFloat() as tf.Tensor2D;
+      const w = tf
+        .oneHot(tf.tensor1d([r], "int32"), B * C)
+        .reshape([B, C])
+        .toFloat() as tf.Tensor2D;
       return vectorJacobianProduct(net.forward, net.set, layout, w);
     });
     J.set(row.dataSync(), r * P);
@@ -54,7 +57,8 @@ function explicitGaussNewton(net: TinyNet, kind: "mse" | "ce"): Float64Array {
       const e = Array.from({ length: C }, (_, c) => Math.exp(z[n * C + c] - m));
       const sum = e.reduce((a, b) => a + b, 0);
       const s = e.map((x) => x / sum);
-      for (let a = 0; a < C; a++) for (let b = 0; b < C; b++) Hout[(n * C + a) * B * C + n * C + b] = ((a === b ? s[a] : 0) - s[a] * s[b]) / B;
+      for (let a = 0; a < C; a++)
+        for (let b = 0; b < C; b++) Hout[(n * C + a) * B * C + n * C + b] = ((a === b ? s[a] : 0) - s[a] * s[b]) / B;
     }
   }
   const HJ = new Float64Array(B * C * P); // H_out J
@@ -141,7 +145,12 @@ describe("Gauss–Newton products (wasm)", () => {
       const ga = await a.apply(v);
       const gb = await b.apply(v);
       expect(tf.memory().numTensors).toBe(before);
-      expect(relErr(Float64Array.from(gb, (x) => 2 * x), ga)).toBeLessThan(TOL_HVP_VS_ASSEMBLED);
+      expect(
+        relErr(
+          Float64Array.from(gb, (x) => 2 * x),
+          ga,
+        ),
+      ).toBeLessThan(TOL_HVP_VS_ASSEMBLED);
     } finally {
       half.dispose();
     }

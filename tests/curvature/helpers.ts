@@ -72,7 +72,8 @@ export function tinyNet(spec: TinyNetSpec): TinyNet {
   const tensors: tf.Tensor[] = [];
   let fanIn = spec.inputDim;
   spec.hidden.forEach((w, l) => {
-    if (spec.skip?.[l] && w !== fanIn) throw new Error(`tinyNet: skip on layer ${l} needs equal widths (${fanIn} → ${w})`);
+    if (spec.skip?.[l] && w !== fanIn)
+      throw new Error(`tinyNet: skip on layer ${l} needs equal widths (${fanIn} → ${w})`);
     names.push(`L${l + 1}.W`, `L${l + 1}.b`);
     tensors.push(tensorFrom(rng, [fanIn, w], s / Math.sqrt(fanIn)), tensorFrom(rng, [w], 0.1));
     fanIn = w;
@@ -82,7 +83,10 @@ export function tinyNet(spec: TinyNetSpec): TinyNet {
   const x = tensorFrom(data, [spec.batch, spec.inputDim], 1) as tf.Tensor2D;
   const y =
     spec.task === "ce"
-      ? tf.tensor1d(Int32Array.from({ length: spec.batch }, () => data.int(spec.outputs)), "int32")
+      ? tf.tensor1d(
+          Int32Array.from({ length: spec.batch }, () => data.int(spec.outputs)),
+          "int32",
+        )
       : tensorFrom(data, [spec.batch, spec.outputs], 1);
   const forward: ForwardFn = (params) => mlpForward(spec, params, x);
   const loss: LossFn = (params) => {

@@ -14,7 +14,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
-import { assembleOperator, exactSpectrum, gaussNewtonOperator, hessianOperator, type ExactSpectrum } from "../../lib/src/curvature";
+import {
+  assembleOperator,
+  exactSpectrum,
+  gaussNewtonOperator,
+  hessianOperator,
+  type ExactSpectrum,
+} from "../../lib/src/curvature";
 import { coord, makeRealizable, matVec, setParam, tinyNet, TOL_NULL_REL, type TinyNet } from "./helpers";
 
 /** Zero-eigenvalue threshold relative to max|λ| (see the module comment). */
@@ -107,7 +113,15 @@ describe("analytic singularities of the Hessian (wasm)", () => {
   it("an identity skip into the dead unit removes its fan-out null directions", async () => {
     // 4 → 4 → 4 → 2, unit 1 of layer 2 dead (fan-in 4, bias 1, fan-out 2)
     const plain = tinyNet({ seed: 43, inputDim: 4, hidden: [4, 4], outputs: 2, batch: 64, task: "mse" });
-    const skip = tinyNet({ seed: 43, inputDim: 4, hidden: [4, 4], outputs: 2, batch: 64, task: "mse", skip: [false, true] });
+    const skip = tinyNet({
+      seed: 43,
+      inputDim: 4,
+      hidden: [4, 4],
+      outputs: 2,
+      batch: 64,
+      task: "mse",
+      skip: [false, true],
+    });
     nets.push(plain, skip);
     for (const net of [plain, skip]) {
       setParam(net, "L2.b", (b) => {

@@ -19,7 +19,10 @@ import { needs, pythonWith } from "../support/requirements";
 import { tinyNet, type TinyNet, type TinyNetSpec } from "./helpers";
 
 const PYTHON = pythonWith("torch");
-const withTorch = needs(PYTHON !== null, "a Python with torch (Debian: python3-torch, which scripts/setup.sh installs)");
+const withTorch = needs(
+  PYTHON !== null,
+  "a Python with torch (Debian: python3-torch, which scripts/setup.sh installs)",
+);
 
 /**
  * Agreement of eigenvalues, relative to max|λ|. Our entries carry float32 rounding; Weyl bounds the eigenvalue shift
@@ -99,45 +102,54 @@ describe("float64 cross-check against PyTorch", () => {
     { seed: 62, inputDim: 5, hidden: [6, 6], outputs: 2, batch: 48, task: "mse", skip: [false, true] },
   ];
   for (const spec of cases) {
-    withTorch(`${spec.task}${spec.skip ? " + skip" : ""}: Hessian and Gauss–Newton spectra match torch float64`, async () => {
-      const net: TinyNet = tinyNet(spec);
-      try {
-        const input = join(dir, `in-${spec.seed}.json`);
-        const output = join(dir, `out-${spec.seed}.json`);
-        writeFileSync(
-          input,
-          JSON.stringify({
-            spec,
-            x: Array.from(net.x.dataSync()),
-            y: Array.from(net.y.dataSync()),
-            params: net.set.tensors.map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })),
-          }),
-        );
-        const r = spawnSync(PYTHON!, ["-c", SCRIPT, input, output], { encoding: "utf8" });
-        expect(r.status, r.stderr).toBe(0);
-        const ref = JSON.parse(readFileSync(output, "utf8")) as { loss: number; hessian: number[]; gaussNewton: number[] };
+    withTorch(
+      `${spec.task}${spec.skip ? " + skip" : ""}: Hessian and Gauss–Newton spectra match torch float64`,
+      async () => {
+        const net: TinyNet = tinyNet(spec);
+        try {
+          const input = join(dir, `in-${spec.seed}.json`);
+          const output = join(dir, `out-${spec.seed}.json`);
+          writeFileSync(
+            input,
+            JSON.stringify({
+              spec,
+              x: Array.from(net.x.dataSync()),
+              y: Array.from(net.y.dataSync()),
+              params: net.set.tensors.map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })),
+            }),
+          );
+          const r = spawnSync(PYTHON!, ["-c", SCRIPT, input, output], { encoding: "utf8" });
+          expect(r.status, r.stderr).toBe(0);
+          const ref = JSON.parse(readFileSync(output, "utf8")) as {
+            loss: number;
+            hessian: number[];
+            gaussNewton: number[];
+          };
 
-        const ourLoss = tf.tidy(() => net.loss(net.set.tensors).dataSync()[0]);
-        expect(Math.abs(ourLoss - ref.loss) / ref.loss).toBeLessThan(1e-5);
+          const ourLoss = tf.tidy(() => net.loss(net.set.tensors).dataSync()[0]);
+          expect(Math.abs(ourLoss - ref.loss) / ref.loss).toBeLessThan(1e-5);
 
-        const h = await exactSpectrum(hessianOperator(net.loss, net.set));
-        const g = await exactSpectrum(gaussNewtonOperator(net.forward, net.set, spec.task === "ce" ? { kind: "softmax-ce" } : { kind: "mse" }));
-        for (const [ours, theirs, what] of [
-          [h.values, ref.hessian, "Hessian"],
-          [g.values, ref.gaussNewton, "Gauss–Newton"],
-        ] as const) {
-          expect(ours.length).toBe(theirs.length);
-          const scale = maxAbs(theirs);
-          let err = 0;
-          for (let i = 0; i < ours.length; i++) err = Math.max(err, Math.abs(ours[i] - theirs[i]));
-          expect(err / scale, what).toBeLessThan(TOL_F64);
+          const h = await exactSpectrum(hessianOperator(net.loss, net.set));
+          const g = await exactSpectrum(
+            gaussNewtonOperator(net.forward, net.set, spec.task === "ce" ? { kind: "softmax-ce" } : { kind: "mse" }),
+          );
+          for (const [ours, theirs, what] of [
+            [h.values, ref.hessian, "Hessian"],
+            [g.values, ref.gaussNewton, "Gauss–Newton"],
+          ] as const) {
+            expect(ours.length).toBe(theirs.length);
+            const scale = maxAbs(theirs);
+            let err = 0;
+            for (let i = 0; i < ours.length; i++) err = Math.max(err, Math.abs(ours[i] - theirs[i]));
+            expect(err / scale, what).toBeLessThan(TOL_F64);
+          }
+          // the spectra are not trivial: negative curvature in the Hessian, a PSD Gauss–Newton matrix
+          expect(ref.hessian[0]).toBeLessThan(-1e-3 * maxAbs(ref.hessian));
+          expect(ref.gaussNewton[0]).toBeGreaterThan(-1e-12 * maxAbs(ref.gaussNewton));
+        } finally {
+          net.dispose();
         }
-        // the spectra are not trivial: negative curvature in the Hessian, a PSD Gauss–Newton matrix
-        expect(ref.hessian[0]).toBeLessThan(-1e-3 * maxAbs(ref.hessian));
-        expect(ref.gaussNewton[0]).toBeGreaterThan(-1e-12 * maxAbs(ref.gaussNewton));
-      } finally {
-        net.dispose();
-      }
-    });
+      },
+    );
   }
 });

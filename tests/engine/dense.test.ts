@@ -26,7 +26,11 @@ for (const backend of ["wasm", "cpu"] as const) {
 
     it("forward and first-order gradients equal tfjs' built-in ones", () => {
       const rng = new Rng(7);
-      for (const [batch, nin, nout] of [[5, 3, 4], [64, 37, 19], [128, 256, 100]]) {
+      for (const [batch, nin, nout] of [
+        [5, 3, 4],
+        [64, 37, 19],
+        [128, 256, 100],
+      ]) {
         tf.tidy(() => {
           const x = randn(rng, [batch, nin]) as tf.Tensor2D;
           const w = randn(rng, [nin, nout]) as tf.Tensor2D;
@@ -39,8 +43,12 @@ for (const backend of ["wasm", "cpu"] as const) {
           const ref = tf.grads(f(denseReference))([x, w, b]);
           ours.forEach((g, i) => expect(maxRelDiff(g, ref[i])).toBeLessThan(F32_REL));
           // without bias
-          const g2 = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(r, dense(xx as tf.Tensor2D, ww as tf.Tensor2D))))([x, w]);
-          const r2 = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(r, denseReference(xx as tf.Tensor2D, ww as tf.Tensor2D))))([x, w]);
+          const g2 = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+            tf.sum(tf.mul(r, dense(xx as tf.Tensor2D, ww as tf.Tensor2D))),
+          )([x, w]);
+          const r2 = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+            tf.sum(tf.mul(r, denseReference(xx as tf.Tensor2D, ww as tf.Tensor2D))),
+          )([x, w]);
           g2.forEach((g, i) => expect(maxRelDiff(g, r2[i])).toBeLessThan(F32_REL));
         });
       }
@@ -65,8 +73,12 @@ for (const backend of ["wasm", "cpu"] as const) {
 
     it("rejects mismatched shapes with the shapes in the message", () => {
       tf.tidy(() => {
-        expect(() => dense(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([4, 5]) as tf.Tensor2D)).toThrow(/x \[2,3\], W \[4,5\]/);
-        expect(() => dense(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 5]) as tf.Tensor2D, tf.zeros([4]) as tf.Tensor1D)).toThrow(/b must be \[out\] = \[5\]/);
+        expect(() => dense(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([4, 5]) as tf.Tensor2D)).toThrow(
+          /x \[2,3\], W \[4,5\]/,
+        );
+        expect(() =>
+          dense(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 5]) as tf.Tensor2D, tf.zeros([4]) as tf.Tensor1D),
+        ).toThrow(/b must be \[out\] = \[5\]/);
       });
     });
 
@@ -77,7 +89,13 @@ for (const backend of ["wasm", "cpu"] as const) {
       const b = tf.variable(tf.zeros([10]));
       const opt = tf.train.adam(1e-3);
       const step = () =>
-        opt.minimize(() => tf.mean(tf.square(tf.relu(dense(x, w as unknown as tf.Tensor2D, b as unknown as tf.Tensor1D)))) as tf.Scalar, false);
+        opt.minimize(
+          () =>
+            tf.mean(
+              tf.square(tf.relu(dense(x, w as unknown as tf.Tensor2D, b as unknown as tf.Tensor1D))),
+            ) as tf.Scalar,
+          false,
+        );
       step(); // burn-in: Adam creates its slot variables on the first step
       const before = tf.memory().numTensors;
       for (let i = 0; i < 20; i++) step();

@@ -12,12 +12,20 @@ function randn(rng: Rng, shape: number[]): tf.Tensor {
 }
 
 /** Results of `f` with tfjs' own kernels, then with the accelerated ones. */
-function both(f: () => tf.Tensor, options: Parameters<typeof accelerateWasm>[0] = {}): [Float32Array, Float32Array, number[], number[]] {
+function both(
+  f: () => tf.Tensor,
+  options: Parameters<typeof accelerateWasm>[0] = {},
+): [Float32Array, Float32Array, number[], number[]] {
   restoreWasmKernels();
   const a = tf.tidy(f);
   accelerateWasm(options);
   const b = tf.tidy(f);
-  const out: [Float32Array, Float32Array, number[], number[]] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array, a.shape, b.shape];
+  const out: [Float32Array, Float32Array, number[], number[]] = [
+    a.dataSync() as Float32Array,
+    b.dataSync() as Float32Array,
+    a.shape,
+    b.shape,
+  ];
   a.dispose();
   b.dispose();
   return out;
@@ -70,7 +78,14 @@ describe("accelerated wasm kernels", () => {
     if (!hasBlas) ctx.skip();
     const rng = new Rng(2);
     const X = randn(rng, [37, 19]);
-    for (const f of [() => tf.transpose(X), () => tf.sum(X, 0), () => tf.sum(X, 0, true), () => tf.sum(X, -2), () => tf.sum(X, 1), () => tf.sum(X)]) {
+    for (const f of [
+      () => tf.transpose(X),
+      () => tf.sum(X, 0),
+      () => tf.sum(X, 0, true),
+      () => tf.sum(X, -2),
+      () => tf.sum(X, 1),
+      () => tf.sum(X),
+    ]) {
       const [a, b, sa, sb] = both(f);
       expect(sb).toEqual(sa);
       expect(relDiff(a, b)).toBeLessThan(MM_REL);

@@ -56,7 +56,18 @@ describe("p1 protocol", () => {
     const epochs = first.records.filter((r) => r.arch === "plain").map((r) => r.epoch);
     expect(epochs).toEqual([0, 1, 2]);
     for (const r of first.records) {
-      for (const k of ["train_acc", "train_loss", "test_acc", "test_loss", "layers.dead_frac_mean", "layers.act_overlap_frac_mean", "layers.small_sv_frac_mean", "L2.dead_frac", "L2.act_overlap_frac", "L2.small_sv_frac"]) {
+      for (const k of [
+        "train_acc",
+        "train_loss",
+        "test_acc",
+        "test_loss",
+        "layers.dead_frac_mean",
+        "layers.act_overlap_frac_mean",
+        "layers.small_sv_frac_mean",
+        "L2.dead_frac",
+        "L2.act_overlap_frac",
+        "L2.small_sv_frac",
+      ]) {
         expect(r, k).toHaveProperty([k]);
       }
     }

@@ -47,15 +47,30 @@ const tiny = (): P1Protocol => {
   };
 };
 
-const figEOpts = { negIdentityEps: [0.1], negativeMean: [0.1], duplicatedFraction: 0.5, identityEps: [0.1], plainOrthogonal: false };
+const figEOpts = {
+  negIdentityEps: [0.1],
+  negativeMean: [0.1],
+  duplicatedFraction: 0.5,
+  identityEps: [0.1],
+  plainOrthogonal: false,
+};
 
 describe("p1 variants: conditions", () => {
   it("Fig. E conditions set the intended inits; the references hash like the protocol grid", () => {
     const p = tiny();
     const cs = figEConditions(p, figEOpts);
-    expect(cs.map((c) => c.key)).toEqual(["residual", "plain", "res-negid-0.1", "res-negmean-0.1", "res-he1", "res-dup-0.5", "plain-id-0.1"]);
+    expect(cs.map((c) => c.key)).toEqual([
+      "residual",
+      "plain",
+      "res-negid-0.1",
+      "res-negmean-0.1",
+      "res-he1",
+      "res-dup-0.5",
+      "plain-id-0.1",
+    ]);
     const reqs = variantRequests(p, cs);
-    const model = (key: string) => reqs.find((r) => r.condition === key)!.spec.config.model as unknown as Record<string, any>;
+    const model = (key: string) =>
+      reqs.find((r) => r.condition === key)!.spec.config.model as unknown as Record<string, any>;
     expect(model("res-negid-0.1").init).toEqual({ type: "neg-identity", eps: 0.1 });
     expect(model("res-negid-0.1").skip).toEqual({ type: "identity" });
     expect(model("res-negmean-0.1").init.std).toBeCloseTo(Math.sqrt(2 / p.width) / Math.sqrt(p.depth), 12);
@@ -69,9 +84,21 @@ describe("p1 variants: conditions", () => {
 
   it("Fig. F conditions add the bias regulariser and one BN layer to the plain net", () => {
     const p = tiny();
-    const reqs = variantRequests(p, figFConditions({ biasRegularizer: { lambda: 1e-2, target: 0.1 }, bnLayers: [1, 3] }));
-    const model = (key: string) => reqs.find((r) => r.condition === key)!.spec.config.model as unknown as Record<string, any>;
-    expect(reqs.map((r) => r.condition)).toEqual(["plain", "plain+bias-reg", "plain+BN@1", "plain+both@1", "plain+BN@3", "plain+both@3", "residual"]);
+    const reqs = variantRequests(
+      p,
+      figFConditions({ biasRegularizer: { lambda: 1e-2, target: 0.1 }, bnLayers: [1, 3] }),
+    );
+    const model = (key: string) =>
+      reqs.find((r) => r.condition === key)!.spec.config.model as unknown as Record<string, any>;
+    expect(reqs.map((r) => r.condition)).toEqual([
+      "plain",
+      "plain+bias-reg",
+      "plain+BN@1",
+      "plain+both@1",
+      "plain+BN@3",
+      "plain+both@3",
+      "residual",
+    ]);
     expect(model("plain+both@1").batchNorm).toEqual([1]);
     expect(model("plain+both@3").batchNorm).toEqual([3]);
     expect(model("plain+both@1").biasRegularizer).toEqual({ lambda: 1e-2, target: 0.1 });
@@ -84,7 +111,17 @@ describe("p1 variants: conditions", () => {
     const cs = figGConditions([0, 0.5, 1]);
     expect(cs.map((c) => c.key)).toEqual(["p=0", "p=0.5", "p=1", "identity", "plain"]);
     expect(cs[1].extra!.skip).toEqual({ type: "matrix", matrix: "degenerate", zeroFraction: 0.5 });
-    const spec: FigGDataSpec = { name: "p1v-data", dataset: "teacher-student", nTrain: 50, nTest: 20, dim: 8, downsample: null, pca: null, subsetSeed: 3, teacherWidths: [8] };
+    const spec: FigGDataSpec = {
+      name: "p1v-data",
+      dataset: "teacher-student",
+      nTrain: 50,
+      nTest: 20,
+      dim: 8,
+      downsample: null,
+      pca: null,
+      subsetSeed: 3,
+      teacherWidths: [8],
+    };
     expect(figGInputDim(spec)).toBe(8);
     const a = loadVariantData(spec as Extract<FigGDataSpec, { name: "p1v-data" }>);
     const b = loadVariantData({ ...(spec as Extract<FigGDataSpec, { name: "p1v-data" }>) });
@@ -107,7 +144,20 @@ describe("p1 variants: runs", () => {
     const p = tiny();
     const datasets: Array<{ key: string; data: FigGDataSpec }> = [
       { key: "blobs", data: p.data },
-      { key: "teacher", data: { name: "p1v-data", dataset: "teacher-student", nTrain: 120, nTest: 40, dim: 8, downsample: null, pca: null, subsetSeed: 0, teacherWidths: [8] } },
+      {
+        key: "teacher",
+        data: {
+          name: "p1v-data",
+          dataset: "teacher-student",
+          nTrain: 120,
+          nTest: 40,
+          dim: 8,
+          downsample: null,
+          pca: null,
+          subsetSeed: 0,
+          teacherWidths: [8],
+        },
+      },
     ];
     const reqs = figGRequests(p, datasets, figGConditions([0, 1], { identity: false, plain: false }));
     expect(reqs.map((r) => r.condition)).toEqual(["blobs|p=0", "blobs|p=1", "teacher|p=0", "teacher|p=1"]);
@@ -119,7 +169,10 @@ describe("p1 variants: runs", () => {
       expect(Number.isFinite(r.trainAcc)).toBe(true);
       expect(Number.isFinite(r.degInit)).toBe(true);
       expect(Number.isFinite(r.degFinal)).toBe(true);
-      expect(r.auc).toBeCloseTo(curveAuc(first.records.filter((x) => x.hash === r.hash && x.epoch >= 1).map((x) => Number(x.train_acc))), 12);
+      expect(r.auc).toBeCloseTo(
+        curveAuc(first.records.filter((x) => x.hash === r.hash && x.epoch >= 1).map((x) => Number(x.train_acc))),
+        12,
+      );
     }
     const before = tf.memory().numTensors;
     const second = await p1Execute(reqs, { dir: root });
@@ -149,14 +202,34 @@ describe("p1 variants: statistics and plots", () => {
   });
 
   it("plot builders are pure and lay out one axis pair per panel", () => {
-    const s = { label: "a", color: "#123456", x: [0, 1], mean: [0.1, 0.2], sem: [0.01, NaN], points: [{ x: 0, y: 0.1 }] };
-    const fig = meanSemPanelsFigure([{ title: "p1", xTitle: "x", yTitle: "y", series: [s] }, { title: "p2", xTitle: "x", yTitle: "y", series: [s], hLines: [{ y: 0.5, label: "ref" }] }], { title: "t", style: "errorbars", cols: 2 });
+    const s = {
+      label: "a",
+      color: "#123456",
+      x: [0, 1],
+      mean: [0.1, 0.2],
+      sem: [0.01, NaN],
+      points: [{ x: 0, y: 0.1 }],
+    };
+    const fig = meanSemPanelsFigure(
+      [
+        { title: "p1", xTitle: "x", yTitle: "y", series: [s] },
+        { title: "p2", xTitle: "x", yTitle: "y", series: [s], hLines: [{ y: 0.5, label: "ref" }] },
+      ],
+      { title: "t", style: "errorbars", cols: 2 },
+    );
     expect(fig.layout.xaxis2).toBeDefined();
     expect(fig.data.filter((d) => d.name === "a")).toHaveLength(2);
     expect(fig.data.filter((d) => d.showlegend === true)).toHaveLength(1);
-    const band = meanSemPanelsFigure([{ title: "p", xTitle: "x", yTitle: "y", series: [s] }], { title: "t", style: "band", cols: 1 });
+    const band = meanSemPanelsFigure([{ title: "p", xTitle: "x", yTitle: "y", series: [s] }], {
+      title: "t",
+      style: "band",
+      cols: 1,
+    });
     expect((band.data[0].y as number[]).length).toBe(4);
-    const bars = recoveredGapFigure([{ title: "g", bars: [{ label: "v", color: "#000000", mean: 0.3, sem: 0.1, n: 3, points: [0.2, 0.4] }] }], { title: "t", xTitle: "R", threshold: { x: 0.5, label: "much" } });
+    const bars = recoveredGapFigure(
+      [{ title: "g", bars: [{ label: "v", color: "#000000", mean: 0.3, sem: 0.1, n: 3, points: [0.2, 0.4] }] }],
+      { title: "t", xTitle: "R", threshold: { x: 0.5, label: "much" } },
+    );
     expect((bars.layout.shapes as unknown[]).length).toBe(3);
     expect(variantColor("plain", 5)).toBe("#d62728");
     expect(variantColor("x", 0)).not.toBe(variantColor("x", 1));

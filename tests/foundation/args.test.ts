@@ -5,8 +5,13 @@ import { dataCommand } from "../../lib/src/data/cli";
 import { parseReproduceArgs } from "../../lib/src/cli/reproduce";
 import { sweepCommand } from "../../lib/src/runs/cli";
 
-const options = { dir: { type: "string" }, prune: { type: "boolean" }, quiet: { type: "boolean", short: "q" } } as const;
-const parseCommandLine = (argv: string[], o: typeof options) => strictly(() => parseArgs({ args: argv, options: o, allowPositionals: true, strict: true }));
+const options = {
+  dir: { type: "string" },
+  prune: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+} as const;
+const parseCommandLine = (argv: string[], o: typeof options) =>
+  strictly(() => parseArgs({ args: argv, options: o, allowPositionals: true, strict: true }));
 
 describe("command-line parsing (node:util parseArgs, strict)", () => {
   it("takes values inline or as the next word, short flags and positionals", () => {

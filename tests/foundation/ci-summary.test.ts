@@ -16,7 +16,14 @@ function file(name: string, value: unknown): string {
   writeFileSync(p, JSON.stringify(value));
   return p;
 }
-const vitest = (over: Record<string, unknown>) => ({ numPassedTests: 10, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, testResults: [], ...over });
+const vitest = (over: Record<string, unknown>) => ({
+  numPassedTests: 10,
+  numFailedTests: 0,
+  numPendingTests: 0,
+  numTodoTests: 0,
+  testResults: [],
+  ...over,
+});
 const summary = (results: Array<{ name: string; status: string }>, pdf?: unknown) => ({ meta: { pdf }, results });
 
 describe("CI summary", () => {
@@ -24,7 +31,13 @@ describe("CI summary", () => {
     const s = ciSummary([
       { name: "setup", kind: "command", rc: 0, seconds: 3 },
       { name: "unit", kind: "vitest", rc: 0, seconds: 80, file: file("g.json", vitest({})) },
-      { name: "nb", kind: "reproduce", rc: 0, seconds: 100, file: file("gs.json", summary([{ name: "01", status: "ok" }], { status: "ok", path: "report.pdf" })) },
+      {
+        name: "nb",
+        kind: "reproduce",
+        rc: 0,
+        seconds: 100,
+        file: file("gs.json", summary([{ name: "01", status: "ok" }], { status: "ok", path: "report.pdf" })),
+      },
     ]);
     expect([s.passed, s.failed]).toEqual([13, 0]);
     expect(s.lines[1]).toBe("ci: unit: 10 passed, 0 failed, 0 skipped [80 s]");
@@ -42,11 +55,23 @@ describe("CI summary", () => {
     });
     const s = ciSummary([{ name: "unit", kind: "vitest", rc: 1, seconds: 1, file: file("h.json", r) }]);
     expect(s.failed).toBe(2);
-    expect(s.lines[0]).toMatch(/2 test file\(s\) failed outside any test \(hook, import or collection\): tests\/a\.test\.ts, tests\/b\.test\.ts/);
+    expect(s.lines[0]).toMatch(
+      /2 test file\(s\) failed outside any test \(hook, import or collection\): tests\/a\.test\.ts, tests\/b\.test\.ts/,
+    );
   });
 
   it("a PDF that fails after every notebook passed is a failure", () => {
-    const s = ciSummary([{ name: "nb", kind: "reproduce", rc: 1, file: file("p.json", summary([{ name: "01", status: "ok" }], { status: "failed", error: "Chromium crashed\nstack" })) }]);
+    const s = ciSummary([
+      {
+        name: "nb",
+        kind: "reproduce",
+        rc: 1,
+        file: file(
+          "p.json",
+          summary([{ name: "01", status: "ok" }], { status: "failed", error: "Chromium crashed\nstack" }),
+        ),
+      },
+    ]);
     expect(s.failed).toBe(1);
     expect(s.lines[0]).toBe("ci: nb: notebooks 1 ok, 0 failed; PDF FAILED (Chromium crashed)");
   });
@@ -65,7 +90,12 @@ describe("CI summary", () => {
     const f = {
       commit: "abc1234",
       commands: [
-        { command: "scripts/setup.sh && npm run reproduce -- --scale smoke", exit: 0, seconds: 300, notebooks: { ok: 7, total: 7 } },
+        {
+          command: "scripts/setup.sh && npm run reproduce -- --scale smoke",
+          exit: 0,
+          seconds: 300,
+          notebooks: { ok: 7, total: 7 },
+        },
         { command: "scripts/setup.sh && npm test", exit: 0, seconds: 120, tests: "440 passed | 1 skipped (441)" },
       ],
       independentChecks: { "torch float64": { ran: true }, "scipy MAT files": { ran: false } },

@@ -11,7 +11,10 @@ import { baseLayout, Figure, withProvenance } from "../../lib/src/plots/theme";
 import { needs } from "../support/requirements";
 
 const fig: Figure = withProvenance(
-  { data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2], name: "a </script> name" }], layout: baseLayout("display test", { width: 500, height: 320 }) },
+  {
+    data: [{ type: "scatter", x: [1, 2, 3], y: [3, 1, 2], name: "a </script> name" }],
+    layout: baseLayout("display test", { width: 500, height: 320 }),
+  },
   { dataset: "none", scale: "smoke", seeds: "0", backend: "cpu" },
 );
 const chromium = findChromium();
@@ -23,7 +26,9 @@ afterAll(async () => {
 describe("figure HTML", () => {
   it("holds the fallback image inside the figure div and escapes '</' in the figure JSON", () => {
     const html = figureHtml(fig, { id: "f1", pngBase64: "AAAA" });
-    expect(html).toMatch(/<div class="skiplab-figure" id="f1"[^>]*><img class="skiplab-static" alt="display test" src="data:image\/png;base64,AAAA"/);
+    expect(html).toMatch(
+      /<div class="skiplab-figure" id="f1"[^>]*><img class="skiplab-static" alt="display test" src="data:image\/png;base64,AAAA"/,
+    );
     expect(html).toContain("a <\\/script> name");
     expect(html).not.toContain("data-skiplab-plotly"); // plotly.js only when asked
     expect(figureHtml(fig, { includePlotly: true })).toContain('data-skiplab-plotly="');
@@ -38,7 +43,10 @@ describe("figure HTML", () => {
   });
 });
 
-const withChromium = needs(chromium !== null, "Chromium (Debian: chromium, which scripts/setup.sh installs; or SKIPLAB_CHROMIUM=/path/to/chrome)");
+const withChromium = needs(
+  chromium !== null,
+  "Chromium (Debian: chromium, which scripts/setup.sh installs; or SKIPLAB_CHROMIUM=/path/to/chrome)",
+);
 
 describe("rendered in headless Chromium", () => {
   withChromium("renders a static PNG of the figure", async () => {
@@ -49,28 +57,36 @@ describe("rendered in headless Chromium", () => {
     expect([dv.getUint32(16), dv.getUint32(20)]).toEqual([500, 320]);
   });
 
-  withChromium("draws live with scripts on (offline, plotly.js from disk) and shows the static image with scripts off", async () => {
-    const { bundle, staticError } = await figureBundle(fig, { width: 500, height: 320, scale: 1 });
-    expect(staticError).toBeUndefined();
-    expect(bundle["image/png"]).toBeTruthy();
-    const dir = mkdtempSync(join(tmpdir(), "skiplab-display-"));
-    const page = join(dir, "page.html");
-    writeFileSync(page, `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${bundle["text/html"]}</body></html>`);
-    const { chromium: pw } = require("playwright-core");
-    const browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
-    try {
-      const live = await browser.newPage();
-      await live.goto(pathToFileURL(page).href);
-      await live.waitForSelector(".skiplab-figure .main-svg", { timeout: 20_000 });
-      expect(await live.locator(".skiplab-figure img.skiplab-static").count()).toBe(0);
-      expect(await live.locator(".skiplab-figure .scatterlayer .trace").count()).toBe(1);
-      const ctx = await browser.newContext({ javaScriptEnabled: false });
-      const cold = await ctx.newPage();
-      await cold.goto(pathToFileURL(page).href);
-      const natural = await cold.locator(".skiplab-figure img.skiplab-static").evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth]);
-      expect(natural).toEqual([true, 500]); // rendered at scale 1: 500 px wide
-    } finally {
-      await browser.close();
-    }
-  });
+  withChromium(
+    "draws live with scripts on (offline, plotly.js from disk) and shows the static image with scripts off",
+    async () => {
+      const { bundle, staticError } = await figureBundle(fig, { width: 500, height: 320, scale: 1 });
+      expect(staticError).toBeUndefined();
+      expect(bundle["image/png"]).toBeTruthy();
+      const dir = mkdtempSync(join(tmpdir(), "skiplab-display-"));
+      const page = join(dir, "page.html");
+      writeFileSync(
+        page,
+        `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${bundle["text/html"]}</body></html>`,
+      );
+      const { chromium: pw } = require("playwright-core");
+      const browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+      try {
+        const live = await browser.newPage();
+        await live.goto(pathToFileURL(page).href);
+        await live.waitForSelector(".skiplab-figure .main-svg", { timeout: 20_000 });
+        expect(await live.locator(".skiplab-figure img.skiplab-static").count()).toBe(0);
+        expect(await live.locator(".skiplab-figure .scatterlayer .trace").count()).toBe(1);
+        const ctx = await browser.newContext({ javaScriptEnabled: false });
+        const cold = await ctx.newPage();
+        await cold.goto(pathToFileURL(page).href);
+        const natural = await cold
+          .locator(".skiplab-figure img.skiplab-static")
+          .evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth]);
+        expect(natural).toEqual([true, 500]); // rendered at scale 1: 500 px wide
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

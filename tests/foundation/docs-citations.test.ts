@@ -8,14 +8,29 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = join(__dirname, "..", "..");
-const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
-const sources = tracked.filter((f) => !f.startsWith("docs/") && /\.(ts|mjs|cjs|js|ipynb|md|py|sh)$/.test(f) && f !== "tests/foundation/docs-citations.test.ts");
+const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+  .stdout.split("\0")
+  .filter(Boolean);
+const sources = tracked.filter(
+  (f) =>
+    !f.startsWith("docs/") &&
+    /\.(ts|mjs|cjs|js|ipynb|md|py|sh)$/.test(f) &&
+    f !== "tests/foundation/docs-citations.test.ts",
+);
 
 /** GitHub-style anchor of a heading. */
-const slug = (h: string) => h.trim().toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replace(/ /g, "-");
+const slug = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} -]/gu, "")
+    .replace(/ /g, "-");
 
 function headings(file: string): string[] {
-  return readFileSync(join(root, file), "utf8").split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+ /, ""));
+  return readFileSync(join(root, file), "utf8")
+    .split("\n")
+    .filter((l) => /^#{1,6} /.test(l))
+    .map((l) => l.replace(/^#+ /, ""));
 }
 
 describe("citations of docs/", () => {
@@ -29,14 +44,18 @@ describe("citations of docs/", () => {
     let count = 0;
     for (const f of sources) {
       const text = readFileSync(join(root, f), "utf8");
-      for (const m of text.matchAll(/docs\/spec\/(p[123]|README)\.md`?\s+§(\d(?:\.\d)*)(?:\s+\\?"?(Figs?\.\s+[A-Z0-9]+|v3-[A-F]))?/g)) {
+      for (const m of text.matchAll(
+        /docs\/spec\/(p[123]|README)\.md`?\s+§(\d(?:\.\d)*)(?:\s+\\?"?(Figs?\.\s+[A-Z0-9]+|v3-[A-F]))?/g,
+      )) {
         count++;
         const [, doc, sec, fig] = m;
         const hs = headings(`docs/spec/${doc}.md`);
-        if (!hs.some((h) => h === sec || h.startsWith(`${sec} `) || h.startsWith(`${sec}.`))) bad.push(`${f}: ${m[0]} (no section ${sec})`);
+        if (!hs.some((h) => h === sec || h.startsWith(`${sec} `) || h.startsWith(`${sec}.`)))
+          bad.push(`${f}: ${m[0]} (no section ${sec})`);
         if (fig) {
           const name = fig.replace(/^Figs\./, "Fig.");
-          if (!hs.some((h) => h.startsWith(name + ":") || h.startsWith(name + " "))) bad.push(`${f}: ${m[0]} (no heading ${name})`);
+          if (!hs.some((h) => h.startsWith(name + ":") || h.startsWith(name + " ")))
+            bad.push(`${f}: ${m[0]} (no heading ${name})`);
         }
       }
       for (const m of text.matchAll(/docs\/stack\.md#([a-z0-9-]+)/g)) {

@@ -25,7 +25,12 @@ function project() {
   const dir = mkdtempSync(join(tmpdir(), "skiplab-proj-"));
   const home = mkdtempSync(join(tmpdir(), "skiplab-home-"));
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  const env = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, ".local", "share"), XDG_CONFIG_HOME: join(home, ".config") };
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, ".local", "share"),
+    XDG_CONFIG_HOME: join(home, ".config"),
+  };
   return { dir, home, env };
 }
 
@@ -42,16 +47,22 @@ describe("tslab kernel registration", () => {
     });
     // Idempotent: a second registration leaves one spec and no temporary files.
     installKernel(p.dir);
-    expect(readdirSync(join(p.dir, ".jupyter", "env", "share", "jupyter", "kernels", "tslab"))).toEqual(["kernel.json"]);
+    expect(readdirSync(join(p.dir, ".jupyter", "env", "share", "jupyter", "kernels", "tslab"))).toEqual([
+      "kernel.json",
+    ]);
     expect(listFiles(p.home)).toEqual([]);
-    const written = listFiles(p.dir).map((f) => relative(p.dir, f)).filter((f) => f !== "node_modules");
+    const written = listFiles(p.dir)
+      .map((f) => relative(p.dir, f))
+      .filter((f) => f !== "node_modules");
     for (const f of written) expect(f.startsWith(".jupyter/")).toBe(true);
     expect(statSync(join(p.dir, ".jupyter", "runtime")).isDirectory()).toBe(true);
   });
 
   it("says to install the dependencies when tslab is missing", () => {
     const dir = mkdtempSync(join(tmpdir(), "skiplab-proj-"));
-    expect(() => installKernel(dir)).toThrow(/tslab not found at .*node_modules\/\.bin\/tslab: install the project's dependencies first \(`npm ci`/);
+    expect(() => installKernel(dir)).toThrow(
+      /tslab not found at .*node_modules\/\.bin\/tslab: install the project's dependencies first \(`npm ci`/,
+    );
   });
 
   it("points every Jupyter directory inside the project", () => {
@@ -66,7 +77,8 @@ describe("tslab kernel registration", () => {
     () => {
       const p = project();
       installKernel(p.dir);
-      const script = "import json; from jupyter_client.kernelspec import KernelSpecManager as M; s = M().get_kernel_spec('tslab'); print(json.dumps([s.resource_dir, s.argv, s.language]))";
+      const script =
+        "import json; from jupyter_client.kernelspec import KernelSpecManager as M; s = M().get_kernel_spec('tslab'); print(json.dumps([s.resource_dir, s.argv, s.language]))";
       const r = spawnSync(clientPython!, ["-c", script], { encoding: "utf8", env: jupyterEnv(p.dir, p.env) });
       expect(r.stderr).toBe("");
       const [dir, argv, language] = JSON.parse(r.stdout);

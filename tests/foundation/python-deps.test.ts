@@ -41,7 +41,10 @@ export function pythonImports(text: string, kind: "python" | "shell" | "js"): st
   const found = new Set<string>();
   const add = (list: string) => {
     for (const part of list.split(",")) {
-      const name = part.trim().split(/\s+as\s+/)[0].split(".")[0];
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)[0]
+        .split(".")[0];
       if (name) found.add(name);
     }
   };
@@ -51,7 +54,10 @@ export function pythonImports(text: string, kind: "python" | "shell" | "js"): st
     m = line.match(new RegExp(String.raw`^\s*from\s+(${IDENT})\s+import\s+[\w\s,*()]+(?:#.*)?$`));
     if (m && !m[1].startsWith(".")) add(m[1]);
     if (kind === "python") continue;
-    for (const c of line.matchAll(new RegExp(String.raw`-c["']?,?\s*["'\`]\s*import\s+(${IMPORT_LIST})\s*[;"'\`]`, "g"))) add(c[1]);
+    for (const c of line.matchAll(
+      new RegExp(String.raw`-c["']?,?\s*["'\`]\s*import\s+(${IMPORT_LIST})\s*[;"'\`]`, "g"),
+    ))
+      add(c[1]);
     for (const c of line.matchAll(/["']-m["'],\s*["']([\w.]+)["']/g)) add(c[1]);
     if (kind === "shell") for (const c of line.matchAll(/python3?\S*"?\s+-m\s+([\w.]+)/g)) add(c[1]);
   }
@@ -60,7 +66,11 @@ export function pythonImports(text: string, kind: "python" | "shell" | "js"): st
 
 /** Every tracked file that can run Python, with the modules it imports. */
 function importsInRepo(): Map<string, string[]> {
-  const files = spawnSync("git", ["ls-files", "-z", "--", "lib/src", "tests", "bench", "scripts", ".ci", "package.json"], { cwd: root, encoding: "utf8" })
+  const files = spawnSync(
+    "git",
+    ["ls-files", "-z", "--", "lib/src", "tests", "bench", "scripts", ".ci", "package.json"],
+    { cwd: root, encoding: "utf8" },
+  )
     .stdout.split("\0")
     .filter((f) => /\.(ts|mjs|cjs|js|py|sh|json)$/.test(f) || f === ".ci/run");
   const out = new Map<string, string[]>();
@@ -75,60 +85,98 @@ function importsInRepo(): Map<string, string[]> {
 
 /** Python's standard library and the repository's own .py modules (not dependencies). */
 function notDependencies(python: string): Set<string> {
-  const r = spawnSync(python, ["-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names)))"], { encoding: "utf8" });
+  const r = spawnSync(python, ["-c", "import sys; print('\\n'.join(sorted(sys.stdlib_module_names)))"], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`${python} could not list its standard library: ${r.stderr}`);
-  const local = spawnSync("git", ["ls-files", "*.py"], { cwd: root, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-  return new Set([...r.stdout.split("\n").filter(Boolean), ...local.map((f) => f.replace(/^.*\//, "").replace(/\.py$/, ""))]);
+  const local = spawnSync("git", ["ls-files", "*.py"], { cwd: root, encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean);
+  return new Set([
+    ...r.stdout.split("\n").filter(Boolean),
+    ...local.map((f) => f.replace(/^.*\//, "").replace(/\.py$/, "")),
+  ]);
 }
 
 const anyPython = pythonWith("sys");
 
 describe("the Python dependency list (scripts/python-deps.tsv)", () => {
   it("finds Python imports and leaves TypeScript imports alone", () => {
-    const ts = 'import * as tf from "@tensorflow/tfjs";\nimport { a, b } from "./x";\nimport type { T } from "y";\n} from "z";';
+    const ts =
+      'import * as tf from "@tensorflow/tfjs";\nimport { a, b } from "./x";\nimport type { T } from "y";\n} from "z";';
     expect(pythonImports(ts, "js")).toEqual([]);
-    const py = 'const S = `\nimport json, sys, torch\nimport numpy as np, scipy.io\nfrom nbclient.exceptions import CellTimeoutError\n`;';
+    const py =
+      "const S = `\nimport json, sys, torch\nimport numpy as np, scipy.io\nfrom nbclient.exceptions import CellTimeoutError\n`;";
     expect(pythonImports(py, "js").sort()).toEqual(["json", "nbclient", "numpy", "scipy", "sys", "torch"]);
-    expect(pythonImports('spawnSync(py, ["-c", "import nbclient, nbformat; print(1)"]); run(py, ["-m", "nbconvert", "--to"]);', "js").sort()).toEqual(["nbclient", "nbconvert", "nbformat"]);
-    expect(pythonImports('"$py" -c "import torch" && /usr/bin/python3 -m pip list', "shell").sort()).toEqual(["pip", "torch"]);
+    expect(
+      pythonImports(
+        'spawnSync(py, ["-c", "import nbclient, nbformat; print(1)"]); run(py, ["-m", "nbconvert", "--to"]);',
+        "js",
+      ).sort(),
+    ).toEqual(["nbclient", "nbconvert", "nbformat"]);
+    expect(pythonImports('"$py" -c "import torch" && /usr/bin/python3 -m pip list', "shell").sort()).toEqual([
+      "pip",
+      "torch",
+    ]);
     expect(pythonImports("console.log(`python3 -m pip install nbclient`)", "js")).toEqual([]);
     expect(pythonImports('{ message: "import boom" }', "js")).toEqual([]);
     expect(pythonImports("from . import sibling\nimport os  # comment", "python")).toEqual(["os"]);
   });
 
-  needs(anyPython !== null, "a Python 3.10+ (Debian: python3)")("lists every module the code imports, and nothing it does not", () => {
-    const deps = readDeps();
-    const listed = new Set(deps.map((d) => d.module));
-    const skip = notDependencies(anyPython!);
-    const used = new Map<string, string[]>();
-    for (const [file, mods] of importsInRepo()) {
-      for (const m of mods) if (!skip.has(m)) used.set(m, [...(used.get(m) ?? []), file]);
-    }
-    for (const app of LAB_APPS) used.set(app, [...(used.get(app) ?? []), "lib/src/report/jupyter.ts (LAB_APPS)"]);
-    const unlisted = [...used.keys()].filter((m) => !listed.has(m)).map((m) => `${m} (imported by ${used.get(m)!.join(", ")})`);
-    expect(unlisted, "imported but missing from scripts/python-deps.tsv").toEqual([]);
-    const unused = [...listed].filter((m) => !used.has(m));
-    expect(unused, "listed in scripts/python-deps.tsv but imported nowhere").toEqual([]);
-    // the modules the main job and the independent checks need are all installed by setup.sh
-    for (const m of ["nbformat", "nbclient", "nbconvert", "jupyter_client", "numpy", "scipy", "torch"]) {
-      expect(deps.find((d) => d.module === m)!.debian, m).toMatch(/^[a-z0-9][a-z0-9.+-]+$/);
-    }
-  });
-
-  it("setup.sh asks for the Debian package of every listed module that the Python lacks", () => {
-    const r = spawnSync("bash", [join(root, "scripts", "setup.sh"), "--check"], { cwd: root, encoding: "utf8", env: { ...process.env, SKIPLAB_PYTHON: "/nonexistent/python3" } });
-    expect(r.status).toBe(1);
-    const packages = (r.stdout.match(/^setup: apt-get install (.*)$/m) ?? [])[1]?.split(" ") ?? [];
-    const debian = [...new Set(readDeps().map((d) => d.debian).filter((p) => p !== "-"))];
-    for (const p of debian) expect(packages).toContain(p);
-    expect(r.stdout).toMatch(/missing for \/nonexistent\/python3: nbformat nbclient nbconvert jupyter_client notebook numpy scipy torch/);
-  });
-
-  needs(pythonWith(...readDeps().filter((d) => d.debian !== "-").map((d) => d.module)) !== null, "every module of scripts/python-deps.tsv (scripts/setup.sh installs them)")(
-    "the project's Python imports every module setup.sh installs",
+  needs(anyPython !== null, "a Python 3.10+ (Debian: python3)")(
+    "lists every module the code imports, and nothing it does not",
     () => {
-      const r = spawnSync("bash", [join(root, "scripts", "setup.sh"), "--check"], { cwd: root, encoding: "utf8" });
-      expect(r.stdout).not.toMatch(/missing for [^:]*: (?!no Python modules)/);
+      const deps = readDeps();
+      const listed = new Set(deps.map((d) => d.module));
+      const skip = notDependencies(anyPython!);
+      const used = new Map<string, string[]>();
+      for (const [file, mods] of importsInRepo()) {
+        for (const m of mods) if (!skip.has(m)) used.set(m, [...(used.get(m) ?? []), file]);
+      }
+      for (const app of LAB_APPS) used.set(app, [...(used.get(app) ?? []), "lib/src/report/jupyter.ts (LAB_APPS)"]);
+      const unlisted = [...used.keys()]
+        .filter((m) => !listed.has(m))
+        .map((m) => `${m} (imported by ${used.get(m)!.join(", ")})`);
+      expect(unlisted, "imported but missing from scripts/python-deps.tsv").toEqual([]);
+      const unused = [...listed].filter((m) => !used.has(m));
+      expect(unused, "listed in scripts/python-deps.tsv but imported nowhere").toEqual([]);
+      // the modules the main job and the independent checks need are all installed by setup.sh
+      for (const m of ["nbformat", "nbclient", "nbconvert", "jupyter_client", "numpy", "scipy", "torch"]) {
+        expect(deps.find((d) => d.module === m)!.debian, m).toMatch(/^[a-z0-9][a-z0-9.+-]+$/);
+      }
     },
   );
+
+  it("setup.sh asks for the Debian package of every listed module that the Python lacks", () => {
+    const r = spawnSync("bash", [join(root, "scripts", "setup.sh"), "--check"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, SKIPLAB_PYTHON: "/nonexistent/python3" },
+    });
+    expect(r.status).toBe(1);
+    const packages = (r.stdout.match(/^setup: apt-get install (.*)$/m) ?? [])[1]?.split(" ") ?? [];
+    const debian = [
+      ...new Set(
+        readDeps()
+          .map((d) => d.debian)
+          .filter((p) => p !== "-"),
+      ),
+    ];
+    for (const p of debian) expect(packages).toContain(p);
+    expect(r.stdout).toMatch(
+      /missing for \/nonexistent\/python3: nbformat nbclient nbconvert jupyter_client notebook numpy scipy torch/,
+    );
+  });
+
+  needs(
+    pythonWith(
+      ...readDeps()
+        .filter((d) => d.debian !== "-")
+        .map((d) => d.module),
+    ) !== null,
+    "every module of scripts/python-deps.tsv (scripts/setup.sh installs them)",
+  )("the project's Python imports every module setup.sh installs", () => {
+    const r = spawnSync("bash", [join(root, "scripts", "setup.sh"), "--check"], { cwd: root, encoding: "utf8" });
+    expect(r.stdout).not.toMatch(/missing for [^:]*: (?!no Python modules)/);
+  });
 });

@@ -13,13 +13,23 @@ import { needs } from "../support/requirements";
 const root = join(__dirname, "..", "..");
 const cli = join(root, "lib", "dist", "cli", "main.js");
 const py = findJupyterPython();
-const withJupyter = needs(py !== null, "Jupyter for Python: nbclient, nbconvert, jupyter_client, nbformat (scripts/setup.sh installs them)");
+const withJupyter = needs(
+  py !== null,
+  "Jupyter for Python: nbclient, nbconvert, jupyter_client, nbformat (scripts/setup.sh installs them)",
+);
 
 function notebook(cells: string[]): string {
   return JSON.stringify({
     cells: [
       { cell_type: "markdown", id: "m0", metadata: {}, source: ["# A test notebook"] },
-      ...cells.map((src, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source: [src] })),
+      ...cells.map((src, i) => ({
+        cell_type: "code",
+        id: `c${i}`,
+        metadata: {},
+        execution_count: null,
+        outputs: [],
+        source: [src],
+      })),
     ],
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     nbformat: 4,
@@ -40,7 +50,11 @@ function tempProject(notebooks: Record<string, string>): string {
 describe("reproduce command", () => {
   it("parses scale and --only, and rejects bad values with the usage", () => {
     expect(parseReproduceArgs([], "/r")).toMatchObject({ scale: "quick", only: [], outDir: "/r/report", pdf: false });
-    expect(parseReproduceArgs(["--scale", "smoke", "--only", "01,02", "--pdf"], "/r")).toMatchObject({ scale: "smoke", only: ["01", "02"], pdf: true });
+    expect(parseReproduceArgs(["--scale", "smoke", "--only", "01,02", "--pdf"], "/r")).toMatchObject({
+      scale: "smoke",
+      only: ["01", "02"],
+      pdf: true,
+    });
     expect(parseReproduceArgs(["--scale=paper"], "/r").scale).toBe("paper");
     expect(() => parseReproduceArgs(["--scale", "huge"], "/r")).toThrow(/use one of smoke, quick, paper/);
     expect(() => parseReproduceArgs(["--bogus"], "/r")).toThrow(/Unknown option '--bogus'[\s\S]*Usage/);
@@ -48,15 +62,38 @@ describe("reproduce command", () => {
 
   it("claims survive the trip through HTML", () => {
     const rec = {
-      notebook: "n", dataset: "d", scale: "smoke", seeds: "0-19", backend: "wasm",
-      checks: [{ figure: "F", claim: "a </script> b", source: "s", criterion: "c", verdict: verdictFrom(1, 2), numbers: { x: 1.25, y: "∞" } }],
+      notebook: "n",
+      dataset: "d",
+      scale: "smoke",
+      seeds: "0-19",
+      backend: "wasm",
+      checks: [
+        {
+          figure: "F",
+          claim: "a </script> b",
+          source: "s",
+          criterion: "c",
+          verdict: verdictFrom(1, 2),
+          numbers: { x: 1.25, y: "∞" },
+        },
+      ],
     };
     expect(extractClaims(`<p>before</p>${claimsHtml(rec)}<p>after</p>`)).toEqual([rec]);
   });
 
   it("the index shows a failed notebook with its error", () => {
     const html = renderIndex(
-      [{ name: "02-x", title: "X", status: "failed", scale: "smoke", seconds: 1.5, claims: [], error: "cell 3: Error: boom <here>" }],
+      [
+        {
+          name: "02-x",
+          title: "X",
+          status: "failed",
+          scale: "smoke",
+          seconds: 1.5,
+          claims: [],
+          error: "cell 3: Error: boom <here>",
+        },
+      ],
       { generated: "now", scale: "smoke", commit: "abc", machine: "m", command: "c" },
     );
     expect(html).toContain("FAILED");
@@ -65,7 +102,11 @@ describe("reproduce command", () => {
   });
 
   it("without Jupyter it says how to get it and exits non-zero", () => {
-    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: root, encoding: "utf8", env: { ...process.env, SKIPLAB_PYTHON: "/nonexistent/python3" } });
+    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, SKIPLAB_PYTHON: "/nonexistent/python3" },
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Jupyter \(nbclient \+ nbconvert \+ jupyter_client\) was not found/);
     expect(r.stderr).toMatch(/conda env create -f environment.yml/);
@@ -78,7 +119,11 @@ describe("reproduce command", () => {
     ]);
     const bad = notebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
     const dir = tempProject({ "a-good.ipynb": good, "b-bad.ipynb": bad });
-    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: dir, encoding: "utf8", env: { ...process.env, SKIPLAB_ROOT: "" } });
+    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, SKIPLAB_ROOT: "" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FAILED: b-bad/);
     const index = readFileSync(join(dir, "report", "index.html"), "utf8");
@@ -87,15 +132,41 @@ describe("reproduce command", () => {
     expect(index).toMatch(/a-good\.html/);
     const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
     expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed"]);
-    expect(summary.results[0].claims[0].checks[0]).toMatchObject({ verdict: "reproduced", numbers: { scale: "smoke" } });
+    expect(summary.results[0].claims[0].checks[0]).toMatchObject({
+      verdict: "reproduced",
+      numbers: { scale: "smoke" },
+    });
   });
 });
 
 describe("report index with non-finite claim numbers", () => {
   it("shows NaN/Infinity that came back from JSON as null as n/a instead of failing", () => {
-    const claims = [{ notebook: "n", dataset: "d", scale: "smoke", seeds: "0", backend: "wasm",
-      checks: [{ figure: "F", claim: "c", source: "s", criterion: "k", verdict: "not reproduced" as const, numbers: JSON.parse(JSON.stringify({ rho: NaN, kappa: Infinity, n: 3 })) }] }];
-    const html = renderIndex([{ name: "04-x", title: "X", status: "ok", scale: "smoke", seconds: 1, claims }], { generated: "now", scale: "smoke", commit: "abc", machine: "m", command: "c" });
+    const claims = [
+      {
+        notebook: "n",
+        dataset: "d",
+        scale: "smoke",
+        seeds: "0",
+        backend: "wasm",
+        checks: [
+          {
+            figure: "F",
+            claim: "c",
+            source: "s",
+            criterion: "k",
+            verdict: "not reproduced" as const,
+            numbers: JSON.parse(JSON.stringify({ rho: NaN, kappa: Infinity, n: 3 })),
+          },
+        ],
+      },
+    ];
+    const html = renderIndex([{ name: "04-x", title: "X", status: "ok", scale: "smoke", seconds: 1, claims }], {
+      generated: "now",
+      scale: "smoke",
+      commit: "abc",
+      machine: "m",
+      command: "c",
+    });
     expect(html).toContain("rho = n/a");
     expect(html).toContain("kappa = n/a");
     expect(html).toContain("n = 3");
@@ -108,7 +179,11 @@ const CLAIM_CELL = (numbers: string) =>
 
 describe("a notebook's claim check must be usable", () => {
   const rec = (numbers: Record<string, unknown>, verdict = "reproduced") => ({
-    notebook: "n", dataset: "d", scale: "smoke", seeds: "0", backend: "wasm",
+    notebook: "n",
+    dataset: "d",
+    scale: "smoke",
+    seeds: "0",
+    backend: "wasm",
     checks: [{ figure: "F", claim: "c", source: "s", criterion: "k", verdict, numbers }],
   });
   const afterJson = <T>(x: T): T => JSON.parse(JSON.stringify(x));
@@ -118,7 +193,9 @@ describe("a notebook's claim check must be usable", () => {
   });
 
   it("names a missing claim check, each non-finite number and a bad verdict", () => {
-    expect(claimProblems([])).toEqual(["no claim check: the notebook never called reportClaims([...]), or its output was lost"]);
+    expect(claimProblems([])).toEqual([
+      "no claim check: the notebook never called reportClaims([...]), or its output was lost",
+    ]);
     expect(claimProblems([{ ...rec({}), checks: [] }] as never)).toHaveLength(1);
     const p = claimProblems(afterJson([rec({ rho: NaN, kappa: Infinity, ok: 1 }, "maybe")]) as never);
     expect(p).toEqual([
@@ -129,7 +206,9 @@ describe("a notebook's claim check must be usable", () => {
   });
 
   it("the claims block in the notebook says so too", () => {
-    expect(claimsHtml(rec({ rho: NaN }) as never)).toContain("This claim check is not usable:</b> F, claim &quot;c&quot;: number &quot;rho&quot; is NaN");
+    expect(claimsHtml(rec({ rho: NaN }) as never)).toContain(
+      "This claim check is not usable:</b> F, claim &quot;c&quot;: number &quot;rho&quot; is NaN",
+    );
     expect(claimsHtml(rec({ rho: 0.5 }) as never)).not.toContain("not usable");
   });
 
@@ -139,7 +218,11 @@ describe("a notebook's claim check must be usable", () => {
       "b-no-claims.ipynb": notebook(['console.log("ran, but checked nothing");']),
       "c-nan.ipynb": notebook([CLAIM_CELL("{ rho: NaN }")]),
     });
-    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: dir, encoding: "utf8", env: { ...process.env, SKIPLAB_ROOT: "" } });
+    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, SKIPLAB_ROOT: "" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/FAILED: b-no-claims, c-nan/);
     const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
@@ -161,7 +244,11 @@ describe("one reproduce run per report folder", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ReportBusyError);
-    expect((err as Error).message).toMatch(new RegExp(`'npm run reproduce -- --scale quick' \\(pid ${process.pid}, started .*\\)\\. Wait for it to finish, or run this one beside it with an output folder of its own \\(--out <dir>\\)`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `'npm run reproduce -- --scale quick' \\(pid ${process.pid}, started .*\\)\\. Wait for it to finish, or run this one beside it with an output folder of its own \\(--out <dir>\\)`,
+      ),
+    );
     release();
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
     lockReport(out, "again")();
@@ -171,10 +258,15 @@ describe("one reproduce run per report folder", () => {
     const out = mkdtempSync(join(tmpdir(), "skiplab-lock-"));
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     const pid = Number(dead.stdout);
-    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, host: require("node:os").hostname(), since: "earlier", command: "killed run" }));
+    writeFileSync(
+      join(out, LOCK_FILE),
+      JSON.stringify({ pid, host: require("node:os").hostname(), since: "earlier", command: "killed run" }),
+    );
     const notes: string[] = [];
     const release = lockReport(out, "new run", (n) => notes.push(n));
-    expect(notes).toEqual([`removed a stale lock ${join(out, LOCK_FILE)} left by pid ${pid} ('killed run', started earlier)`]);
+    expect(notes).toEqual([
+      `removed a stale lock ${join(out, LOCK_FILE)} left by pid ${pid} ('killed run', started earlier)`,
+    ]);
     expect(JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")).pid).toBe(process.pid);
     release();
     // an empty lock file is a run being created right now; left that way for longer, it died while creating it
@@ -184,31 +276,57 @@ describe("one reproduce run per report folder", () => {
     lockReport(out, "new run", (n) => notes.push(n))();
     expect(notes[1]).toBe(`removed a stale lock ${join(out, LOCK_FILE)}`);
     // a lock held on another host (a shared file system) is never taken over
-    writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid: 1, host: "elsewhere", since: "now", command: "remote run" }));
+    writeFileSync(
+      join(out, LOCK_FILE),
+      JSON.stringify({ pid: 1, host: "elsewhere", since: "now", command: "remote run" }),
+    );
     expect(() => lockReport(out, "new run")).toThrow(/'remote run' \(pid 1 on host elsewhere, started now\)/);
   });
 
-  withJupyter("while one run is executing, a second on the same folder exits 3 naming it; with --out it runs beside it", async () => {
-    const dir = tempProject({ "a-slow.ipynb": notebook(["await new Promise((r) => setTimeout(r, 6000));", CLAIM_CELL("{ x: 1 }")]) });
-    const env = { ...process.env, SKIPLAB_ROOT: "" };
-    const first = spawn(process.execPath, [cli, "reproduce", "--scale", "smoke"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
-    let firstErr = "";
-    first.stderr.on("data", (d) => (firstErr += d));
-    const firstDone = new Promise<number | null>((res) => first.on("close", res));
-    const lock = join(dir, "report", LOCK_FILE);
-    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(existsSync(lock)).toBe(true);
-    const second = spawnSync(process.execPath, [cli, "reproduce", "--scale", "quick"], { cwd: dir, encoding: "utf8", env });
-    expect(second.status).toBe(3);
-    expect(second.stderr).toMatch(new RegExp(`Another reproduce run is writing report/: 'npm run reproduce -- --scale smoke' \\(pid ${first.pid}, started`));
-    const beside = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke", "--out", "report-2"], { cwd: dir, encoding: "utf8", env });
-    expect(beside.status, beside.stderr).toBe(0);
-    expect(await firstDone, firstErr).toBe(0);
-    for (const out of ["report", "report-2"]) {
-      const summary = JSON.parse(readFileSync(join(dir, out, "summary.json"), "utf8"));
-      expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok"]);
-      expect(existsSync(join(dir, out, LOCK_FILE))).toBe(false);
-    }
-    expect(JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8")).meta.command).toBe("npm run reproduce -- --scale smoke");
-  });
+  withJupyter(
+    "while one run is executing, a second on the same folder exits 3 naming it; with --out it runs beside it",
+    async () => {
+      const dir = tempProject({
+        "a-slow.ipynb": notebook(["await new Promise((r) => setTimeout(r, 6000));", CLAIM_CELL("{ x: 1 }")]),
+      });
+      const env = { ...process.env, SKIPLAB_ROOT: "" };
+      const first = spawn(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
+        cwd: dir,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let firstErr = "";
+      first.stderr.on("data", (d) => (firstErr += d));
+      const firstDone = new Promise<number | null>((res) => first.on("close", res));
+      const lock = join(dir, "report", LOCK_FILE);
+      for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(lock)).toBe(true);
+      const second = spawnSync(process.execPath, [cli, "reproduce", "--scale", "quick"], {
+        cwd: dir,
+        encoding: "utf8",
+        env,
+      });
+      expect(second.status).toBe(3);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `Another reproduce run is writing report/: 'npm run reproduce -- --scale smoke' \\(pid ${first.pid}, started`,
+        ),
+      );
+      const beside = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke", "--out", "report-2"], {
+        cwd: dir,
+        encoding: "utf8",
+        env,
+      });
+      expect(beside.status, beside.stderr).toBe(0);
+      expect(await firstDone, firstErr).toBe(0);
+      for (const out of ["report", "report-2"]) {
+        const summary = JSON.parse(readFileSync(join(dir, out, "summary.json"), "utf8"));
+        expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok"]);
+        expect(existsSync(join(dir, out, LOCK_FILE))).toBe(false);
+      }
+      expect(JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8")).meta.command).toBe(
+        "npm run reproduce -- --scale smoke",
+      );
+    },
+  );
 });

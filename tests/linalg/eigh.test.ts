@@ -73,13 +73,20 @@ describe("eigh: known spectra", () => {
       const k = 7;
       const rng = new Rng(subSeed(2, "rank"));
       // nonzero eigenvalues bounded away from 0: |λ| ∈ [0.5, 3], both signs
-      const lambda = Array.from({ length: n }, (_, i) => (i < k ? 0 : (rng.uniform() < 0.5 ? -1 : 1) * (0.5 + 2.5 * rng.uniform())));
+      const lambda = Array.from({ length: n }, (_, i) =>
+        i < k ? 0 : (rng.uniform() < 0.5 ? -1 : 1) * (0.5 + 2.5 * rng.uniform()),
+      );
       const { A } = withSpectrum(3, lambda);
       const r = eigh(A, n, { vectors: true, backend });
       const scale = spectralScale(lambda);
       const zeroTol = tolFor(n) * scale;
       expect(r.values.filter((x) => Math.abs(x) <= zeroTol).length).toBe(k);
-      expect(maxAbsDiff(r.values, [...lambda].sort((a, b) => a - b))).toBeLessThan(tolFor(n) * scale);
+      expect(
+        maxAbsDiff(
+          r.values,
+          [...lambda].sort((a, b) => a - b),
+        ),
+      ).toBeLessThan(tolFor(n) * scale);
       expect(eigResidual(A, n, r.values, r.vectors as Float64Array)).toBeLessThan(tolFor(n) * scale);
       expect(orthogonalityError(r.vectors as Float64Array, n, n)).toBeLessThan(tolFor(n));
     });
@@ -89,7 +96,12 @@ describe("eigh: known spectra", () => {
       const n = lambda.length;
       const { A } = withSpectrum(4, lambda);
       const r = eigh(A, n, { vectors: true, backend });
-      expect(maxAbsDiff(r.values, [...lambda].sort((a, b) => a - b))).toBeLessThan(tolFor(n) * 5);
+      expect(
+        maxAbsDiff(
+          r.values,
+          [...lambda].sort((a, b) => a - b),
+        ),
+      ).toBeLessThan(tolFor(n) * 5);
       expect(eigResidual(A, n, r.values, r.vectors as Float64Array)).toBeLessThan(tolFor(n) * 5);
       expect(orthogonalityError(r.vectors as Float64Array, n, n)).toBeLessThan(tolFor(n));
     });
@@ -112,7 +124,12 @@ describe("eigh: known spectra", () => {
         const A = randomSymmetric(5, n).map((x) => x * s);
         const ref = eigvalsh(randomSymmetric(5, n), n, { backend });
         const w = eigvalsh(A, n, { backend });
-        expect(maxAbsDiff(w.map((x) => x / s), ref)).toBeLessThan(tolFor(n) * spectralScale(ref));
+        expect(
+          maxAbsDiff(
+            w.map((x) => x / s),
+            ref,
+          ),
+        ).toBeLessThan(tolFor(n) * spectralScale(ref));
       }
     });
 

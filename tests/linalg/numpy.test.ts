@@ -11,7 +11,17 @@ import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { eigvalsh, svdvals } from "../../lib/src/linalg";
 import { needs } from "../support/requirements";
-import { HAVE_LAPACK, LAPACK_WHAT, NUMPY_PYTHON, NUMPY_WHAT, maxAbsDiff, randomMatrix, randomSymmetric, spectralScale, tolFor } from "./helpers";
+import {
+  HAVE_LAPACK,
+  LAPACK_WHAT,
+  NUMPY_PYTHON,
+  NUMPY_WHAT,
+  maxAbsDiff,
+  randomMatrix,
+  randomSymmetric,
+  spectralScale,
+  tolFor,
+} from "./helpers";
 
 const SCRIPT = `
 import sys, numpy as np

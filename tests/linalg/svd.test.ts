@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { eigvalsh, svd, svdvals } from "../../lib/src/linalg";
-import {
-  BACKENDS,
-  matmul,
-  maxAbsDiff,
-  orthogonalityError,
-  randomMatrix,
-  tolFor,
-} from "./helpers";
+import { BACKENDS, matmul, maxAbsDiff, orthogonalityError, randomMatrix, tolFor } from "./helpers";
 
 /** max |A − U diag(σ) Vᵀ| for column-major U (m×k), V (n×k). */
-function reconstructionError(A: Float64Array, m: number, n: number, s: Float64Array, U: Float64Array, V: Float64Array): number {
+function reconstructionError(
+  A: Float64Array,
+  m: number,
+  n: number,
+  s: Float64Array,
+  U: Float64Array,
+  V: Float64Array,
+): number {
   const k = s.length;
   let r = 0;
   for (let i = 0; i < m; i++) {
@@ -57,11 +57,17 @@ describe("svd: invariants", () => {
       const [m, n] = [60, 25];
       const A = randomMatrix(42, m, n);
       const AtA = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let p = 0; p < m; p++) AtA[i * n + j] += A[p * n + i] * A[p * n + j];
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) for (let p = 0; p < m; p++) AtA[i * n + j] += A[p * n + i] * A[p * n + j];
       const lam = eigvalsh(AtA, n, { backend }).reverse(); // descending
       const s = svdvals(A, m, n, { backend });
       // eig(AᵀA) has absolute error ≈ ε·σ₁², so compare σ² with it
-      expect(maxAbsDiff(s.map((x) => x * x), lam)).toBeLessThan(tolFor(m) * s[0] * s[0]);
+      expect(
+        maxAbsDiff(
+          s.map((x) => x * x),
+          lam,
+        ),
+      ).toBeLessThan(tolFor(m) * s[0] * s[0]);
     });
 
     test(`${backend}: rank-deficient inputs (rank 5 of 40×30 and of 30×40) give k − 5 round-off singular values and orthonormal U, V`, () => {
@@ -75,7 +81,9 @@ describe("svd: invariants", () => {
         const tol = tolFor(Math.max(m, n));
         expect(r.values[4]).toBeGreaterThan(1e-3 * r.values[0]);
         for (let i = 5; i < k; i++) expect(r.values[i]).toBeLessThan(tol * r.values[0]);
-        expect(reconstructionError(A, m, n, r.values, r.u as Float64Array, r.v as Float64Array)).toBeLessThan(tol * r.values[0]);
+        expect(reconstructionError(A, m, n, r.values, r.u as Float64Array, r.v as Float64Array)).toBeLessThan(
+          tol * r.values[0],
+        );
         expect(orthogonalityError(r.u as Float64Array, m, k)).toBeLessThan(tol);
         expect(orthogonalityError(r.v as Float64Array, n, k)).toBeLessThan(tol);
       }
@@ -93,7 +101,9 @@ describe("svd: invariants", () => {
       expect(r.values[2]).toBe(0);
       expect(r.values[3]).toBe(0);
       expect(orthogonalityError(r.v as Float64Array, 4, 4)).toBeLessThan(tolFor(6));
-      expect(reconstructionError(A, 6, 4, r.values, r.u as Float64Array, r.v as Float64Array)).toBeLessThan(tolFor(6) * r.values[0]);
+      expect(reconstructionError(A, 6, 4, r.values, r.u as Float64Array, r.v as Float64Array)).toBeLessThan(
+        tolFor(6) * r.values[0],
+      );
       expect(() => svd(Float64Array.of(1, NaN), 1, 2, { backend })).toThrow(/non-finite/);
       const row = Float64Array.of(3, 4);
       expect(svdvals(row, 1, 2, { backend })[0]).toBeCloseTo(5, 14);

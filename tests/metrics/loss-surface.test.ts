@@ -33,7 +33,10 @@ describe("filter-normalised loss surfaces (wasm)", () => {
     const d = filterNormalizedDirection(new Rng(1), layout, theta);
     for (const s of layout.slices) {
       if (s.shape.length === 1) {
-        expect(Array.from(d.subarray(s.offset, s.offset + s.size)).every((x) => x === 0), s.name).toBe(true);
+        expect(
+          Array.from(d.subarray(s.offset, s.offset + s.size)).every((x) => x === 0),
+          s.name,
+        ).toBe(true);
         continue;
       }
       const [rows, cols] = s.shape;
@@ -49,7 +52,9 @@ describe("filter-normalised loss surfaces (wasm)", () => {
     // ignore "none": biases get a copy of θ; norm "layer": whole-tensor norms match
     const b = layout.slices.find((s) => s.name === "L1.b")!;
     const dn = filterNormalizedDirection(new Rng(1), layout, theta, { ignore: "none", norm: "layer" });
-    expect(Array.from(dn.subarray(b.offset, b.offset + b.size))).toEqual(Array.from(theta.subarray(b.offset, b.offset + b.size)));
+    expect(Array.from(dn.subarray(b.offset, b.offset + b.size))).toEqual(
+      Array.from(theta.subarray(b.offset, b.offset + b.size)),
+    );
     const w = layout.slices.find((s) => s.name === "L1.W")!;
     const nrm = (v: Float64Array) => Math.sqrt(v.subarray(w.offset, w.offset + w.size).reduce((a, x) => a + x * x, 0));
     expect(Math.abs(nrm(dn) - nrm(theta)) / nrm(theta)).toBeLessThan(1e-9);
@@ -57,18 +62,37 @@ describe("filter-normalised loss surfaces (wasm)", () => {
 
   it("grid values equal the closed form on a quadratic loss", async () => {
     // L(W, b) = Σ (W − C)² + Σ b²  with W [3, 2], b [2]; the bias direction is zero (biasbn)
-    const C = tf.tensor2d([[1, -1], [0.5, 2], [-1, 0]]);
-    const set: ParamSet = { names: ["L.W", "L.b"], tensors: [tf.tensor2d([[0.2, 0.4], [-0.3, 1], [0.7, -0.6]]), tf.tensor1d([0.5, -0.25])] };
+    const C = tf.tensor2d([
+      [1, -1],
+      [0.5, 2],
+      [-1, 0],
+    ]);
+    const set: ParamSet = {
+      names: ["L.W", "L.b"],
+      tensors: [
+        tf.tensor2d([
+          [0.2, 0.4],
+          [-0.3, 1],
+          [0.7, -0.6],
+        ]),
+        tf.tensor1d([0.5, -0.25]),
+      ],
+    };
     const loss: LossFn = (p) => tf.add(tf.sum(tf.square(tf.sub(p[0], C))), tf.sum(tf.square(p[1]))) as tf.Scalar;
     try {
-      const s = await lossSurface(loss, set, { seed: 3, x: { min: -1, max: 1, num: 5 }, y: { min: -0.5, max: 1, num: 4 } });
+      const s = await lossSurface(loss, set, {
+        seed: 3,
+        x: { min: -1, max: 1, num: 5 },
+        y: { min: -0.5, max: 1, num: 4 },
+      });
       expect(s.losses.length).toBe(20);
       const theta = flattenParams(set, s.layout);
       const Cv = Float64Array.from(C.dataSync());
       for (let j = 0; j < 4; j++) {
         for (let i = 0; i < 5; i++) {
           let f = theta[6] ** 2 + theta[7] ** 2;
-          for (let k = 0; k < 6; k++) f += (theta[k] + s.x[i] * s.directions[0][k] + s.y![j] * s.directions[1][k] - Cv[k]) ** 2;
+          for (let k = 0; k < 6; k++)
+            f += (theta[k] + s.x[i] * s.directions[0][k] + s.y![j] * s.directions[1][k] - Cv[k]) ** 2;
           expect(Math.abs(s.losses[j * 5 + i] - f) / f).toBeLessThan(1e-5);
         }
       }

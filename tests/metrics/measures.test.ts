@@ -185,7 +185,9 @@ describe("per-layer report", () => {
     setColumn(h, units, 2, () => 0);
     const W = new Rng(8).normals(5 * units); // [fanIn 5, units 4], units 1 and 3 with the same incoming weights
     for (let i = 0; i < 5; i++) W[i * units + 3] = W[i * units + 1];
-    const rows = layerSingularities([{ name: "L2", activity: { data: h, rows: N, cols: units }, weights: { data: W, rows: 5, cols: units } }]);
+    const rows = layerSingularities([
+      { name: "L2", activity: { data: h, rows: N, cols: units }, weights: { data: W, rows: 5, cols: units } },
+    ]);
     const r = flattenSingularities(rows);
     expect(r["L2.dead_frac"]).toBeCloseTo(0.25, 12);
     expect(r["L2.w_overlap_frac"]).toBeCloseTo(1 / 6, 12);

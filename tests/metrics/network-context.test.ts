@@ -5,8 +5,22 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
-import { exactSpectrum, flattenParams, hessianOperator, paramSetFromArrays, disposeParamSet, selectParams } from "../../lib/src/curvature";
-import { flattenDegeneracy, flattenSingularities, hessianDegeneracy, layerSingularities, lossSurface, networkContext } from "../../lib/src/metrics";
+import {
+  exactSpectrum,
+  flattenParams,
+  hessianOperator,
+  paramSetFromArrays,
+  disposeParamSet,
+  selectParams,
+} from "../../lib/src/curvature";
+import {
+  flattenDegeneracy,
+  flattenSingularities,
+  hessianDegeneracy,
+  layerSingularities,
+  lossSurface,
+  networkContext,
+} from "../../lib/src/metrics";
 import { createModel, softmaxCrossEntropy, type Network } from "../../lib/src/models";
 import { Rng } from "../../lib/src/util/random";
 import { mlpForward, relErr } from "../curvature/helpers";
@@ -20,7 +34,10 @@ describe("networkContext on the models' Mlp (wasm)", () => {
     model = createModel({ kind: "mlp", inputDim: 6, outputDim: 3, depth: 2, width: 5 }, 85);
     const rng = new Rng(82);
     x = tf.tensor2d(Float32Array.from(rng.normals(40 * 6)), [40, 6]);
-    y = tf.tensor1d(Int32Array.from({ length: 40 }, () => rng.int(3)), "int32");
+    y = tf.tensor1d(
+      Int32Array.from({ length: 40 }, () => rng.int(3)),
+      "int32",
+    );
     // kill unit 2 of layer 2 (seed 85: no unit of this narrow net is dead on the probe batch by itself; with width 5,
     // a unit whose five incoming weights are all negative is dead on every input, which other seeds draw)
     const b = model.getWeights().find((w) => w.name === "L2.b")!;

@@ -35,7 +35,18 @@ function trainingStepKernels(model: Network, batch: number): Call[] {
   const c = model.config;
   const rng = new Rng(1);
   const x = tf.tensor2d(Float32Array.from(rng.normals(batch * c.inputDim)), [batch, c.inputDim]);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(c.outputDim)), "int32"), c.outputDim).toFloat() as tf.Tensor2D);
+  const y = tf.tidy(
+    () =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            Int32Array.from({ length: batch }, () => rng.int(c.outputDim)),
+            "int32",
+          ),
+          c.outputDim,
+        )
+        .toFloat() as tf.Tensor2D,
+  );
   const { calls } = recordKernels(() =>
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => model.objective(x, y, { training: true }), model.params());
@@ -61,11 +72,19 @@ describe("dense everywhere", () => {
     ["residual", { skip: "identity", batchNorm: [2] }, 3 * (L + 1)],
     ["hyper mean", { skip: { type: "hyper", form: "mean" } }, 3 * (L + 1)],
     ["hyper orthogonal", { skip: { type: "hyper", form: "orthogonal" } }, 3 * (L + 1) + 2 * (L - 2)],
-    ["degenerate skip", { skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.5 } }, 3 * (L + 1) + 2 * (L - 1)],
+    [
+      "degenerate skip",
+      { skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.5 } },
+      3 * (L + 1) + 2 * (L - 1),
+    ],
     ["mean skip", { skip: { type: "matrix", matrix: "mean" } }, 3 * (L + 1)],
     ["PlainNet blocks", { kind: "blocks", family: "plain", blocks: 2 }, 3 * (1 + 4 + 1)],
     ["ResNet blocks", { kind: "blocks", family: "resnet", blocks: 2, batchNorm: true }, 3 * (1 + 4 + 1)],
-    ["ResNeXt blocks", { kind: "blocks", family: "resnext", blocks: 2, cardinality: 3, groupWidth: 2 }, 3 * (1 + 2 * 3 * 2 + 1)],
+    [
+      "ResNeXt blocks",
+      { kind: "blocks", family: "resnext", blocks: 2, cardinality: 3, groupWidth: 2 },
+      3 * (1 + 2 * 3 * 2 + 1),
+    ],
   ];
   for (const [name, extra, expected] of families) {
     it(`${name}: every matMul of a training step is untransposed`, () => {
@@ -83,17 +102,33 @@ describe("dense everywhere", () => {
 
   it("a Hessian-vector product through a whole model (tanh, BatchNorm, hyper skips, bias regulariser) equals finite differences", () => {
     const model = createModel(
-      { inputDim: 5, outputDim: 4, depth: 4, width: 6, activation: "tanh", skip: { type: "hyper", form: "orthogonal" }, batchNorm: [2], biasRegularizer: { lambda: 0.01, target: 0.2 } },
+      {
+        inputDim: 5,
+        outputDim: 4,
+        depth: 4,
+        width: 6,
+        activation: "tanh",
+        skip: { type: "hyper", form: "orthogonal" },
+        batchNorm: [2],
+        biasRegularizer: { lambda: 0.01, target: 0.2 },
+      },
       3,
     );
     const rng = new Rng(8);
     const x = tf.tensor2d(Float32Array.from(rng.normals(8 * 5)), [8, 5]);
-    const y = tf.tensor1d(Int32Array.from({ length: 8 }, () => rng.int(4)), "int32");
+    const y = tf.tensor1d(
+      Int32Array.from({ length: 8 }, () => rng.int(4)),
+      "int32",
+    );
     const W = model.layer("L3").W!;
     const v = tf.tensor(Float32Array.from(rng.normals(36)), [6, 6]);
     const objective = () => model.objective(x, y, { training: true, updateStats: false });
     const grad = () => tf.tidy(() => tf.variableGrads(objective, [W]).grads[W.name]);
-    const hv = tf.tidy(() => tf.variableGrads(() => tf.sum(tf.mul(tf.variableGrads(objective, [W]).grads[W.name], v)) as tf.Scalar, [W]).grads[W.name]);
+    const hv = tf.tidy(
+      () =>
+        tf.variableGrads(() => tf.sum(tf.mul(tf.variableGrads(objective, [W]).grads[W.name], v)) as tf.Scalar, [W])
+          .grads[W.name],
+    );
     const h = 1e-2;
     const w0 = tf.clone(W);
     const setW = (sign: number) => tf.tidy(() => W.assign(tf.add(w0, tf.mul(v, sign * h))));

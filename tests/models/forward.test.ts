@@ -12,7 +12,9 @@ const F32_REL = 2e-5;
 function maxRel(a: number[][], b: number[][]): number {
   let num = 0;
   let den = 1e-30;
-  a.forEach((row, i) => row.forEach((v, j) => ((num = Math.max(num, Math.abs(v - b[i][j]))), (den = Math.max(den, Math.abs(b[i][j]))))));
+  a.forEach((row, i) =>
+    row.forEach((v, j) => ((num = Math.max(num, Math.abs(v - b[i][j]))), (den = Math.max(den, Math.abs(b[i][j]))))),
+  );
   return num / den;
 }
 
@@ -108,14 +110,28 @@ describe("Mlp forward pass", () => {
       expect(output.shape).toEqual([1, 2]);
       expect(m.forward(x).activations).toEqual([]);
     });
-    expect(m.namedParams().map((p) => p.name)).toEqual(["L1.W", "L1.b", "L2.W", "L2.b", "L3.W", "L3.b", "L4.W", "L4.b", "out.W", "out.b"]);
+    expect(m.namedParams().map((p) => p.name)).toEqual([
+      "L1.W",
+      "L1.b",
+      "L2.W",
+      "L2.b",
+      "L3.W",
+      "L3.b",
+      "L4.W",
+      "L4.b",
+      "out.W",
+      "out.b",
+    ]);
     expect(m.layer("L3").W!.shape).toEqual([5, 5]);
     m.dispose();
   });
 
   it("draws the same weights for the same seed whatever the skip type, and different ones for another seed", () => {
     const a = new Mlp({ inputDim: 4, outputDim: 2, depth: 3, width: 4, skip: "none" }, 11);
-    const b = new Mlp({ inputDim: 4, outputDim: 2, depth: 3, width: 4, skip: { type: "matrix", matrix: "orthogonal" } }, 11);
+    const b = new Mlp(
+      { inputDim: 4, outputDim: 2, depth: 3, width: 4, skip: { type: "matrix", matrix: "orthogonal" } },
+      11,
+    );
     const c = new Mlp({ inputDim: 4, outputDim: 2, depth: 3, width: 4, skip: "none" }, 12);
     const wa = a.getWeights();
     expect(b.getWeights()).toEqual(wa);
@@ -136,7 +152,10 @@ describe("Mlp forward pass", () => {
       mean.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5)); // γ = 1, β = 0
       variance.forEach((v) => expect(v).toBeCloseTo(1, 3));
     });
-    const rm = m.namedState().find((s) => s.name === "L1.bn.mean")!.variable.dataSync();
+    const rm = m
+      .namedState()
+      .find((s) => s.name === "L1.bn.mean")!
+      .variable.dataSync();
     expect(Array.from(rm).some((v) => v !== 0)).toBe(true); // moved by 0.1 × batch mean
     const evalOut = outputs(m, rows);
     expect(maxRel(evalOut, referenceForward(m, rows))).toBeLessThan(F32_REL);

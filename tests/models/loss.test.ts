@@ -15,7 +15,16 @@ const FIRST_ORDER_REL = 1e-5;
 const HVP_REL = 3e-3;
 
 function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(Float32Array.from(rng.normals(shape.reduce((a, b) => a * b, 1), 0, std)), shape);
+  return tf.tensor(
+    Float32Array.from(
+      rng.normals(
+        shape.reduce((a, b) => a * b, 1),
+        0,
+        std,
+      ),
+    ),
+    shape,
+  );
 }
 function rel(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-30, tf.max(tf.abs(b)).dataSync()[0]));

@@ -59,7 +59,10 @@ export function referenceForward(model: Mlp, rows: number[][]): number[][] {
       if (l >= 2 && s.type === "identity") out = h.map((hi, i) => hi + prev[i]);
       if (l >= 2 && s.type === "matrix") {
         const sk = model.skipMatrices.get(l)!;
-        const q = s.matrix === "mean" ? new Array(c.width).fill(prev.reduce((a, b) => a + b, 0) / c.width) : matvec(sk.matrix!, prev, c.width);
+        const q =
+          s.matrix === "mean"
+            ? new Array(c.width).fill(prev.reduce((a, b) => a + b, 0) / c.width)
+            : matvec(sk.matrix!, prev, c.width);
         out = h.map((hi, i) => hi + q[i]);
       }
       if (l >= 2 && s.type === "hyper") {

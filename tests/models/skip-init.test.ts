@@ -1,7 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
-import { Mlp, degenerateZeros, makeSkipMatrix, matmul64, mlpConfig, randomOrthogonal, singularValues, symmetricEigenvalues, transpose64 } from "../../lib/src/models";
+import {
+  Mlp,
+  degenerateZeros,
+  makeSkipMatrix,
+  matmul64,
+  mlpConfig,
+  randomOrthogonal,
+  singularValues,
+  symmetricEigenvalues,
+  transpose64,
+} from "../../lib/src/models";
 import { initHiddenLayer } from "../../lib/src/models/init";
 import { Rng } from "../../lib/src/util/random";
 
@@ -50,7 +60,16 @@ describe("skip matrices", () => {
   }
 
   it("the model's degenerate skips have the configured rank at every layer", () => {
-    const m = new Mlp({ inputDim: 4, outputDim: 2, depth: 4, width: 12, skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.25 } }, 0);
+    const m = new Mlp(
+      {
+        inputDim: 4,
+        outputDim: 2,
+        depth: 4,
+        width: 12,
+        skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.25 },
+      },
+      0,
+    );
     expect(mlpConfig(m.config).skip).toEqual({ type: "matrix", matrix: "degenerate", zeroFraction: 0.25 });
     for (const l of [2, 3, 4]) {
       const sv = singularValues(m.skipMatrices.get(l)!.q!.dataSync(), 12, 12);
@@ -76,11 +95,15 @@ describe("initialisations", () => {
   });
 
   it("identity and neg-identity: ±I + eps·N(0, 1/n) on square layers, He on the input layer", () => {
-    for (const [type, sign] of [["identity", 1], ["neg-identity", -1]] as const) {
+    for (const [type, sign] of [
+      ["identity", 1],
+      ["neg-identity", -1],
+    ] as const) {
       const { W } = initHiddenLayer(rng(), { type, eps: 0.1 }, n, n, "relu", 0);
       let diag = 0;
       let off = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (i === j ? (diag += W[i * n + j]) : (off += W[i * n + j] ** 2));
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) i === j ? (diag += W[i * n + j]) : (off += W[i * n + j] ** 2);
       expect(diag / n).toBeCloseTo(sign, 1);
       expect(Math.sqrt(off / (n * n - n))).toBeCloseTo(0.1 / Math.sqrt(n), 2);
       const first = initHiddenLayer(rng(), { type, eps: 0.1 }, 3 * n, n, "relu", 0).W;
@@ -108,7 +131,10 @@ describe("initialisations", () => {
 
   it("models built from configs honour the init (neg-identity gives W_l ≈ −I on square layers)", async () => {
     await initBackend({ force: "wasm" });
-    const m = new Mlp({ inputDim: 8, outputDim: 2, depth: 3, width: 8, skip: "identity", init: { type: "neg-identity", eps: 0 } }, 0);
+    const m = new Mlp(
+      { inputDim: 8, outputDim: 2, depth: 3, width: 8, skip: "identity", init: { type: "neg-identity", eps: 0 } },
+      0,
+    );
     const w2 = m.layer("L2").W!.dataSync();
     for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(w2[i * 8 + j]).toBe(i === j ? -1 : 0);
     m.dispose();

@@ -9,7 +9,17 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
 import { type MetricRecord } from "../../lib/src/train";
-import { CHECKPOINT_FILE, DONE_FILE, type RunConfigInput, acquireLock, executeRun, loadRunModel, readMetrics, registerMetric, runSpec } from "../../lib/src/runs";
+import {
+  CHECKPOINT_FILE,
+  DONE_FILE,
+  type RunConfigInput,
+  acquireLock,
+  executeRun,
+  loadRunModel,
+  readMetrics,
+  registerMetric,
+  runSpec,
+} from "../../lib/src/runs";
 import { RunLockedError } from "../../lib/src/runs/files";
 
 const strip = (rs: MetricRecord[]) => rs.map(({ wall_s, ...r }) => r);
@@ -28,7 +38,9 @@ describe("executeRun", () => {
     await initBackend({ force: "wasm" });
     root = fs.mkdtempSync(path.join(os.tmpdir(), "skiplab-runs-"));
     // a registered metric: the Frobenius norm of the first layer's weights
-    registerMetric("test-norm", ({ model }) => ({ w1_norm: tf.tidy(() => tf.norm(model.layer("L1").W!).dataSync()[0]) }));
+    registerMetric("test-norm", ({ model }) => ({
+      w1_norm: tf.tidy(() => tf.norm(model.layer("L1").W!).dataSync()[0]),
+    }));
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -92,7 +104,11 @@ describe("executeRun", () => {
 
   it("records a diverging run as finished with status 'diverged' and the diagnostic", async () => {
     const dir = path.join(root, "d");
-    const bad: RunConfigInput = { ...config, train: { epochs: 2, batchSize: 32, optimizer: { type: "sgd", lr: 1e7, momentum: 0 } }, metrics: [] };
+    const bad: RunConfigInput = {
+      ...config,
+      train: { epochs: 2, batchSize: 32, optimizer: { type: "sgd", lr: 1e7, momentum: 0 } },
+      metrics: [],
+    };
     const r = await executeRun({ ...bad, seed: 0 }, { dir, progress: false });
     expect(r.status).toBe("diverged");
     expect(r.done.diagnostic!.step).toBeGreaterThan(1);

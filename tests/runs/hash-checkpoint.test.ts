@@ -2,18 +2,36 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, decodeArrays, encodeArrays, libVersion, resolveRunConfig, runHash, runSpec, writeFileAtomic } from "../../lib/src/runs";
+import {
+  canonicalJson,
+  decodeArrays,
+  encodeArrays,
+  libVersion,
+  resolveRunConfig,
+  runHash,
+  runSpec,
+  writeFileAtomic,
+} from "../../lib/src/runs";
 
 describe("run hashes", () => {
   it("canonical JSON sorts keys at every level and drops undefined members", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined }, e: -0 })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1,"e":0}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined }, e: -0 })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1,"e":0}',
+    );
     expect(() => canonicalJson({ x: NaN })).toThrow(/NaN/);
   });
 
   it("a hash depends on meaning, not on spelling: defaults and key order do not change it", () => {
-    const a = runSpec({ model: { depth: 3, width: 8, inputDim: 4, outputDim: 2 }, data: { name: "gaussian-mixture", dim: 4 } }, 0);
+    const a = runSpec(
+      { model: { depth: 3, width: 8, inputDim: 4, outputDim: 2 }, data: { name: "gaussian-mixture", dim: 4 } },
+      0,
+    );
     const b = runSpec(
-      { data: { dim: 4, name: "gaussian-mixture" }, train: { optimizer: "adam", epochs: 10 }, model: { outputDim: 2, inputDim: 4, width: 8, depth: 3, activation: "relu", skip: "none" } },
+      {
+        data: { dim: 4, name: "gaussian-mixture" },
+        train: { optimizer: "adam", epochs: 10 },
+        model: { outputDim: 2, inputDim: 4, width: 8, depth: 3, activation: "relu", skip: "none" },
+      },
       0,
     );
     expect(b.hash).toBe(a.hash);

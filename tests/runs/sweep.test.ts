@@ -3,7 +3,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
-import { type SweepSpec, expandSweep, loadRuns, parseShard, runRows, runsFrame, setPath, shard, sweepCommand } from "../../lib/src/runs";
+import {
+  type SweepSpec,
+  expandSweep,
+  loadRuns,
+  parseShard,
+  runRows,
+  runsFrame,
+  setPath,
+  shard,
+  sweepCommand,
+} from "../../lib/src/runs";
 
 const spec: SweepSpec = {
   name: "test-sweep",
@@ -25,7 +35,15 @@ describe("sweeps and shards", () => {
     expect(runs.length).toBe(3 * 2 * 2);
     expect(new Set(runs.map((r) => r.hash)).size).toBe(12);
     expect(runs[0].point).toEqual({ "model.skip": "none", "train.optimizer.lr": 1e-3, seed: 0 });
-    expect(runs[0].config.train.optimizer).toEqual({ type: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false });
+    expect(runs[0].config.train.optimizer).toEqual({
+      type: "adam",
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      decoupled: false,
+    });
     // a grid value equal to the default gives the same run as the base: kept once
     const dup = expandSweep({ ...spec, grid: { "model.activation": ["relu", "relu"] }, seeds: [0] });
     expect(dup.length).toBe(1);
@@ -44,8 +62,12 @@ describe("sweeps and shards", () => {
       const sizes = parts.map((p) => p.length);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     }
-    const reordered = expandSweep({ ...spec, grid: { "train.optimizer.lr": [1e-2, 1e-3], "model.skip": [...spec.grid!["model.skip"]].reverse() } });
-    for (let i = 0; i < 3; i++) expect(shard(reordered, i, 3).map((r) => r.hash)).toEqual(shard(runs, i, 3).map((r) => r.hash));
+    const reordered = expandSweep({
+      ...spec,
+      grid: { "train.optimizer.lr": [1e-2, 1e-3], "model.skip": [...spec.grid!["model.skip"]].reverse() },
+    });
+    for (let i = 0; i < 3; i++)
+      expect(shard(reordered, i, 3).map((r) => r.hash)).toEqual(shard(runs, i, 3).map((r) => r.hash));
     expect(parseShard("2/8")).toEqual({ index: 2, count: 8 });
     expect(() => parseShard("8/8")).toThrow(/0 ≤ i < N/);
     expect(() => parseShard("x")).toThrow(/i\/N/);
@@ -96,7 +118,18 @@ describe("skiplab sweep command and loading results", () => {
     expect(runs.length).toBe(4);
     const rows = runRows(runs);
     expect(rows.length).toBe(4 * 2);
-    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(["hash", "seed", "status", "model.skip.type", "epoch", "train_loss", "train_acc", "wall_s"]));
+    expect(Object.keys(rows[0])).toEqual(
+      expect.arrayContaining([
+        "hash",
+        "seed",
+        "status",
+        "model.skip.type",
+        "epoch",
+        "train_loss",
+        "train_acc",
+        "wall_s",
+      ]),
+    );
     expect(Object.keys(rows[0])).not.toContain("model.depth"); // not varying
     expect(runRows(runs, { configColumns: ["model.depth"] })[0]["model.depth"]).toBe(2);
     const df = runsFrame(runs);

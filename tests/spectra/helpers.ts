@@ -3,11 +3,18 @@ import { denseOperator, type SymOperator } from "../../lib/src/spectra";
 import { withSpectrum } from "../linalg/helpers";
 
 /** A symmetric operator with the given spectrum, its matrix and eigenvectors (column-major Q). */
-export function knownOperator(seed: number, lambda: number[], asyncApply = false): { op: SymOperator; A: Float64Array; Q: Float64Array } {
+export function knownOperator(
+  seed: number,
+  lambda: number[],
+  asyncApply = false,
+): { op: SymOperator; A: Float64Array; Q: Float64Array } {
   const { A, Q } = withSpectrum(seed, lambda);
   const dense = denseOperator(A, lambda.length);
   const op: SymOperator = asyncApply
-    ? { dim: dense.dim, apply: (v) => new Promise((resolve) => setImmediate(() => resolve(dense.apply(v) as Float64Array))) }
+    ? {
+        dim: dense.dim,
+        apply: (v) => new Promise((resolve) => setImmediate(() => resolve(dense.apply(v) as Float64Array))),
+      }
     : dense;
   return { op, A, Q };
 }

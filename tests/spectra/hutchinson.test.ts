@@ -31,7 +31,10 @@ describe("Hutchinson trace estimator", () => {
   });
 
   it("stops early once stdError ≤ rtol·|estimate|", async () => {
-    const { op: psd } = knownOperator(2, Array.from({ length: 50 }, (_, i) => 1 + i / 50));
+    const { op: psd } = knownOperator(
+      2,
+      Array.from({ length: 50 }, (_, i) => 1 + i / 50),
+    );
     const r = await hutchinson(psd, { seed: 4, probes: 5000, rtol: 0.01, minProbes: 10 });
     expect(r.matvecs).toBeLessThan(5000);
     expect(r.stdError).toBeLessThanOrEqual(0.01 * Math.abs(r.estimate));

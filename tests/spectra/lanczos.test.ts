@@ -23,7 +23,8 @@ describe("Lanczos with full reorthogonalisation", () => {
     // the basis stays orthonormal (full reorthogonalisation) and the Ritz residuals equal β_m|e_mᵀs|
     const Q = r.basis as Float64Array[];
     let orth = 0;
-    for (let i = 0; i < Q.length; i++) for (let j = 0; j <= i; j++) orth = Math.max(orth, Math.abs(vec.dot(Q[i], Q[j]) - (i === j ? 1 : 0)));
+    for (let i = 0; i < Q.length; i++)
+      for (let j = 0; j <= i; j++) orth = Math.max(orth, Math.abs(vec.dot(Q[i], Q[j]) - (i === j ? 1 : 0)));
     expect(orth).toBeLessThan(1e-14);
     const Y = r.ritzVectors as Float64Array[];
     for (const i of [0, 20, 39]) {

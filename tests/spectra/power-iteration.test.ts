@@ -51,7 +51,9 @@ describe("power iteration with deflation", () => {
     const n = 80;
     const lambda = Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * Math.pow(0.8, i) * 20);
     const { op, A } = knownOperator(4, lambda);
-    const exact = Array.from(eigh(A, n).values).sort((a, b) => Math.abs(b) - Math.abs(a)).slice(0, 5);
+    const exact = Array.from(eigh(A, n).values)
+      .sort((a, b) => Math.abs(b) - Math.abs(a))
+      .slice(0, 5);
     const r = await powerIteration(op, { seed: 11, k: 5, tol: 1e-11, maxIter: 1000 });
     for (let j = 0; j < 5; j++) expect(Math.abs(r.values[j] - exact[j])).toBeLessThan(1e-8 * 20);
   });

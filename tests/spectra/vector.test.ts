@@ -24,7 +24,8 @@ describe("vec: the flat-vector algebra", () => {
     const dependent = vec.axpy(2, vs[0], vs[1].slice()); // v1 + 2 v0
     const basis = vec.orthonormalBasis([...vs, dependent, new Float64Array(50)]);
     expect(basis.length).toBe(3);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(Math.abs(vec.dot(basis[i], basis[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-15);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) expect(Math.abs(vec.dot(basis[i], basis[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-15);
     const w = rng.normals(50);
     const r = vec.orthonormalise(w, basis);
     expect(r).toBeGreaterThan(0);

@@ -24,7 +24,10 @@ import { Rng } from "../../lib/src/util/random";
 import { needs, pythonWith } from "../support/requirements";
 
 const scipy = pythonWith("scipy.stats", "numpy");
-const withScipy = needs(scipy !== null, "a Python with scipy and numpy (Debian: python3-scipy, which scripts/setup.sh installs)");
+const withScipy = needs(
+  scipy !== null,
+  "a Python with scipy and numpy (Debian: python3-scipy, which scripts/setup.sh installs)",
+);
 
 function sample(seed: number, n: number, mu = 0, sigma = 1): number[] {
   return Array.from(new Rng(seed).normals(n, mu, sigma));
@@ -32,12 +35,21 @@ function sample(seed: number, n: number, mu = 0, sigma = 1): number[] {
 
 /** Runs a Python snippet that reads JSON `data` from argv and prints JSON. */
 function py(script: string, data: unknown): any {
-  const r = spawnSync(scipy!, ["-c", `import json, sys\nimport numpy as np\nfrom scipy import stats\ndata = json.loads(sys.argv[1])\n${script}`, JSON.stringify(data)], { encoding: "utf8" });
+  const r = spawnSync(
+    scipy!,
+    [
+      "-c",
+      `import json, sys\nimport numpy as np\nfrom scipy import stats\ndata = json.loads(sys.argv[1])\n${script}`,
+      JSON.stringify(data),
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
 
-const close = (got: number, want: number, rel: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(want)));
+const close = (got: number, want: number, rel: number) =>
+  expect(Math.abs(got - want)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(want)));
 
 describe("summaries", () => {
   it("small exact cases", () => {
@@ -159,7 +171,8 @@ describe("permutation tests", () => {
     const y: number[] = [];
     const g: number[] = [];
     const rng = new Rng(11);
-    for (let k = 0; k < 5; k++) for (let j = 0; j < 6; j++) (x.push(k + rng.normal() * 0.1), y.push(k + rng.normal() * 0.1), g.push(k));
+    for (let k = 0; k < 5; k++)
+      for (let j = 0; j < 6; j++) (x.push(k + rng.normal() * 0.1), y.push(k + rng.normal() * 0.1), g.push(k));
     // ... but inside each group x and y are independent noise
     expect(spearman(x, y, { seed: 4 }).p).toBeLessThan(0.01);
     expect(spearman(x, y, { seed: 4, groups: g }).p).toBeGreaterThan(0.05);

@@ -29,7 +29,9 @@ export function needs(available: boolean, what: string) {
       it(name, fn, timeout);
     } else if (STRICT) {
       it(`${name} [requires ${what}]`, () => {
-        throw new Error(`missing: ${what}. CI=true does not let this independent check be skipped; install it (scripts/setup.sh does on Debian).`);
+        throw new Error(
+          `missing: ${what}. CI=true does not let this independent check be skipped; install it (scripts/setup.sh does on Debian).`,
+        );
       });
     } else {
       it.skipIf(true)(`${name} [skipped: missing ${what}]`, fn, timeout);

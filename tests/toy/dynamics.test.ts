@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { toyGradientDescent, toyInit, toyModel, toyModelConfig, toyPlateauMetrics, toyStepsToLoss } from "../../lib/src/toy";
+import {
+  toyGradientDescent,
+  toyInit,
+  toyModel,
+  toyModelConfig,
+  toyPlateauMetrics,
+  toyStepsToLoss,
+} from "../../lib/src/toy";
 
 describe("gradient descent", () => {
   const gd = { lr: 0.05, steps: 3000, recordEvery: 500, lossFloor: null };
@@ -39,7 +46,12 @@ describe("gradient descent", () => {
 
   it("closest-approach metrics match a direct scan of the snapshots (recordEvery = 1)", () => {
     const m = toyModel(toyModelConfig("plain"));
-    const r = toyGradientDescent(m, toyInit(m.config, 2, 0.1), { lr: 0.05, steps: 400, recordEvery: 1, lossFloor: null });
+    const r = toyGradientDescent(m, toyInit(m.config, 2, 0.1), {
+      lr: 0.05,
+      steps: 400,
+      recordEvery: 1,
+      lossFloor: null,
+    });
     const P = m.paramCount;
     let minW = Infinity;
     let minOdd = Infinity;
@@ -58,9 +70,9 @@ describe("plateau metrics", () => {
   // Synthetic curve: fast decay 1 → 0.1 over 100 steps, flat plateau at 0.1 (tiny slope) for 500 steps,
   // fast decay to 1e-4 over 100 steps, then a slow tail below ε.
   const curve: number[] = [];
-  for (let t = 0; t < 100; t++) curve.push(Math.exp(-t * Math.log(10) / 100));
+  for (let t = 0; t < 100; t++) curve.push(Math.exp((-t * Math.log(10)) / 100));
   for (let t = 0; t < 500; t++) curve.push(0.1 * (1 - 1e-6 * t));
-  for (let t = 0; t < 100; t++) curve.push(0.1 * Math.exp(-t * Math.log(1000) / 100));
+  for (let t = 0; t < 100; t++) curve.push(0.1 * Math.exp((-t * Math.log(1000)) / 100));
   for (let t = 0; t < 300; t++) curve.push(1e-4 * (1 - 1e-5 * t));
   const loss = Float64Array.from(curve);
 

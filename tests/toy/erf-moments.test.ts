@@ -35,7 +35,12 @@ describe("erf and the closed-form Gaussian moments", () => {
     // large-norm limit: g → sign, E[sign(a·x) sign(b·x)] = 1 − 2·angle/π
     const big = 1e6;
     const cosab = (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(...a) * Math.hypot(...b));
-    expect(toyPairMoment(a.map((x) => x * big), b.map((x) => x * big))).toBeCloseTo(1 - (2 * Math.acos(cosab)) / Math.PI, 6);
+    expect(
+      toyPairMoment(
+        a.map((x) => x * big),
+        b.map((x) => x * big),
+      ),
+    ).toBeCloseTo(1 - (2 * Math.acos(cosab)) / Math.PI, 6);
   });
 
   it("Stein term S(a)_j = √(2/π) a_j/√(1+|a|²)", () => {

@@ -29,7 +29,15 @@ describe("toy model: analytic gradient vs central finite differences", () => {
       ["residual", "plain"],
       ["residual", "student"],
     ] as const) {
-      const m = toyModel(toyModelConfig(arch, { inputDim: 3, hiddenUnits: 3, skipScale: 0.7, noiseVar: 0.1, teacher: { K, v: [1, -0.5, 0.8], arch: tArch } }));
+      const m = toyModel(
+        toyModelConfig(arch, {
+          inputDim: 3,
+          hiddenUnits: 3,
+          skipScale: 0.7,
+          noiseVar: 0.1,
+          teacher: { K, v: [1, -0.5, 0.8], arch: tArch },
+        }),
+      );
       const g = m.zeros();
       for (let seed = 0; seed < 5; seed++) {
         const th = randomTheta(m, 100 + seed);

@@ -118,7 +118,10 @@ describe("ghost finder", () => {
   });
 
   it("residual: the overlap ghost is displaced off (0, 0) (a restricted saddle at (u, z) ≈ (0.04, 0.42))", () => {
-    const go = toyFindGhost(resid, toyOverlapPlane(resid), { window: { aMin: -0.25, aMax: 0.25, bMin: -1, bMax: 1 }, reference: { a: 0, b: 0 } });
+    const go = toyFindGhost(resid, toyOverlapPlane(resid), {
+      window: { aMin: -0.25, aMax: 0.25, bMin: -1, bMax: 1 },
+      reference: { a: 0, b: 0 },
+    });
     expect(go.speed).toBeLessThan(1e-9);
     expect(go.onBoundary).toBe(false);
     expect(go.a).toBeCloseTo(0.0398, 3);
@@ -127,7 +130,9 @@ describe("ghost finder", () => {
   });
 
   it("residual: no slow point near the elimination lines (the minimum speed there is large)", () => {
-    const ge = toyFindGhost(resid, toyEliminationPlane(resid), { window: { aMin: -0.3, aMax: 0.3, bMin: -0.3, bMax: 0.3 } });
+    const ge = toyFindGhost(resid, toyEliminationPlane(resid), {
+      window: { aMin: -0.3, aMax: 0.3, bMin: -0.3, bMax: 0.3 },
+    });
     expect(ge.speed).toBeGreaterThan(0.3);
   });
 });

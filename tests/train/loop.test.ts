@@ -4,7 +4,15 @@ import { initBackend } from "../../lib/src/engine/ladder";
 import { ProgressBar, formatDuration } from "../../lib/src/display/progress";
 import { type ModelConfigInput, createModel } from "../../lib/src/models";
 import { loadRunData } from "../../lib/src/runs/spec";
-import { type MetricRecord, NonFiniteError, type TrainCheckpoint, type TrainData, epochPermutation, evaluate, train } from "../../lib/src/train";
+import {
+  type MetricRecord,
+  NonFiniteError,
+  type TrainCheckpoint,
+  type TrainData,
+  epochPermutation,
+  evaluate,
+  train,
+} from "../../lib/src/train";
 
 const strip = (rs: MetricRecord[]) => rs.map(({ wall_s, ...r }) => r);
 
@@ -14,7 +22,8 @@ describe("training loop", () => {
     await initBackend({ force: "wasm" });
     data = await loadRunData({ name: "gaussian-mixture", n: 512, nTest: 128, dim: 16, classes: 4, separation: 4 });
   });
-  const model = (extra: ModelConfigInput = {}, seed = 0) => createModel({ inputDim: 16, outputDim: 4, depth: 3, width: 16, ...extra } as ModelConfigInput, seed);
+  const model = (extra: ModelConfigInput = {}, seed = 0) =>
+    createModel({ inputDim: 16, outputDim: 4, depth: 3, width: 16, ...extra } as ModelConfigInput, seed);
   const cfg = { epochs: 4, batchSize: 64, optimizer: { type: "adam" as const, lr: 1e-2 } };
 
   it("learns a separable problem; records, callbacks and test evaluation work; the tensor count is flat across epochs", async () => {
@@ -50,12 +59,26 @@ describe("training loop", () => {
   it("keeps the tensor count flat for every model family and optimizer", async () => {
     for (const [extra, opt] of [
       [{ skip: { type: "hyper", form: "orthogonal" } }, "adam"],
-      [{ skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.5 }, biasRegularizer: { lambda: 1e-3, target: 0.1 } }, "sgd"],
-      [{ kind: "blocks", family: "resnext", blocks: 2, width: 8, cardinality: 2, groupWidth: 2, batchNorm: true }, "adam"],
+      [
+        {
+          skip: { type: "matrix", matrix: "degenerate", zeroFraction: 0.5 },
+          biasRegularizer: { lambda: 1e-3, target: 0.1 },
+        },
+        "sgd",
+      ],
+      [
+        { kind: "blocks", family: "resnext", blocks: 2, width: 8, cardinality: 2, groupWidth: 2, batchNorm: true },
+        "adam",
+      ],
     ] as [ModelConfigInput, "adam" | "sgd"][]) {
       const m = model(extra);
       const counts: number[] = [];
-      await train(m, data.train, { ...cfg, epochs: 3, optimizer: opt }, { seed: 0, progress: false, onEpoch: () => void counts.push(tf.memory().numTensors) });
+      await train(
+        m,
+        data.train,
+        { ...cfg, epochs: 3, optimizer: opt },
+        { seed: 0, progress: false, onEpoch: () => void counts.push(tf.memory().numTensors) },
+      );
       expect(new Set(counts).size, JSON.stringify(extra)).toBe(1);
       m.dispose();
     }
@@ -80,19 +103,29 @@ describe("training loop", () => {
     const m = model();
     let saved: TrainCheckpoint | null = null;
     await expect(
-      train(m, data.train, { ...cfg, logEverySteps: 5 }, {
-        seed: 3,
-        progress: false,
-        onCheckpoint: (c) => void (saved = c),
-        onStep: ({ epoch }) => {
-          if (epoch === 3) throw new Error("simulated kill");
+      train(
+        m,
+        data.train,
+        { ...cfg, logEverySteps: 5 },
+        {
+          seed: 3,
+          progress: false,
+          onCheckpoint: (c) => void (saved = c),
+          onStep: ({ epoch }) => {
+            if (epoch === 3) throw new Error("simulated kill");
+          },
         },
-      }),
+      ),
     ).rejects.toThrow("simulated kill");
     expect(saved!.epoch).toBe(2);
     m.dispose();
     const fresh = model(); // a new process would rebuild the model from the config
-    const rest = await train(fresh, data.train, { ...cfg, logEverySteps: 5 }, { seed: 3, progress: false, resume: saved });
+    const rest = await train(
+      fresh,
+      data.train,
+      { ...cfg, logEverySteps: 5 },
+      { seed: 3, progress: false, resume: saved },
+    );
     expect(strip(rest.records)).toEqual(strip(whole.records));
     expect(fresh.getWeights()).toEqual(finalWeights);
     fresh.dispose();
@@ -103,7 +136,12 @@ describe("training loop", () => {
     const before = tf.memory().numTensors;
     let err: NonFiniteError | null = null;
     try {
-      await train(m, data.train, { epochs: 3, batchSize: 64, optimizer: { type: "sgd", lr: 1e6, momentum: 0 } }, { seed: 0, progress: false });
+      await train(
+        m,
+        data.train,
+        { epochs: 3, batchSize: 64, optimizer: { type: "sgd", lr: 1e6, momentum: 0 } },
+        { seed: 0, progress: false },
+      );
     } catch (e) {
       err = e as NonFiniteError;
     }
@@ -114,7 +152,9 @@ describe("training loop", () => {
     expect(d.lastFiniteStep).toBe(d.step - 1);
     expect(Number.isFinite(d.lastFiniteLoss!)).toBe(true);
     // where it blew up: a non-finite activation, or finite ones so large that the loss overflowed
-    expect(d.firstNonFiniteActivation !== null || (d.nonFiniteGradients ?? []).length > 0 || d.maxAbsActivation.out > 1e6).toBe(true);
+    expect(
+      d.firstNonFiniteActivation !== null || (d.nonFiniteGradients ?? []).length > 0 || d.maxAbsActivation.out > 1e6,
+    ).toBe(true);
     expect(Object.keys(d.maxAbsActivation)).toEqual(["L1", "L2", "L3", "L4", "L5", "L6", "out"]);
     expect(err!.message).toMatch(/diverged at epoch 1, step \d+/);
     expect(err!.message).toMatch(/Last finite loss/);
@@ -137,7 +177,15 @@ describe("progress bar", () => {
     const out: string[] = [];
     const stream = { write: (s: string) => out.push(s), isTTY: false } as unknown as NodeJS.WriteStream;
     let now = 0;
-    const bar = new ProgressBar({ total: 100, label: "t", mode: "lines", stream, lineIntervalMs: 1000, now: () => now, env: {} });
+    const bar = new ProgressBar({
+      total: 100,
+      label: "t",
+      mode: "lines",
+      stream,
+      lineIntervalMs: 1000,
+      now: () => now,
+      env: {},
+    });
     expect(bar.mode).toBe("lines");
     bar.update({ step: 1, loss: 2.3, acc: 0.1, epoch: 1, epochs: 2 });
     now = 500;

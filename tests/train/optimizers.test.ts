@@ -77,7 +77,12 @@ describe("optimizers", () => {
             gt.forEach((t) => t.dispose());
           }
           shapes.forEach((_, i) => {
-            const ref = reference(c, p0[i], grads.map((g) => g[i]), lr);
+            const ref = reference(
+              c,
+              p0[i],
+              grads.map((g) => g[i]),
+              lr,
+            );
             const got = vars[i].dataSync();
             ref.forEach((r, k) => expect(Math.abs(got[k] - r)).toBeLessThan(REL * Math.max(1, Math.abs(r)) + 1e-7));
           });
@@ -135,7 +140,8 @@ describe("optimizers", () => {
 describe("learning-rate schedules", () => {
   const pos = (epoch: number, step: number) => ({ epoch, step, stepsPerEpoch: 10, epochs: 10 });
   // Relative tolerance 1e-12: the rates span 1e-1…1e-4, where toBeCloseTo's absolute ±0.005 cannot tell them apart.
-  const expectLr = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
+  const expectLr = (got: number, want: number) =>
+    expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want));
   it("constant, step and cosine", () => {
     expect(learningRate(0.1, scheduleConfig("constant"), pos(5, 50))).toBe(0.1);
     const st = scheduleConfig({ type: "step", milestones: [3, 6], gamma: 0.1 });

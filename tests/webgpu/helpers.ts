@@ -54,14 +54,22 @@ export function normals(rng: Rng, n: number, std = 1): Float32Array {
 }
 
 /** Row-major float64 matrix product a [m, k] · b [k, n] (with optional transposes of the stored arrays). */
-export function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, opts: { ta?: boolean; tb?: boolean } = {}): Float64Array {
+export function matmul64(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+  opts: { ta?: boolean; tb?: boolean } = {},
+): Float64Array {
   const out = new Float64Array(m * n);
   const A = (i: number, p: number) => (opts.ta ? a[p * m + i] : a[i * k + p]);
   const B = (p: number, j: number) => (opts.tb ? b[j * k + p] : b[p * n + j]);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
-    out[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
+      out[i * n + j] = s;
+    }
   return out;
 }

@@ -22,36 +22,37 @@ const webgpuInstalled = installed("webgpu") && installed("@tensorflow/tfjs-backe
 describe.skipIf(!webgpuInstalled)(
   `webgpu rung with dawn.node (installed here)${webgpuInstalled ? "" : " [skipped: webgpu and @tensorflow/tfjs-backend-webgpu are not installed; scripts/install-webgpu.sh]"}`,
   () => {
-  it("discovers and reports the adapter; a software one is passed over unless forced", async () => {
-    const auto = await initBackend({ env: {}, fresh: true });
-    const attempt = auto.attempts.find((a) => a.backend === "webgpu")!;
-    let forced;
-    try {
-      forced = await initBackend({ env: { SKIPLAB_BACKEND: "webgpu" }, fresh: true });
-    } catch (e) {
-      // the packages are there but no Vulkan driver is: the message says what to install
-      expect(e).toBeInstanceOf(BackendUnavailableError);
-      expect((e as Error).message).toMatch(/no GPU adapter \(no usable Vulkan driver/);
-      expect(attempt.ok).toBe(false);
-      return;
-    }
-    const adapter = forced.adapter!;
-    expect(forced.backend).toBe("webgpu");
-    expect(tf.getBackend()).toBe("webgpu");
-    expect(forced.asyncReadsOnly).toBe(true);
-    expect(adapter.vendor.length + adapter.description.length).toBeGreaterThan(0);
-    expect(forced.description).toContain(adapter.description);
-    console.log(`webgpu adapter: ${forced.description}`);
-    if (adapter.software) {
-      expect(auto.backend).not.toBe("webgpu");
-      expect(attempt.detail).toMatch(/software adapter is slower than wasm/);
-      expect(forced.description).toContain("[software adapter]");
-    } else {
-      expect(auto.backend === "webgpu" || auto.backend === "tensorflow").toBe(true);
-    }
-    // it computes: a device-sized matmul read back asynchronously
-    const t = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])));
-    expect((await readFloat32(t)).every((v) => v === 64)).toBe(true);
-    t.dispose();
-  });
-});
+    it("discovers and reports the adapter; a software one is passed over unless forced", async () => {
+      const auto = await initBackend({ env: {}, fresh: true });
+      const attempt = auto.attempts.find((a) => a.backend === "webgpu")!;
+      let forced;
+      try {
+        forced = await initBackend({ env: { SKIPLAB_BACKEND: "webgpu" }, fresh: true });
+      } catch (e) {
+        // the packages are there but no Vulkan driver is: the message says what to install
+        expect(e).toBeInstanceOf(BackendUnavailableError);
+        expect((e as Error).message).toMatch(/no GPU adapter \(no usable Vulkan driver/);
+        expect(attempt.ok).toBe(false);
+        return;
+      }
+      const adapter = forced.adapter!;
+      expect(forced.backend).toBe("webgpu");
+      expect(tf.getBackend()).toBe("webgpu");
+      expect(forced.asyncReadsOnly).toBe(true);
+      expect(adapter.vendor.length + adapter.description.length).toBeGreaterThan(0);
+      expect(forced.description).toContain(adapter.description);
+      console.log(`webgpu adapter: ${forced.description}`);
+      if (adapter.software) {
+        expect(auto.backend).not.toBe("webgpu");
+        expect(attempt.detail).toMatch(/software adapter is slower than wasm/);
+        expect(forced.description).toContain("[software adapter]");
+      } else {
+        expect(auto.backend === "webgpu" || auto.backend === "tensorflow").toBe(true);
+      }
+      // it computes: a device-sized matmul read back asynchronously
+      const t = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])));
+      expect((await readFloat32(t)).every((v) => v === 64)).toBe(true);
+      t.dispose();
+    });
+  },
+);

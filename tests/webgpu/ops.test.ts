@@ -30,14 +30,23 @@ describe(`custom-gradient ops on ${testBackend()}`, () => {
 
   it("dense: forward and gradients equal a float64 reference and tfjs' built-in gradients", async () => {
     const rng = new Rng(7);
-    for (const [B, nin, nout] of [[5, 3, 4], [128, 256, 100]]) {
+    for (const [B, nin, nout] of [
+      [5, 3, 4],
+      [128, 256, 100],
+    ]) {
       const xs = normals(rng, B * nin);
       const ws = normals(rng, nin * nout);
       const bs = normals(rng, nout);
       const rs = normals(rng, B * nout); // cotangent: loss = Σ r ⊙ y, so dy = r
-      const [x, w, b, r] = [tf.tensor2d(xs, [B, nin]), tf.tensor2d(ws, [nin, nout]), tf.tensor1d(bs), tf.tensor2d(rs, [B, nout])];
+      const [x, w, b, r] = [
+        tf.tensor2d(xs, [B, nin]),
+        tf.tensor2d(ws, [nin, nout]),
+        tf.tensor1d(bs),
+        tf.tensor2d(rs, [B, nout]),
+      ];
       const before = tf.memory().numTensors;
-      const f = (fn: typeof dense) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(r, fn(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D)));
+      const f = (fn: typeof dense) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(r, fn(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D)));
       const y = tf.tidy(() => dense(x, w, b));
       const ours = tf.grads(f(dense))([x, w, b]);
       const builtin = tf.grads(f(denseReference))([x, w, b]);
@@ -65,7 +74,8 @@ describe(`custom-gradient ops on ${testBackend()}`, () => {
     const b = tf.tensor1d(normals(rng, 48));
     const v = tf.tensor2d(normals(rng, 24 * 48, 0.2), [24, 48]); // small: central differences' O(h²) error stays ≪ tolerance
     // loss(W) = Σ tanh(xW + b)² / B: smooth, so finite differences are meaningful
-    const loss = (fn: typeof dense) => (ww: tf.Tensor) => tf.div(tf.sum(tf.square(tanhSafe(fn(x, ww as tf.Tensor2D, b)))), 64) as tf.Scalar;
+    const loss = (fn: typeof dense) => (ww: tf.Tensor) =>
+      tf.div(tf.sum(tf.square(tanhSafe(fn(x, ww as tf.Tensor2D, b)))), 64) as tf.Scalar;
     const ours = tf.tidy(() => hvp(loss(dense), w, v));
     const builtin = tf.tidy(() => hvp(loss(denseReference), w, v));
     const fd = tf.tidy(() => fdHvp(loss(dense), w, v));
@@ -84,7 +94,13 @@ describe(`custom-gradient ops on ${testBackend()}`, () => {
     const v = tf.tensor2d(normals(rng, B * C), [B, C]);
     const ours = (zz: tf.Tensor) => softmaxCrossEntropy(zz as tf.Tensor2D, y);
     const builtin = (zz: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, zz) as tf.Scalar;
-    const got = tf.tidy(() => [ours(z), builtin(z), tf.grad(ours)(z), tf.grad(builtin)(z), softmaxCrossEntropy(z as tf.Tensor2D, tf.tensor1d(labels, "int32"))]);
+    const got = tf.tidy(() => [
+      ours(z),
+      builtin(z),
+      tf.grad(ours)(z),
+      tf.grad(builtin)(z),
+      softmaxCrossEntropy(z as tf.Tensor2D, tf.tensor1d(labels, "int32")),
+    ]);
     expect(await relErr(got[0], got[1])).toBeLessThan(1e-5);
     expect(await relErr(got[2], got[3])).toBeLessThan(1e-5);
     expect(await relErr(got[4], got[0])).toBeLessThan(1e-6); // integer labels = one-hot rows
@@ -101,7 +117,11 @@ describe(`custom-gradient ops on ${testBackend()}`, () => {
     const z = tf.tensor2d(normals(rng, 40 * 30, 0.8), [40, 30]);
     const v = tf.tensor2d(normals(rng, 40 * 30), [40, 30]);
     const w = tf.tensor2d(normals(rng, 40 * 30), [40, 30]); // f(z) = Σ w ⊙ act(z)²: a non-trivial Hessian
-    for (const [name, act] of [["exp", expSafe], ["tanh", tanhSafe], ["sigmoid", sigmoidSafe]] as const) {
+    for (const [name, act] of [
+      ["exp", expSafe],
+      ["tanh", tanhSafe],
+      ["sigmoid", sigmoidSafe],
+    ] as const) {
       const f = (zz: tf.Tensor) => tf.sum(tf.mul(w, tf.square(act(zz)))) as tf.Scalar;
       const h = tf.tidy(() => hvp(f, z, v));
       const fd = tf.tidy(() => fdHvp(f, z, v));

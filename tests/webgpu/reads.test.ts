@@ -4,7 +4,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SyncReadError, readAllFloat32, readFloat32, readFloat32Sync, readScalar, syncReadsAvailable } from "../../lib/src/engine/read";
+import {
+  SyncReadError,
+  readAllFloat32,
+  readFloat32,
+  readFloat32Sync,
+  readScalar,
+  syncReadsAvailable,
+} from "../../lib/src/engine/read";
 import { createModel } from "../../lib/src/models";
 import { Optimizer, optimizerConfig } from "../../lib/src/train";
 import { initTestBackend, testBackend } from "./helpers";
@@ -55,7 +62,9 @@ describe(`reads on ${testBackend()}`, () => {
     } else {
       expect(tf.getBackend()).toBe("webgpu");
       expect(() => readFloat32Sync(t, "myMetric", "`await myMetricAsync()`")).toThrow(SyncReadError);
-      expect(() => readFloat32Sync(t, "myMetric", "`await myMetricAsync()`")).toThrow(/myMetric reads tensors synchronously[\s\S]*'webgpu'[\s\S]*await myMetricAsync\(\)/);
+      expect(() => readFloat32Sync(t, "myMetric", "`await myMetricAsync()`")).toThrow(
+        /myMetric reads tensors synchronously[\s\S]*'webgpu'[\s\S]*await myMetricAsync\(\)/,
+      );
     }
     expect(syncReadsAvailable("webgpu")).toBe(false);
     expect(syncReadsAvailable("wasm")).toBe(true);
@@ -65,7 +74,12 @@ describe(`reads on ${testBackend()}`, () => {
 
   it("Network.readWeights and Optimizer.readState equal their synchronous twins (wasm/cpu) and work on webgpu", async () => {
     const m = createModel({ inputDim: 6, outputDim: 3, depth: 2, width: 5, batchNorm: [1] }, 4);
-    const opt = new Optimizer(optimizerConfig("adam"), m.params(), m.namedParams().map((p) => p.name), { fused: false });
+    const opt = new Optimizer(
+      optimizerConfig("adam"),
+      m.params(),
+      m.namedParams().map((p) => p.name),
+      { fused: false },
+    );
     const grads = m.params().map((p) => tf.onesLike(p));
     opt.step(grads, 1e-2);
     tf.dispose(grads);

@@ -15,7 +15,9 @@ vi.mock("../../lib/src/engine/ladder", async (importOriginal) => {
   const ladder = await importOriginal<typeof Ladder>();
   const target = (process.env.SKIPLAB_TEST_BACKEND ?? "").trim().toLowerCase();
   if (!(ladder.BACKEND_LADDER as readonly string[]).includes(target)) {
-    throw new Error(`SKIPLAB_TEST_BACKEND='${target}' is not a backend; use one of ${ladder.BACKEND_LADDER.join(", ")}`);
+    throw new Error(
+      `SKIPLAB_TEST_BACKEND='${target}' is not a backend; use one of ${ladder.BACKEND_LADDER.join(", ")}`,
+    );
   }
   const initBackend: typeof ladder.initBackend = (options = {}) =>
     ladder.initBackend(options.force === "wasm" ? { ...options, force: target as Ladder.BackendName } : options);

@@ -25,7 +25,8 @@ describe(`training on ${testBackend()}`, () => {
     data = await loadRunData({ name: "gaussian-mixture", n: 256, nTest: 64, dim: 48, classes: 4, separation: 4 });
   });
   // width 48 and batch 64: the matmuls exceed tfjs-webgpu's 1000-entry CPU hand-off, so they run on the device
-  const model = (extra: ModelConfigInput = {}, seed = 0) => createModel({ inputDim: 48, outputDim: 4, depth: 3, width: 48, ...extra } as ModelConfigInput, seed);
+  const model = (extra: ModelConfigInput = {}, seed = 0) =>
+    createModel({ inputDim: 48, outputDim: 4, depth: 3, width: 48, ...extra } as ModelConfigInput, seed);
   const cfg = { epochs: 3, batchSize: 64, optimizer: { type: "adam" as const, lr: 1e-2 } };
 
   it("learns; callbacks, evaluation and checkpoints work; the tensor count is flat across epochs", async () => {
@@ -62,26 +63,39 @@ describe(`training on ${testBackend()}`, () => {
     const m = model();
     let saved: TrainCheckpoint | null = null;
     await expect(
-      train(m, data.train, { ...cfg, logEverySteps: 2 }, {
-        seed: 3,
-        progress: false,
-        onCheckpoint: (c) => void (saved = c),
-        onStep: ({ epoch }) => {
-          if (epoch === 3) throw new Error("simulated kill");
+      train(
+        m,
+        data.train,
+        { ...cfg, logEverySteps: 2 },
+        {
+          seed: 3,
+          progress: false,
+          onCheckpoint: (c) => void (saved = c),
+          onStep: ({ epoch }) => {
+            if (epoch === 3) throw new Error("simulated kill");
+          },
         },
-      }),
+      ),
     ).rejects.toThrow("simulated kill");
     expect(saved!.epoch).toBe(2);
     m.dispose();
     const fresh = model();
-    const rest = await train(fresh, data.train, { ...cfg, logEverySteps: 2 }, { seed: 3, progress: false, resume: saved });
+    const rest = await train(
+      fresh,
+      data.train,
+      { ...cfg, logEverySteps: 2 },
+      { seed: 3, progress: false, resume: saved },
+    );
     expect(strip(rest.records)).toEqual(strip(whole.records));
     expect(await fresh.readWeights()).toEqual(finalWeights);
     fresh.dispose();
   });
 
   it("agrees with the cpu backend after a few Adam and SGD steps (same init, same batches)", async () => {
-    for (const optimizer of [{ type: "adam" as const, lr: 1e-3 }, { type: "sgd" as const, lr: 0.05, momentum: 0.9 }]) {
+    for (const optimizer of [
+      { type: "adam" as const, lr: 1e-3 },
+      { type: "sgd" as const, lr: 0.05, momentum: 0.9 },
+    ]) {
       const run = async () => {
         const m = model({ skip: "identity" }, 7);
         const r = await train(m, data.train, { epochs: 1, batchSize: 64, optimizer }, { seed: 2, progress: false });

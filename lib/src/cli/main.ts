@@ -48,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
     case "kernel": {
       const root = projectRoot();
       const spec = installKernel(root);
-      console.log(`tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`);
+      console.log(
+        `tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`,
+      );
       return 0;
     }
     case "lab": {
@@ -62,11 +64,19 @@ async function main(argv: string[]): Promise<number> {
       installKernel(root);
       for (const app of LAB_APPS) {
         if (spawnSync(py.python, ["-c", `import ${app}`]).status !== 0) continue;
-        const r = spawnSync(py.python, ["-m", app, ...rest], { stdio: "inherit", cwd: join(root, "notebooks"), env: jupyterEnv(root) });
+        const r = spawnSync(py.python, ["-m", app, ...rest], {
+          stdio: "inherit",
+          cwd: join(root, "notebooks"),
+          env: jupyterEnv(root),
+        });
         return r.status ?? 1;
       }
-      console.error("Neither JupyterLab nor the classic notebook is installed for " + py.python + ".\n" +
-        "  conda: conda env create -f environment.yml   ·   Debian: apt-get install jupyter-notebook   ·   pip: pip install jupyterlab");
+      console.error(
+        "Neither JupyterLab nor the classic notebook is installed for " +
+          py.python +
+          ".\n" +
+          "  conda: conda env create -f environment.yml   ·   Debian: apt-get install jupyter-notebook   ·   pip: pip install jupyterlab",
+      );
       return 2;
     }
     case "backend": {

@@ -51,27 +51,42 @@ Exit status: 0 all notebooks (and the PDF) ok, 1 something failed, 2 usage or mi
 export function parseReproduceArgs(argv: string[], root: string): ReproduceOptions {
   let values;
   try {
-    ({ values } = strictly(() => parseArgs({ args: argv, allowPositionals: false, strict: true, options: {
-      scale: { type: "string" },
-      only: { type: "string", multiple: true },
-      "cell-timeout": { type: "string" },
-      out: { type: "string" },
-      pdf: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    } })));
+    ({ values } = strictly(() =>
+      parseArgs({
+        args: argv,
+        allowPositionals: false,
+        strict: true,
+        options: {
+          scale: { type: "string" },
+          only: { type: "string", multiple: true },
+          "cell-timeout": { type: "string" },
+          out: { type: "string" },
+          pdf: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      }),
+    ));
   } catch (e) {
     throw new Error(`${(e as Error).message}\n\n${USAGE}`);
   }
   if (values.help) throw new UsageRequest(USAGE);
-  const o: ReproduceOptions = { scale: "quick", only: [], cellTimeout: 1800, outDir: join(root, "report"), pdf: values.pdf ?? false };
+  const o: ReproduceOptions = {
+    scale: "quick",
+    only: [],
+    cellTimeout: 1800,
+    outDir: join(root, "report"),
+    pdf: values.pdf ?? false,
+  };
   if (values.scale !== undefined) {
-    if (!(SCALES as readonly string[]).includes(values.scale)) throw new Error(`--scale ${values.scale}: use one of ${SCALES.join(", ")}.`);
+    if (!(SCALES as readonly string[]).includes(values.scale))
+      throw new Error(`--scale ${values.scale}: use one of ${SCALES.join(", ")}.`);
     o.scale = values.scale as Scale;
   }
   for (const only of values.only ?? []) o.only.push(...only.split(",").filter(Boolean));
   if (values["cell-timeout"] !== undefined) o.cellTimeout = Number(values["cell-timeout"]);
   if (values.out !== undefined) o.outDir = resolve(values.out); // the notebooks run elsewhere: keep no relative path
-  if (!Number.isFinite(o.cellTimeout) || o.cellTimeout < 0) throw new Error(`--cell-timeout must be a number of seconds ≥ 0.`);
+  if (!Number.isFinite(o.cellTimeout) || o.cellTimeout < 0)
+    throw new Error(`--cell-timeout must be a number of seconds ≥ 0.`);
   return o;
 }
 
@@ -84,14 +99,19 @@ export function selectNotebooks(root: string, only: string[]): string[] {
     .filter((f) => f.endsWith(".ipynb"))
     .sort();
   if (only.length === 0) return all.map((f) => join(dir, f));
-  const picked = all.filter((f) => only.some((o) => f.startsWith(o) || f.replace(/\.ipynb$/, "") === o || f.includes(o)));
-  if (picked.length === 0) throw new Error(`--only ${only.join(",")} matches no notebook. Notebooks: ${all.join(", ")}`);
+  const picked = all.filter((f) =>
+    only.some((o) => f.startsWith(o) || f.replace(/\.ipynb$/, "") === o || f.includes(o)),
+  );
+  if (picked.length === 0)
+    throw new Error(`--only ${only.join(",")} matches no notebook. Notebooks: ${all.join(", ")}`);
   return picked.map((f) => join(dir, f));
 }
 
 function notebookTitle(path: string): string {
   try {
-    const nb = JSON.parse(readFileSync(path, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> };
+    const nb = JSON.parse(readFileSync(path, "utf8")) as {
+      cells: Array<{ cell_type: string; source: string | string[] }>;
+    };
     for (const c of nb.cells) {
       if (c.cell_type !== "markdown") continue;
       const src = Array.isArray(c.source) ? c.source.join("") : c.source;
@@ -110,7 +130,13 @@ interface Executed {
   seconds: number;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, echoPrefix: string): Promise<{ code: number | null; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  echoPrefix: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -132,24 +158,33 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, e
 
 /** The text/html of every output, joined (for claim extraction). */
 function notebookHtmlOutputs(ipynb: string): string {
-  const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }> };
+  const nb = JSON.parse(readFileSync(ipynb, "utf8")) as {
+    cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }>;
+  };
   const parts: string[] = [];
-  for (const c of nb.cells) for (const o of c.outputs ?? []) {
-    const h = o.data?.["text/html"];
-    if (h) parts.push(Array.isArray(h) ? h.join("") : h);
-  }
+  for (const c of nb.cells)
+    for (const o of c.outputs ?? []) {
+      const h = o.data?.["text/html"];
+      if (h) parts.push(Array.isArray(h) ? h.join("") : h);
+    }
   return parts.join("\n");
 }
 
 /** Replaces the inlined plotly.js in an exported page with a link to the shared local copy. */
 export function linkPlotly(html: string, src: string): string {
-  return html.replace(/<script type="text\/javascript" data-skiplab-plotly="[^"]*">[\s\S]*?<\/script>/g, `<script type="text/javascript" src="${src}"></script>`);
+  return html.replace(
+    /<script type="text\/javascript" data-skiplab-plotly="[^"]*">[\s\S]*?<\/script>/g,
+    `<script type="text/javascript" src="${src}"></script>`,
+  );
 }
 
 function gitCommit(root: string): string {
   const r = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) return "unknown";
-  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout.trim();
   return r.stdout.trim() + (dirty ? " (with uncommitted changes)" : "");
 }
 
@@ -196,7 +231,13 @@ export async function reproduce(argv: string[]): Promise<number> {
   }
 }
 
-async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { python: string; versions: string }, notebooks: string[], command: string): Promise<number> {
+async function reproduceLocked(
+  root: string,
+  opts: ReproduceOptions,
+  jupyter: { python: string; versions: string },
+  notebooks: string[],
+  command: string,
+): Promise<number> {
   console.error(`reproduce: Python ${jupyter.python} (${jupyter.versions})`);
   const spec = installKernel(root);
   console.error(`reproduce: tslab kernel registered at ${spec}`);
@@ -214,7 +255,13 @@ async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { 
     machine: `${hostname()} · ${cpus().length} cores · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}`,
     command,
   };
-  const results: NotebookResult[] = notebooks.map((p) => ({ name: basename(p, ".ipynb"), title: notebookTitle(p), status: "pending", scale: opts.scale, claims: [] }));
+  const results: NotebookResult[] = notebooks.map((p) => ({
+    name: basename(p, ".ipynb"),
+    title: notebookTitle(p),
+    status: "pending",
+    scale: opts.scale,
+    claims: [],
+  }));
   const writeIndex = () => {
     writeAtomic(join(out, "index.html"), renderIndex(results, meta));
     writeAtomic(join(out, "summary.json"), JSON.stringify({ meta, results }, null, 2));
@@ -245,7 +292,13 @@ async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { 
     if (existsSync(executed)) {
       r.ipynb = `notebooks/${r.name}.ipynb`;
       r.claims = extractClaims(notebookHtmlOutputs(executed));
-      const html = await run(jupyter.python, ["-m", "nbconvert", "--to", "html", "--output", r.name, "--output-dir", out, executed], env, root, `  [${r.name} → html] `);
+      const html = await run(
+        jupyter.python,
+        ["-m", "nbconvert", "--to", "html", "--output", r.name, "--output-dir", out, executed],
+        env,
+        root,
+        `  [${r.name} → html] `,
+      );
       const htmlPath = join(out, `${r.name}.html`);
       if (html.code === 0 && existsSync(htmlPath)) {
         writeAtomic(htmlPath, linkPlotly(readFileSync(htmlPath, "utf8"), "assets/plotly.min.js"));
@@ -264,7 +317,10 @@ async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { 
     }
     r.status = result.ok ? "ok" : "failed";
     r.error = result.error;
-    console.error(`reproduce: ${r.name} ${r.status} in ${result.seconds.toFixed(1)} s` + (r.claims.length ? ` — ${r.claims.flatMap((c) => c.checks.map((k) => k.verdict)).join(", ")}` : ""));
+    console.error(
+      `reproduce: ${r.name} ${r.status} in ${result.seconds.toFixed(1)} s` +
+        (r.claims.length ? ` — ${r.claims.flatMap((c) => c.checks.map((k) => k.verdict)).join(", ")}` : ""),
+    );
     if (!result.ok) console.error(result.error);
     writeIndex();
   }
@@ -288,8 +344,11 @@ async function reproduceLocked(root: string, opts: ReproduceOptions, jupyter: { 
     writeIndex();
   }
   const failed = results.filter((r) => r.status !== "ok");
-  console.error(`\nreproduce: ${results.length - failed.length}/${results.length} notebooks ok in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${join(out, "index.html")}`);
-  if (failed.length) console.error(`reproduce: FAILED: ${failed.map((r) => r.name).join(", ")} (see the report for the errors)`);
+  console.error(
+    `\nreproduce: ${results.length - failed.length}/${results.length} notebooks ok in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${join(out, "index.html")}`,
+  );
+  if (failed.length)
+    console.error(`reproduce: FAILED: ${failed.map((r) => r.name).join(", ")} (see the report for the errors)`);
   if (!pdfOk) console.error(`reproduce: FAILED: the PDF (${pdfError})`);
   return failed.length || !pdfOk ? 1 : 0;
 }

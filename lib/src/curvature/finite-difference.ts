@@ -30,7 +30,11 @@ export interface FiniteDifferenceOptions {
 }
 
 /** The central-difference Hessian of the filtered parameters as a `SymOperator` (two float32 gradients per product). */
-export function finiteDifferenceHessianOperator(loss: LossFn, set: ParamSet, options: FiniteDifferenceOptions = {}): CurvatureOperator {
+export function finiteDifferenceHessianOperator(
+  loss: LossFn,
+  set: ParamSet,
+  options: FiniteDifferenceOptions = {},
+): CurvatureOperator {
   const layout = selectParams(set, options.filter);
   const gradientAt = async (theta: Float64Array): Promise<Float64Array> =>
     readFlat(

@@ -65,7 +65,8 @@ export function outputHessianProduct(output: OutputLoss, z: tf.Tensor2D, u: tf.T
       const s = tf.softmax(z); // forward value only, never differentiated here
       let hu = tf.sub(tf.mul(s, u), tf.mul(s, tf.sum(tf.mul(s, u), 1, true))) as tf.Tensor2D; // s⊙u − s⟨s,u⟩  [B, C]
       if (output.labels) {
-        if (output.labels.shape[0] !== batch) throw new Error(`gaussNewton: ${output.labels.shape[0]} label rows for ${batch} outputs`);
+        if (output.labels.shape[0] !== batch)
+          throw new Error(`gaussNewton: ${output.labels.shape[0]} label rows for ${batch} outputs`);
         hu = tf.mul(hu, tf.sum(output.labels, 1, true)) as tf.Tensor2D; // × r_i
       }
       return (output.reduction === "sum" ? hu : tf.div(hu, batch)) as tf.Tensor2D;
@@ -78,7 +79,12 @@ export function outputHessianProduct(output: OutputLoss, z: tf.Tensor2D, u: tf.T
 /**
  * J v [B, C] for v given per slice: ∇_u ⟨∇_θ⟨u, f(θ)⟩, v⟩ at u = 0 (see the module comment). Call inside tf.tidy.
  */
-export function jacobianVectorProduct(forward: ForwardFn, set: ParamSet, layout: ParamLayout, v: readonly tf.Tensor[]): tf.Tensor2D {
+export function jacobianVectorProduct(
+  forward: ForwardFn,
+  set: ParamSet,
+  layout: ParamLayout,
+  v: readonly tf.Tensor[],
+): tf.Tensor2D {
   const xs = selectedTensors(set, layout);
   const z = forward(set.tensors.slice());
   const u = tf.zerosLike(z);
@@ -90,7 +96,12 @@ export function jacobianVectorProduct(forward: ForwardFn, set: ParamSet, layout:
 }
 
 /** Jᵀ w (flat, slice order) for a cotangent w [B, C]. Call inside tf.tidy. */
-export function vectorJacobianProduct(forward: ForwardFn, set: ParamSet, layout: ParamLayout, w: tf.Tensor2D): tf.Tensor1D {
+export function vectorJacobianProduct(
+  forward: ForwardFn,
+  set: ParamSet,
+  layout: ParamLayout,
+  w: tf.Tensor2D,
+): tf.Tensor1D {
   const xs = selectedTensors(set, layout);
   const { grads } = gradientsOf(() => tf.sum(tf.mul(w, forward(mergeParams(set, layout, xs)))) as tf.Scalar, xs);
   return concatFlat(grads);

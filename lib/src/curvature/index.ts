@@ -26,7 +26,12 @@ export { concatFlat, readFlat } from "./operator";
 export type { CurvatureKind, CurvatureOperator } from "./operator";
 export { hessianOperator, hvpTensors } from "./hessian";
 export type { HessianOperatorOptions } from "./hessian";
-export { gaussNewtonOperator, jacobianVectorProduct, outputHessianProduct, vectorJacobianProduct } from "./gauss-newton";
+export {
+  gaussNewtonOperator,
+  jacobianVectorProduct,
+  outputHessianProduct,
+  vectorJacobianProduct,
+} from "./gauss-newton";
 export type { GaussNewtonOptions, OutputLoss } from "./gauss-newton";
 export { FLOAT32_EPS, finiteDifferenceHessianOperator } from "./finite-difference";
 export type { FiniteDifferenceOptions } from "./finite-difference";

@@ -34,11 +34,7 @@ export interface ParamSet {
  * - an array of strings/RegExps: the union;
  * - a predicate on (name, index).
  */
-export type ParamFilter =
-  | string
-  | RegExp
-  | ReadonlyArray<string | RegExp>
-  | ((name: string, index: number) => boolean);
+export type ParamFilter = string | RegExp | ReadonlyArray<string | RegExp> | ((name: string, index: number) => boolean);
 
 /** Scalar loss of the full parameter list (ParamSet order), e.g. mean cross-entropy on a fixed probe batch. */
 export type LossFn = (params: tf.Tensor[]) => tf.Scalar;
@@ -111,7 +107,9 @@ export function selectParams(set: ParamSet, filter?: ParamFilter): ParamLayout {
     offset += t.size;
   });
   if (slices.length === 0) {
-    throw new Error(`selectParams: the filter ${describeFilter(filter)} selects no parameter. Names: ${set.names.join(", ")}`);
+    throw new Error(
+      `selectParams: the filter ${describeFilter(filter)} selects no parameter. Names: ${set.names.join(", ")}`,
+    );
   }
   return { dim: offset, slices, names: slices.map((s) => s.name) };
 }
@@ -195,7 +193,12 @@ function allVariables(set: ParamSet, layout: ParamLayout): boolean {
  * values are restored afterwards (exactly; also when `fn` throws). `fn` must not return a tensor that aliases an
  * argument.
  */
-export function withParamValues<T>(set: ParamSet, layout: ParamLayout, theta: ArrayLike<number>, fn: (params: tf.Tensor[]) => T): T {
+export function withParamValues<T>(
+  set: ParamSet,
+  layout: ParamLayout,
+  theta: ArrayLike<number>,
+  fn: (params: tf.Tensor[]) => T,
+): T {
   const fresh = unflatten(theta, layout);
   if (allVariables(set, layout)) {
     const saved = layout.slices.map((s) => tf.clone(set.tensors[s.index]));
@@ -237,7 +240,10 @@ export function flatGradient(loss: LossFn, set: ParamSet, layout: ParamLayout): 
   const flat = tf.tidy(() => {
     const xs = selectedTensors(set, layout);
     const { value, grads } = gradientsOf(() => loss(mergeParams(set, layout, xs)), xs);
-    return tf.concat1d([tf.reshape(value, [1]) as tf.Tensor1D, ...grads.map((g) => tf.reshape(g, [-1]) as tf.Tensor1D)]);
+    return tf.concat1d([
+      tf.reshape(value, [1]) as tf.Tensor1D,
+      ...grads.map((g) => tf.reshape(g, [-1]) as tf.Tensor1D),
+    ]);
   });
   const data = flat.dataSync() as Float32Array;
   flat.dispose();
@@ -250,7 +256,10 @@ export function paramSetFromArrays(arrays: readonly ParamArray[]): ParamSet {
     names: arrays.map((a) => a.name),
     tensors: arrays.map((a) => {
       const size = a.shape.reduce((p, d) => p * d, 1);
-      if (a.data.length !== size) throw new Error(`paramSetFromArrays: '${a.name}' has ${a.data.length} values for shape ${JSON.stringify(a.shape)}`);
+      if (a.data.length !== size)
+        throw new Error(
+          `paramSetFromArrays: '${a.name}' has ${a.data.length} values for shape ${JSON.stringify(a.shape)}`,
+        );
       return tf.tensor(new Float32Array(a.data as ArrayLike<number>), a.shape, "float32");
     }),
   };

@@ -7,10 +7,15 @@ import { join } from "node:path";
 /** Absolute path of the minified plotly.js built from the pinned `plotly.js-dist` package. */
 export function plotlyScriptPath(): string {
   // Compiled: lib/dist/display/assets.js → lib/dist/assets. From source (tests): lib/src/display → lib/dist/assets.
-  const candidates = [join(__dirname, "..", "assets", "plotly.min.js"), join(__dirname, "..", "..", "dist", "assets", "plotly.min.js")];
+  const candidates = [
+    join(__dirname, "..", "assets", "plotly.min.js"),
+    join(__dirname, "..", "..", "dist", "assets", "plotly.min.js"),
+  ];
   const p = candidates.find((c) => existsSync(c));
   if (!p) {
-    throw new Error(`plotly.js asset missing (looked at ${candidates.join(", ")}). Build the lib first: \`npm run build\` in the project root.`);
+    throw new Error(
+      `plotly.js asset missing (looked at ${candidates.join(", ")}). Build the lib first: \`npm run build\` in the project root.`,
+    );
   }
   return p;
 }

@@ -15,7 +15,8 @@ export function displayBundle(bundle: MimeBundle): boolean {
 
 /** Shows HTML in a notebook (or prints its text outside one). */
 export function showHtml(html: string, plain?: string): void {
-  if (!displayBundle({ "text/html": html, "text/plain": plain ?? stripTags(html) })) console.log(plain ?? stripTags(html));
+  if (!displayBundle({ "text/html": html, "text/plain": plain ?? stripTags(html) }))
+    console.log(plain ?? stripTags(html));
 }
 
 export type BundleSink = (bundle: MimeBundle) => void;
@@ -32,7 +33,8 @@ export function tslabDisplay(): BundleSink | null {
   } catch {
     return null;
   }
-  const jupyter = require.cache[path]?.exports as { lastWriteDisplayData?: ((d: object, update: boolean) => void) | null } | undefined;
+  const jupyter = require.cache[path]?.exports as
+    { lastWriteDisplayData?: ((d: object, update: boolean) => void) | null } | undefined;
   const write = jupyter?.lastWriteDisplayData;
   if (typeof write !== "function") return null;
   return (bundle) => write({ data: bundle, metadata: {}, transient: {} }, false);
@@ -43,7 +45,10 @@ export function escapeHtml(s: string): string {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Table style shared by the notebook tables (nbconvert's CSS centres and strips them otherwise). */

@@ -24,7 +24,10 @@ export interface ShowOptions extends StaticImageOptions {
 let plotlyShipped = false;
 
 /** Builds the HTML of one figure: a div (holding the fallback image), and the script that draws it. */
-export function figureHtml(fig: Figure, opts: { id?: string; pngBase64?: string; alt?: string; includePlotly?: boolean } = {}): string {
+export function figureHtml(
+  fig: Figure,
+  opts: { id?: string; pngBase64?: string; alt?: string; includePlotly?: boolean } = {},
+): string {
   const id = opts.id ?? `skiplab-fig-${randomBytes(6).toString("hex")}`;
   const width = (fig.layout.width as number | undefined) ?? 900;
   const height = (fig.layout.height as number | undefined) ?? 520;
@@ -36,7 +39,11 @@ export function figureHtml(fig: Figure, opts: { id?: string; pngBase64?: string;
     ? `<script type="text/javascript" data-skiplab-plotly="${plotlyVersion()}">${plotlyScript()}</script>\n`
     : "";
   // JSON inside <script>: escape "</" so a string in the figure cannot close the tag.
-  const json = JSON.stringify({ data: fig.data, layout: fig.layout, config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) } }).replace(/<\//g, "<\\/");
+  const json = JSON.stringify({
+    data: fig.data,
+    layout: fig.layout,
+    config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
+  }).replace(/<\//g, "<\\/");
   return (
     `<div class="skiplab-figure" id="${id}" style="width:100%;max-width:${width}px;min-height:${opts.pngBase64 ? 0 : height}px">${img}</div>\n` +
     lib +
@@ -47,7 +54,10 @@ export function figureHtml(fig: Figure, opts: { id?: string; pngBase64?: string;
 }
 
 /** The full mime bundle for a figure: text/html (live + fallback), image/png, text/plain. */
-export async function figureBundle(fig: Figure, opts: ShowOptions & { includePlotly?: boolean } = {}): Promise<{ bundle: MimeBundle; staticError?: string }> {
+export async function figureBundle(
+  fig: Figure,
+  opts: ShowOptions & { includePlotly?: boolean } = {},
+): Promise<{ bundle: MimeBundle; staticError?: string }> {
   let png: string | undefined;
   let staticError: string | undefined;
   const wantStatic = opts.staticImage ?? process.env.SKIPLAB_STATIC_IMAGES !== "0";
@@ -86,4 +96,3 @@ function titleOf(fig: Figure): string | undefined {
   const t = fig.layout.title as string | { text?: string } | undefined;
   return typeof t === "string" ? t : t?.text;
 }
-

@@ -43,7 +43,10 @@ export interface ProgressOptions {
 
 let displayCounter = 0;
 
-type DisplayWriter = (data: { data: Record<string, string>; metadata: object; transient: { display_id: string } }, update: boolean) => void;
+type DisplayWriter = (
+  data: { data: Record<string, string>; metadata: object; transient: { display_id: string } },
+  update: boolean,
+) => void;
 
 /** tslab's display writer when running inside a tslab kernel, else null (never loads tslab itself). */
 function tslabWriter(): DisplayWriter | null {
@@ -59,7 +62,11 @@ function tslabWriter(): DisplayWriter | null {
 }
 
 /** The mode `auto` resolves to here and now. */
-export function resolveProgressMode(mode: ProgressMode = "auto", env: Record<string, string | undefined> = process.env, stream: NodeJS.WriteStream = process.stderr): Exclude<ProgressMode, "auto"> {
+export function resolveProgressMode(
+  mode: ProgressMode = "auto",
+  env: Record<string, string | undefined> = process.env,
+  stream: NodeJS.WriteStream = process.stderr,
+): Exclude<ProgressMode, "auto"> {
   const forced = (env.SKIPLAB_PROGRESS ?? "").trim().toLowerCase();
   const m = (["lines", "off", "tty", "notebook"].includes(forced) ? forced : mode) as ProgressMode;
   if (m !== "auto") return m === "notebook" && !tslabWriter() ? "lines" : m;
@@ -134,7 +141,10 @@ export class ProgressBar {
   }
 
   private html(u: ProgressUpdate): string {
-    const log = this.logLines.slice(-8).map((l) => escapeHtml(l)).join("\n");
+    const log = this.logLines
+      .slice(-8)
+      .map((l) => escapeHtml(l))
+      .join("\n");
     return (
       `<div style="font-family:monospace;font-size:12px">` +
       `<progress value="${u.step}" max="${this.total}" style="width:240px;vertical-align:middle"></progress> ` +
@@ -148,7 +158,14 @@ export class ProgressBar {
     const write = tslabWriter();
     if (!write) return;
     const plain = [...this.logLines.slice(-8), this.text(u)].join("\n");
-    write({ data: { "text/html": this.html(u), "text/plain": plain }, metadata: {}, transient: { display_id: this.displayId } }, this.displayed);
+    write(
+      {
+        data: { "text/html": this.html(u), "text/plain": plain },
+        metadata: {},
+        transient: { display_id: this.displayId },
+      },
+      this.displayed,
+    );
     this.displayed = true;
   }
 

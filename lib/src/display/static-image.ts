@@ -7,7 +7,12 @@ import { existsSync } from "node:fs";
 import { plotlyScriptPath } from "./assets";
 import type { Figure } from "../plots/theme";
 
-const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CHROMIUM_CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** Flags for a headless Chromium on a machine with a closed network and no GPU. */
 export const CHROMIUM_FLAGS = [
@@ -101,7 +106,10 @@ export async function renderStatic(fig: Figure, opts: StaticImageOptions = {}): 
   const dataUrl = await p.evaluate(
     async (a: { fig: Figure; width: number; height: number; scale: number; format: string }) => {
       const P = (globalThis as unknown as { Plotly: { toImage(f: unknown, o: unknown): Promise<string> } }).Plotly;
-      return P.toImage({ data: a.fig.data, layout: a.fig.layout }, { format: a.format, width: a.width, height: a.height, scale: a.scale });
+      return P.toImage(
+        { data: a.fig.data, layout: a.fig.layout },
+        { format: a.format, width: a.width, height: a.height, scale: a.scale },
+      );
     },
     { fig, width, height, scale: opts.scale ?? 2, format },
   );

@@ -43,7 +43,9 @@ export const matMulExplicit: MatMul2D = tf.customGrad(((a: tf.Tensor2D, b: tf.Te
  */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
-    throw new Error(`dense: x [batch, in] and W [in, out] do not match: x ${JSON.stringify(x.shape)}, W ${JSON.stringify(w.shape)}`);
+    throw new Error(
+      `dense: x [batch, in] and W [in, out] do not match: x ${JSON.stringify(x.shape)}, W ${JSON.stringify(w.shape)}`,
+    );
   }
   if (b === undefined) return matMulExplicit(x, w);
   if (b.rank !== 1 || b.shape[0] !== w.shape[1]) {

@@ -49,7 +49,13 @@ type AdamConstants = ReturnType<typeof adamConstants>;
 
 function sgdConstants(a: SgdAttrs) {
   // buf ← mu·buf + g (mu = 0 on the first step: buf = g);  out = p − lr·(a·g + k·buf)
-  return { wd: a.weightDecay, mu: a.first ? 0 : a.momentum, a: a.nesterov ? 1 : 0, k: a.nesterov ? a.momentum : 1, lr: a.lr };
+  return {
+    wd: a.weightDecay,
+    mu: a.first ? 0 : a.momentum,
+    a: a.nesterov ? 1 : 0,
+    k: a.nesterov ? a.momentum : 1,
+    lr: a.lr,
+  };
 }
 type SgdConstants = ReturnType<typeof sgdConstants>;
 
@@ -63,7 +69,15 @@ function countNonFiniteJs(G: Float32Array, from: number): number {
 }
 
 /** Adam on elements [from, n): m, v in place, new parameters into OUT. */
-function adamJs(P: Float32Array, G: Float32Array, M: Float32Array, V: Float32Array, OUT: Float32Array, from: number, c: AdamConstants): void {
+function adamJs(
+  P: Float32Array,
+  G: Float32Array,
+  M: Float32Array,
+  V: Float32Array,
+  OUT: Float32Array,
+  from: number,
+  c: AdamConstants,
+): void {
   for (let i = from; i < P.length; i++) {
     const p = P[i];
     const g = G[i] + c.wd * p;
@@ -75,7 +89,14 @@ function adamJs(P: Float32Array, G: Float32Array, M: Float32Array, V: Float32Arr
   }
 }
 
-function sgdJs(P: Float32Array, G: Float32Array, B: Float32Array, OUT: Float32Array, from: number, c: SgdConstants): void {
+function sgdJs(
+  P: Float32Array,
+  G: Float32Array,
+  B: Float32Array,
+  OUT: Float32Array,
+  from: number,
+  c: SgdConstants,
+): void {
   for (let i = from; i < P.length; i++) {
     const p = P[i];
     const g = G[i] + c.wd * p;
@@ -142,7 +163,12 @@ function countNonFinite(acc: Access, g: tf.TensorInfo): number {
  * entries of every gradient g{i}. Views and offsets are taken only after every allocation (a wasm allocation may
  * replace the heap buffer).
  */
-function fusedPrologue(backendName: "wasm" | "cpu", backend: unknown, ins: Record<string, tf.TensorInfo>, count: number) {
+function fusedPrologue(
+  backendName: "wasm" | "cpu",
+  backend: unknown,
+  ins: Record<string, tf.TensorInfo>,
+  count: number,
+) {
   const acc = access(backendName, backend as Parameters<typeof access>[1]);
   const outs = Array.from({ length: count }, (_, i) => acc.alloc(ins[`p${i}`].shape));
   const nfT = acc.alloc([count]);
@@ -167,7 +193,24 @@ export function registerFusedKernels(backendName: "wasm" | "cpu"): void {
             const [p, g, m, v, o] = [ins[`p${i}`], ins[`g${i}`], ins[`m${i}`], ins[`v${i}`], outs[i]];
             const n = p.shape.reduce((x, y) => x * y, 1);
             const n4 = acc.simd ? n - (n % 4) : 0;
-            if (n4 > 0) acc.simd!.adam(acc.offset(p), acc.offset(g), acc.offset(m), acc.offset(v), acc.offset(o), n4, c.b1, c.c1, c.b2, c.c2, c.step, c.inv, c.eps, c.shrink, c.wd);
+            if (n4 > 0)
+              acc.simd!.adam(
+                acc.offset(p),
+                acc.offset(g),
+                acc.offset(m),
+                acc.offset(v),
+                acc.offset(o),
+                n4,
+                c.b1,
+                c.c1,
+                c.b2,
+                c.c2,
+                c.step,
+                c.inv,
+                c.eps,
+                c.shrink,
+                c.wd,
+              );
             if (n4 < n) adamJs(acc.view(p), acc.view(g), acc.view(m), acc.view(v), acc.view(o), n4, c);
           }
         }
@@ -189,7 +232,8 @@ export function registerFusedKernels(backendName: "wasm" | "cpu"): void {
             const [p, g, b, o] = [ins[`p${i}`], ins[`g${i}`], ins[`b${i}`], outs[i]];
             const n = p.shape.reduce((x, y) => x * y, 1);
             const n4 = acc.simd ? n - (n % 4) : 0;
-            if (n4 > 0) acc.simd!.sgd(acc.offset(p), acc.offset(g), acc.offset(b), acc.offset(o), n4, c.wd, c.mu, c.a, c.k, c.lr);
+            if (n4 > 0)
+              acc.simd!.sgd(acc.offset(p), acc.offset(g), acc.offset(b), acc.offset(o), n4, c.wd, c.mu, c.a, c.k, c.lr);
             if (n4 < n) sgdJs(acc.view(p), acc.view(g), acc.view(b), acc.view(o), n4, c);
           }
         }

@@ -107,7 +107,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const env = options.env ?? process.env;
   const load = options.load ?? ((id: string) => require(id));
   const requested = options.force ?? parseBackendName(env.SKIPLAB_BACKEND);
-  if (!options.fresh && current && (requested === undefined || requested === current.backend) && tf.getBackend() === current.backend) {
+  if (
+    !options.fresh &&
+    current &&
+    (requested === undefined || requested === current.backend) &&
+    tf.getBackend() === current.backend
+  ) {
     return current;
   }
 
@@ -146,7 +151,12 @@ function parseBackendName(value: string | undefined): BackendName | undefined {
   );
 }
 
-async function tryRung(rung: BackendName, load: (id: string) => unknown, env: Record<string, string | undefined>, forced: boolean): Promise<RungAttempt> {
+async function tryRung(
+  rung: BackendName,
+  load: (id: string) => unknown,
+  env: Record<string, string | undefined>,
+  forced: boolean,
+): Promise<RungAttempt> {
   try {
     switch (rung) {
       case "tensorflow":
@@ -222,10 +232,22 @@ export function describeAdapter(a: WebgpuAdapterReport): string {
 }
 
 /** Classifies a GPUAdapterInfo-like record. Exported for tests. */
-export function adapterReport(info: Record<string, unknown>, flags: string[] = [], isFallback = false): WebgpuAdapterReport {
+export function adapterReport(
+  info: Record<string, unknown>,
+  flags: string[] = [],
+  isFallback = false,
+): WebgpuAdapterReport {
   const field = (k: string) => (typeof info[k] === "string" ? (info[k] as string).trim() : "");
-  const r = { vendor: field("vendor"), architecture: field("architecture"), device: field("device"), description: field("description") };
-  const software = isFallback || info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test([r.vendor, r.architecture, r.device, r.description].join(" "));
+  const r = {
+    vendor: field("vendor"),
+    architecture: field("architecture"),
+    device: field("device"),
+    description: field("description"),
+  };
+  const software =
+    isFallback ||
+    info.isFallbackAdapter === true ||
+    SOFTWARE_ADAPTER.test([r.vendor, r.architecture, r.device, r.description].join(" "));
   return { ...r, software, flags };
 }
 
@@ -250,14 +272,21 @@ export function webgpuFlags(env: Record<string, string | undefined>): string[] {
   return (env.SKIPLAB_WEBGPU_FLAGS ?? "").split(/\s+/).filter((s) => s);
 }
 
-async function tryWebgpu(load: (id: string) => unknown, env: Record<string, string | undefined>, forced: boolean): Promise<RungAttempt> {
+async function tryWebgpu(
+  load: (id: string) => unknown,
+  env: Record<string, string | undefined>,
+  forced: boolean,
+): Promise<RungAttempt> {
   let dawn: DawnModule;
   try {
     dawn = load("webgpu") as DawnModule;
   } catch (e) {
     if (missing(e)) return { backend: "webgpu", ok: false, detail: "package 'webgpu' (dawn.node) not installed" };
     const code = (e as { code?: string }).code;
-    const why = code === "ERR_REQUIRE_ESM" ? `it is an ES module and this Node (${process.version}) cannot require one: use Node ≥ 20.19` : (e as Error).message.split("\n")[0];
+    const why =
+      code === "ERR_REQUIRE_ESM"
+        ? `it is an ES module and this Node (${process.version}) cannot require one: use Node ≥ 20.19`
+        : (e as Error).message.split("\n")[0];
     return { backend: "webgpu", ok: false, detail: `package 'webgpu' failed to load: ${why}` };
   }
   const flags = webgpuFlags(env);
@@ -269,7 +298,11 @@ async function tryWebgpu(load: (id: string) => unknown, env: Record<string, stri
     if (dawn.globals) Object.assign(globalThis, dawn.globals);
     gpu = dawn.create(flags);
     const before = Object.getOwnPropertyDescriptor(globalThis, "navigator");
-    Object.defineProperty(globalThis, "navigator", { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, "navigator", {
+      value: { ...(g.navigator ?? {}), gpu },
+      configurable: true,
+      writable: true,
+    });
     // An unused dawn instance referenced from a global keeps Node from exiting (dawn.node README, "Lifetime").
     release = () => {
       if (before) Object.defineProperty(globalThis, "navigator", before);
@@ -286,31 +319,57 @@ async function tryWebgpu(load: (id: string) => unknown, env: Record<string, stri
   }
 }
 
-async function webgpuWith(gpu: GpuLike, flags: string[], load: (id: string) => unknown, forced: boolean): Promise<RungAttempt> {
+async function webgpuWith(
+  gpu: GpuLike,
+  flags: string[],
+  load: (id: string) => unknown,
+  forced: boolean,
+): Promise<RungAttempt> {
   // The same request tfjs-backend-webgpu makes, so the adapter reported is the one it will use.
   const powerPreference = lowPowerGpuWanted() ? "low-power" : "high-performance";
   const adapter = await gpu.requestAdapter({ powerPreference });
   if (!adapter) {
-    return { backend: "webgpu", ok: false, detail: "dawn.node found no GPU adapter (no usable Vulkan driver: install the NVIDIA driver's Vulkan ICD, or Mesa lavapipe for a software check)" };
+    return {
+      backend: "webgpu",
+      ok: false,
+      detail:
+        "dawn.node found no GPU adapter (no usable Vulkan driver: install the NVIDIA driver's Vulkan ICD, or Mesa lavapipe for a software check)",
+    };
   }
   const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
   const found = adapterReport(info, flags, adapter.isFallbackAdapter === true);
   lastAdapter = found;
   const name = describeAdapter(found);
   if (found.software && !forced) {
-    return { backend: "webgpu", ok: false, detail: `adapter ${name} skipped: a software adapter is slower than wasm (force it with SKIPLAB_BACKEND=webgpu)`, adapter: found };
+    return {
+      backend: "webgpu",
+      ok: false,
+      detail: `adapter ${name} skipped: a software adapter is slower than wasm (force it with SKIPLAB_BACKEND=webgpu)`,
+      adapter: found,
+    };
   }
   try {
     load("@tensorflow/tfjs-backend-webgpu");
   } catch (e) {
     const why = missing(e) ? "is not installed" : `failed to load: ${(e as Error).message.split("\n")[0]}`;
-    return { backend: "webgpu", ok: false, detail: `adapter ${name} found, but @tensorflow/tfjs-backend-webgpu ${why}`, adapter: found };
+    return {
+      backend: "webgpu",
+      ok: false,
+      detail: `adapter ${name} found, but @tensorflow/tfjs-backend-webgpu ${why}`,
+      adapter: found,
+    };
   }
   if (tf.findBackendFactory("webgpu") === null) {
     // The package registers its backend only if navigator.gpu existed when it was first imported.
-    return { backend: "webgpu", ok: false, detail: `adapter ${name} found, but @tensorflow/tfjs-backend-webgpu was imported before navigator.gpu was set and registered no backend: let initBackend import it`, adapter: found };
+    return {
+      backend: "webgpu",
+      ok: false,
+      detail: `adapter ${name} found, but @tensorflow/tfjs-backend-webgpu was imported before navigator.gpu was set and registered no backend: let initBackend import it`,
+      adapter: found,
+    };
   }
-  if (!(await tf.setBackend("webgpu"))) return { backend: "webgpu", ok: false, detail: `adapter ${name}: tf.setBackend('webgpu') failed`, adapter: found };
+  if (!(await tf.setBackend("webgpu")))
+    return { backend: "webgpu", ok: false, detail: `adapter ${name}: tf.setBackend('webgpu') failed`, adapter: found };
   await tf.ready();
   return { backend: "webgpu", ok: true, detail: `adapter: ${name}`, adapter: found };
 }
@@ -328,11 +387,19 @@ async function tryWasm(load: (id: string) => unknown): Promise<RungAttempt> {
   try {
     load("@tensorflow/tfjs-backend-wasm");
   } catch (e) {
-    return { backend: "wasm", ok: false, detail: missing(e) ? "@tensorflow/tfjs-backend-wasm not installed" : `failed to load: ${(e as Error).message}` };
+    return {
+      backend: "wasm",
+      ok: false,
+      detail: missing(e) ? "@tensorflow/tfjs-backend-wasm not installed" : `failed to load: ${(e as Error).message}`,
+    };
   }
   if (!(await tf.setBackend("wasm"))) return { backend: "wasm", ok: false, detail: "tf.setBackend('wasm') failed" };
   await tf.ready();
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-  return { backend: "wasm", ok: true, detail: `SIMD ${simd ? "on" : "off"}, ${threads ? "multithreaded" : "1 thread"}` };
+  return {
+    backend: "wasm",
+    ok: true,
+    detail: `SIMD ${simd ? "on" : "off"}, ${threads ? "multithreaded" : "1 thread"}`,
+  };
 }

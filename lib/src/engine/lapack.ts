@@ -122,7 +122,7 @@ export function lapackMissingError(status: LapackStatus = lapackStatus()): Error
     [
       "skiplab: LAPACK backend requested but no LAPACKE library could be loaded.",
       ...status.tried.map((t) => `  tried ${t}`),
-      "Install it, or use backend: \"auto\" / \"js\" for the TypeScript fallback:",
+      'Install it, or use backend: "auto" / "js" for the TypeScript fallback:',
       "  Debian/Ubuntu: apt-get install liblapacke   (OpenBLAS: apt-get install libopenblas0)",
       "  conda:         conda install -c conda-forge liblapacke openblas",
       "  or point SKIPLAB_LAPACKE at the library file, e.g. SKIPLAB_LAPACKE=/usr/lib/x86_64-linux-gnu/liblapacke.so.3",

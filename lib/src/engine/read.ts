@@ -52,7 +52,9 @@ export class SyncReadError extends Error {
   ) {
     super(
       `${what} reads tensors synchronously, which the '${backend}' backend cannot do (no dataSync for GPU-resident tensors). ` +
-        (alternative ? `Use ${alternative} instead, ` : "Use an asynchronous read (`await t.data()`, skiplab's readFloat32) instead, ") +
+        (alternative
+          ? `Use ${alternative} instead, `
+          : "Use an asynchronous read (`await t.data()`, skiplab's readFloat32) instead, ") +
         "or run this step on wasm/cpu (SKIPLAB_BACKEND=wasm).",
     );
     this.name = "SyncReadError";

@@ -79,23 +79,58 @@ const addr = (base: number, i: number) => [...get(base), ...get(i), ...I32_ADD];
 /** for (i = 0; i < n·4 bytes; i += 16) body */
 function loop16(nParam: number, i: number, end: number, body: number[]): number[] {
   return [
-    ...get(nParam), ...i32c(2), ...I32_SHL, ...set(end),
-    ...i32c(0), ...set(i),
-    ...BLOCK, ...LOOP,
-    ...get(i), ...get(end), ...I32_GE_U, ...brIf(1),
+    ...get(nParam),
+    ...i32c(2),
+    ...I32_SHL,
+    ...set(end),
+    ...i32c(0),
+    ...set(i),
+    ...BLOCK,
+    ...LOOP,
+    ...get(i),
+    ...get(end),
+    ...I32_GE_U,
+    ...brIf(1),
     ...body,
-    ...get(i), ...i32c(16), ...I32_ADD, ...set(i),
-    ...br(0), ...END, ...END,
+    ...get(i),
+    ...i32c(16),
+    ...I32_ADD,
+    ...set(i),
+    ...br(0),
+    ...END,
+    ...END,
   ];
 }
 
 function countNonFiniteBody(): { locals: number[]; code: number[] } {
   // params: 0 g, 1 n; locals: 2 i, 3 end (i32); 4 acc, 5 t (v128)
-  const body = [...get(4), ...load(0, 2), ...tee(5), ...get(5), ...F4_SUB, ...tee(5), ...get(5), ...F4_NE, ...I4_SUB, ...set(4)];
+  const body = [
+    ...get(4),
+    ...load(0, 2),
+    ...tee(5),
+    ...get(5),
+    ...F4_SUB,
+    ...tee(5),
+    ...get(5),
+    ...F4_NE,
+    ...I4_SUB,
+    ...set(4),
+  ];
   const code = [
-    ...V_ZERO, ...set(4),
+    ...V_ZERO,
+    ...set(4),
     ...loop16(1, 2, 3, body),
-    ...get(4), ...I4_LANE(0), ...get(4), ...I4_LANE(1), ...I32_ADD, ...get(4), ...I4_LANE(2), ...I32_ADD, ...get(4), ...I4_LANE(3), ...I32_ADD,
+    ...get(4),
+    ...I4_LANE(0),
+    ...get(4),
+    ...I4_LANE(1),
+    ...I32_ADD,
+    ...get(4),
+    ...I4_LANE(2),
+    ...I32_ADD,
+    ...get(4),
+    ...I4_LANE(3),
+    ...I32_ADD,
   ];
   return { locals: [0x02, 0x02, I32, 0x02, V128], code };
 }
@@ -108,15 +143,52 @@ function adamBody(): { locals: number[]; code: number[] } {
   const [vb1, vc1, vb2, vc2, vstep, vinv, veps, vshrink, vwd] = [17, 18, 19, 20, 21, 22, 23, 24, 25];
   const [vp, vg, vm, vv] = [26, 27, 28, 29];
   const body = [
-    ...load(0, 15), ...set(vp),
-    ...load(1, 15), ...get(vwd), ...get(vp), ...F4_MUL, ...F4_ADD, ...set(vg), // g + wd·p
-    ...addr(2, 15), ...get(vb1), ...load(2, 15), ...F4_MUL, ...get(vc1), ...get(vg), ...F4_MUL, ...F4_ADD, ...tee(vm), ...V_STORE,
-    ...addr(3, 15), ...get(vb2), ...load(3, 15), ...F4_MUL, ...get(vc2), ...get(vg), ...get(vg), ...F4_MUL, ...F4_MUL, ...F4_ADD, ...tee(vv), ...V_STORE,
+    ...load(0, 15),
+    ...set(vp),
+    ...load(1, 15),
+    ...get(vwd),
+    ...get(vp),
+    ...F4_MUL,
+    ...F4_ADD,
+    ...set(vg), // g + wd·p
+    ...addr(2, 15),
+    ...get(vb1),
+    ...load(2, 15),
+    ...F4_MUL,
+    ...get(vc1),
+    ...get(vg),
+    ...F4_MUL,
+    ...F4_ADD,
+    ...tee(vm),
+    ...V_STORE,
+    ...addr(3, 15),
+    ...get(vb2),
+    ...load(3, 15),
+    ...F4_MUL,
+    ...get(vc2),
+    ...get(vg),
+    ...get(vg),
+    ...F4_MUL,
+    ...F4_MUL,
+    ...F4_ADD,
+    ...tee(vv),
+    ...V_STORE,
     ...addr(4, 15),
-    ...get(vp), ...get(vshrink), ...F4_MUL,
-    ...get(vstep), ...get(vm), ...F4_MUL,
-    ...get(vv), ...F4_SQRT, ...get(vinv), ...F4_MUL, ...get(veps), ...F4_ADD,
-    ...F4_DIV, ...F4_SUB, ...V_STORE,
+    ...get(vp),
+    ...get(vshrink),
+    ...F4_MUL,
+    ...get(vstep),
+    ...get(vm),
+    ...F4_MUL,
+    ...get(vv),
+    ...F4_SQRT,
+    ...get(vinv),
+    ...F4_MUL,
+    ...get(veps),
+    ...F4_ADD,
+    ...F4_DIV,
+    ...F4_SUB,
+    ...V_STORE,
   ];
   return { locals: [0x02, 0x02, I32, 0x0d, V128], code: [...splats, ...loop16(5, 15, 16, body)] };
 }
@@ -128,10 +200,35 @@ function sgdBody(): { locals: number[]; code: number[] } {
   for (let k = 0; k < 5; k++) splats.push(...get(5 + k), ...F4_SPLAT, ...set(12 + k));
   const [vwd, vmu, va, vk, vlr, vp, vg, vb] = [12, 13, 14, 15, 16, 17, 18, 19];
   const body = [
-    ...load(0, 10), ...set(vp),
-    ...load(1, 10), ...get(vwd), ...get(vp), ...F4_MUL, ...F4_ADD, ...set(vg),
-    ...addr(2, 10), ...get(vmu), ...load(2, 10), ...F4_MUL, ...get(vg), ...F4_ADD, ...tee(vb), ...V_STORE,
-    ...addr(3, 10), ...get(vp), ...get(vlr), ...get(va), ...get(vg), ...F4_MUL, ...get(vk), ...get(vb), ...F4_MUL, ...F4_ADD, ...F4_MUL, ...F4_SUB, ...V_STORE,
+    ...load(0, 10),
+    ...set(vp),
+    ...load(1, 10),
+    ...get(vwd),
+    ...get(vp),
+    ...F4_MUL,
+    ...F4_ADD,
+    ...set(vg),
+    ...addr(2, 10),
+    ...get(vmu),
+    ...load(2, 10),
+    ...F4_MUL,
+    ...get(vg),
+    ...F4_ADD,
+    ...tee(vb),
+    ...V_STORE,
+    ...addr(3, 10),
+    ...get(vp),
+    ...get(vlr),
+    ...get(va),
+    ...get(vg),
+    ...F4_MUL,
+    ...get(vk),
+    ...get(vb),
+    ...F4_MUL,
+    ...F4_ADD,
+    ...F4_MUL,
+    ...F4_SUB,
+    ...V_STORE,
   ];
   return { locals: [0x02, 0x02, I32, 0x08, V128], code: [...splats, ...loop16(4, 10, 11, body)] };
 }
@@ -166,7 +263,14 @@ export function simdUpdateModuleBytes(): Uint8Array {
     return [...uleb(fn.length), ...fn];
   });
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
     ...section(3, vec(funcs)),
@@ -177,8 +281,35 @@ export function simdUpdateModuleBytes(): Uint8Array {
 
 export interface SimdUpdate {
   count_nonfinite(g: number, n: number): number;
-  adam(p: number, g: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, step: number, inv: number, eps: number, shrink: number, wd: number): void;
-  sgd(p: number, g: number, buf: number, out: number, n: number, wd: number, mu: number, a: number, k: number, lr: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    out: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    step: number,
+    inv: number,
+    eps: number,
+    shrink: number,
+    wd: number,
+  ): void;
+  sgd(
+    p: number,
+    g: number,
+    buf: number,
+    out: number,
+    n: number,
+    wd: number,
+    mu: number,
+    a: number,
+    k: number,
+    lr: number,
+  ): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdUpdate | null>();

@@ -38,9 +38,49 @@ const CBLAS_TRANS = 112;
 type Ptr = Float32Array;
 interface Blas {
   path: string;
-  sgemm(order: number, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number): void;
-  sgemv(order: number, trans: number, m: number, n: number, alpha: number, a: Ptr, lda: number, x: Ptr, incx: number, beta: number, y: Ptr, incy: number): void;
-  somatcopy: ((order: number, trans: number, rows: number, cols: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number) => void) | null;
+  sgemm(
+    order: number,
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Ptr,
+    lda: number,
+    b: Ptr,
+    ldb: number,
+    beta: number,
+    c: Ptr,
+    ldc: number,
+  ): void;
+  sgemv(
+    order: number,
+    trans: number,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Ptr,
+    lda: number,
+    x: Ptr,
+    incx: number,
+    beta: number,
+    y: Ptr,
+    incy: number,
+  ): void;
+  somatcopy:
+    | ((
+        order: number,
+        trans: number,
+        rows: number,
+        cols: number,
+        alpha: number,
+        a: Ptr,
+        lda: number,
+        b: Ptr,
+        ldb: number,
+      ) => void)
+    | null;
   setThreads: ((n: number) => void) | null;
 }
 
@@ -66,7 +106,8 @@ function candidates(env: Record<string, string | undefined>): string[] {
   const list: string[] = [];
   if (env.SKIPLAB_BLAS) list.push(env.SKIPLAB_BLAS);
   list.push("libopenblas.so.0", "libopenblas.so", "libblas.so.3", "libcblas.so.3");
-  if (env.CONDA_PREFIX) list.push(`${env.CONDA_PREFIX}/lib/libopenblas.so`, `${env.CONDA_PREFIX}/lib/libopenblas.dylib`);
+  if (env.CONDA_PREFIX)
+    list.push(`${env.CONDA_PREFIX}/lib/libopenblas.so`, `${env.CONDA_PREFIX}/lib/libopenblas.dylib`);
   list.push("libopenblas.dylib");
   return list;
 }
@@ -98,9 +139,39 @@ function loadBlas(env: Record<string, string | undefined>): Blas | null {
     };
     try {
       const P = "void *";
-      const sgemm = lib.func("cblas_sgemm", "void", ["int", "int", "int", "int", "int", "int", "float", P, "int", P, "int", "float", P, "int"]);
-      const sgemv = lib.func("cblas_sgemv", "void", ["int", "int", "int", "int", "float", P, "int", P, "int", "float", P, "int"]);
-      const somatcopy = optional(() => lib.func("cblas_somatcopy", "void", ["int", "int", "int", "int", "float", P, "int", P, "int"]));
+      const sgemm = lib.func("cblas_sgemm", "void", [
+        "int",
+        "int",
+        "int",
+        "int",
+        "int",
+        "int",
+        "float",
+        P,
+        "int",
+        P,
+        "int",
+        "float",
+        P,
+        "int",
+      ]);
+      const sgemv = lib.func("cblas_sgemv", "void", [
+        "int",
+        "int",
+        "int",
+        "int",
+        "float",
+        P,
+        "int",
+        P,
+        "int",
+        "float",
+        P,
+        "int",
+      ]);
+      const somatcopy = optional(() =>
+        lib.func("cblas_somatcopy", "void", ["int", "int", "int", "int", "float", P, "int", P, "int"]),
+      );
       const setThreads = optional(() => lib.func("openblas_set_num_threads", "void", ["int"]));
       return (blas = { path, sgemm, sgemv, somatcopy, setThreads });
     } catch {
@@ -161,7 +232,22 @@ function matmulKernel(b: Blas, original: tf.KernelConfig): tf.KernelFunc {
       for (let i = 0; i < batch; i++) {
         const ia = batchA === 1 ? 0 : i;
         const ib = batchB === 1 ? 0 : i;
-        b.sgemm(CBLAS_ROW_MAJOR, opA, opB, M, N, K, 1, A.subarray(ia * M * K, (ia + 1) * M * K), lda, B.subarray(ib * K * N, (ib + 1) * K * N), ldb, 0, C.subarray(i * M * N, (i + 1) * M * N), N);
+        b.sgemm(
+          CBLAS_ROW_MAJOR,
+          opA,
+          opB,
+          M,
+          N,
+          K,
+          1,
+          A.subarray(ia * M * K, (ia + 1) * M * K),
+          lda,
+          B.subarray(ib * K * N, (ib + 1) * K * N),
+          ldb,
+          0,
+          C.subarray(i * M * N, (i + 1) * M * N),
+          N,
+        );
       }
     }
     return out;
@@ -172,13 +258,30 @@ function transposeKernel(b: Blas, original: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as unknown as { perm: number[] };
-    if (x.dtype !== "float32" || x.shape.length !== 2 || perm[0] !== 1 || perm[1] !== 0 || x.shape[0] < 2 || x.shape[1] < 2) {
+    if (
+      x.dtype !== "float32" ||
+      x.shape.length !== 2 ||
+      perm[0] !== 1 ||
+      perm[1] !== 0 ||
+      x.shape[0] < 2 ||
+      x.shape[1] < 2
+    ) {
       return original.kernelFunc(args);
     }
     const [rows, cols] = x.shape;
     const backend = args.backend as unknown as WasmBackendLike;
     const out = backend.makeOutput([cols, rows], "float32");
-    b.somatcopy!(CBLAS_ROW_MAJOR, CBLAS_TRANS, rows, cols, 1, backend.typedArrayFromHeap(x), cols, backend.typedArrayFromHeap(out), rows);
+    b.somatcopy!(
+      CBLAS_ROW_MAJOR,
+      CBLAS_TRANS,
+      rows,
+      cols,
+      1,
+      backend.typedArrayFromHeap(x),
+      cols,
+      backend.typedArrayFromHeap(out),
+      rows,
+    );
     return out;
   };
 }
@@ -190,7 +293,8 @@ function sumKernel(b: Blas | null, original: tf.KernelConfig): tf.KernelFunc {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = Array.isArray(axis) ? axis : [axis];
-    if (x.dtype !== "float32" || x.shape.length !== 2 || axes.length !== 1 || (axes[0] !== 0 && axes[0] !== -2)) return original.kernelFunc(args);
+    if (x.dtype !== "float32" || x.shape.length !== 2 || axes.length !== 1 || (axes[0] !== 0 && axes[0] !== -2))
+      return original.kernelFunc(args);
     const [rows, cols] = x.shape;
     if (rows === 0 || cols === 0) return original.kernelFunc(args);
     const backend = args.backend as unknown as WasmBackendLike;

@@ -57,7 +57,17 @@ export function summarize(df: DataFrame, by: string | string[], column: string):
   for (const id of Array.from(groups.keys()).sort()) {
     const { key, values, nonFinite } = groups.get(id)!;
     const n = values.length;
-    out.push({ ...key, n, nonFinite, mean: mean(values), std: sd(values), sem: sem(values), min: n ? Math.min(...values) : NaN, median: median(values), max: n ? Math.max(...values) : NaN });
+    out.push({
+      ...key,
+      n,
+      nonFinite,
+      mean: mean(values),
+      std: sd(values),
+      sem: sem(values),
+      min: n ? Math.min(...values) : NaN,
+      median: median(values),
+      max: n ? Math.max(...values) : NaN,
+    });
   }
   return toFrame(out);
 }
@@ -66,7 +76,15 @@ export function summarize(df: DataFrame, by: string | string[], column: string):
 export function frameHtml(df: DataFrame, digits = 4): string {
   const cols = df.columns as string[];
   const fmt = (v: Scalar): string =>
-    typeof v === "number" ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(digits) : String(v)) : v === null ? "" : String(v);
+    typeof v === "number"
+      ? Number.isInteger(v)
+        ? String(v)
+        : Number.isFinite(v)
+          ? v.toPrecision(digits)
+          : String(v)
+      : v === null
+        ? ""
+        : String(v);
   const head = cols.map((c) => `<th>${c}</th>`).join("");
   const body = (df.values as Scalar[][]).map((r) => `<tr>${r.map((v) => `<td>${fmt(v)}</td>`).join("")}</tr>`).join("");
   return `${TABLE_STYLE}<table class="skiplab-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;

@@ -39,7 +39,10 @@ export function eigh(A: Float64Array, n: number, options: EighOptions = {}): Eig
   checkShape("eigh", A, n, n);
   const wantVectors = options.vectors ?? false;
   const backend = resolveBackend(options.backend ?? "auto");
-  if (n === 0) return wantVectors ? { values: new Float64Array(0), vectors: new Float64Array(0), backend } : { values: new Float64Array(0), backend };
+  if (n === 0)
+    return wantVectors
+      ? { values: new Float64Array(0), vectors: new Float64Array(0), backend }
+      : { values: new Float64Array(0), backend };
   return backend === "lapack" ? eighLapack(A, n, wantVectors) : eighJs(A, n, wantVectors);
 }
 
@@ -47,7 +50,8 @@ function eighLapack(A: Float64Array, n: number, wantVectors: boolean): EighResul
   const fns = lapack();
   if (fns === null) throw new Error("eigh: LAPACK vanished after it was resolved"); // unreachable
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) if (!Number.isFinite(A[i * n + j])) throw new Error("eigh: matrix has non-finite entries");
+    for (let j = 0; j <= i; j++)
+      if (!Number.isFinite(A[i * n + j])) throw new Error("eigh: matrix has non-finite entries");
   }
   const a = Float64Array.from(A);
   const w = new Float64Array(n);
@@ -86,4 +90,3 @@ function eighJs(A: Float64Array, n: number, wantVectors: boolean): EighResult {
 export function eigvalsh(A: Float64Array, n: number, options: { backend?: Backend } = {}): Float64Array {
   return eigh(A, n, { backend: options.backend, vectors: false }).values;
 }
-

@@ -63,7 +63,9 @@ function svdLapack(A: Float64Array, m: number, n: number, wantVectors: boolean):
   const check = (info: number): void => {
     if (info !== 0) {
       throw new Error(
-        info < 0 ? `LAPACKE_dgesdd: argument ${-info} is illegal` : `LAPACKE_dgesdd: failed to converge (info = ${info})`,
+        info < 0
+          ? `LAPACKE_dgesdd: argument ${-info} is illegal`
+          : `LAPACKE_dgesdd: failed to converge (info = ${info})`,
       );
     }
   };

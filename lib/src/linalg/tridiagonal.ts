@@ -438,7 +438,8 @@ export function eighTridiagonal(
   options: { vectors?: boolean } = {},
 ): TridiagonalEigResult {
   const n = diag.length;
-  if (n > 0 && off.length < n - 1) throw new Error(`eighTridiagonal: off-diagonal needs ${n - 1} entries, got ${off.length}`);
+  if (n > 0 && off.length < n - 1)
+    throw new Error(`eighTridiagonal: off-diagonal needs ${n - 1} entries, got ${off.length}`);
   const d = Float64Array.from(diag);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = off[i];

@@ -53,7 +53,8 @@ export function conditionNumber(A: Matrix, options: ConditionOptions = {}): Cond
   checkMatrix("conditionNumber", A);
   const { rows: m, cols: n } = A;
   const rtol = options.rtol ?? conditionRtol(m, n, options.precision ?? "float32");
-  const s = m && n ? svdvals(toFloat64(A, options.center ?? false), m, n, { backend: options.backend }) : new Float64Array(0);
+  const s =
+    m && n ? svdvals(toFloat64(A, options.center ?? false), m, n, { backend: options.backend }) : new Float64Array(0);
   const sigmaMax = s.length ? s[0] : 0;
   const sigmaMin = s.length ? s[s.length - 1] : 0;
   const singular = sigmaMax === 0 || sigmaMin <= rtol * sigmaMax;

@@ -116,7 +116,8 @@ export function logAbsHistogram(
   const lo = options.minLog10 ?? -10;
   const hi = options.maxLog10 ?? 2;
   const bins = options.bins ?? 48;
-  if (!(hi > lo) || !(Number.isInteger(bins) && bins > 0)) throw new Error("logAbsHistogram: need maxLog10 > minLog10 and bins ≥ 1");
+  if (!(hi > lo) || !(Number.isInteger(bins) && bins > 0))
+    throw new Error("logAbsHistogram: need maxLog10 > minLog10 and bins ≥ 1");
   const edges = Float64Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
   const counts = new Int32Array(bins);
   let below = 0;

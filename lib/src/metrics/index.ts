@@ -6,7 +6,12 @@
  */
 export { checkMatrix, columnOf, matrixFromTensor, matrixFromTensorAsync, toFloat64 } from "./matrix";
 export type { Matrix } from "./matrix";
-export { DEFAULT_ABSOLUTE_THRESHOLDS, DEFAULT_RELATIVE_THRESHOLD, degeneracyStats, logAbsHistogram } from "./degeneracy";
+export {
+  DEFAULT_ABSOLUTE_THRESHOLDS,
+  DEFAULT_RELATIVE_THRESHOLD,
+  degeneracyStats,
+  logAbsHistogram,
+} from "./degeneracy";
 export type { DegeneracyOptions, DegeneracyStats, LogHistogram, ThresholdCount } from "./degeneracy";
 export { eliminationStats, incomingWeightNorms } from "./elimination";
 export type { EliminationOptions, EliminationStats } from "./elimination";

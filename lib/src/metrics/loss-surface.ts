@@ -16,7 +16,15 @@
  * evaluation per grid point (x.num · y.num of them).
  */
 import * as tf from "@tensorflow/tfjs";
-import { flattenParams, LossFn, ParamFilter, ParamLayout, ParamSet, selectParams, withParamValues } from "../curvature/params";
+import {
+  flattenParams,
+  LossFn,
+  ParamFilter,
+  ParamLayout,
+  ParamSet,
+  selectParams,
+  withParamValues,
+} from "../curvature/params";
 import { Rng, subSeed } from "../util/random";
 
 export interface GridAxis {
@@ -65,8 +73,10 @@ export interface LossSurface {
 
 /** The grid points of an axis. */
 export function gridPoints(axis: GridAxis): Float64Array {
-  if (!(Number.isInteger(axis.num) && axis.num >= 1)) throw new Error(`gridPoints: num must be a positive integer, got ${axis.num}`);
-  if (!(Number.isFinite(axis.min) && Number.isFinite(axis.max))) throw new Error("gridPoints: min and max must be finite");
+  if (!(Number.isInteger(axis.num) && axis.num >= 1))
+    throw new Error(`gridPoints: num must be a positive integer, got ${axis.num}`);
+  if (!(Number.isFinite(axis.min) && Number.isFinite(axis.max)))
+    throw new Error("gridPoints: min and max must be finite");
   if (axis.num === 1) return Float64Array.of(axis.min);
   return Float64Array.from({ length: axis.num }, (_, i) => axis.min + ((axis.max - axis.min) * i) / (axis.num - 1));
 }
@@ -129,13 +139,19 @@ export async function lossSurface(loss: LossFn, set: ParamSet, options: LossSurf
   let directions: Float64Array[];
   if (options.directions) {
     directions = options.directions;
-    if (directions.length !== (twoD ? 2 : 1)) throw new Error(`lossSurface: ${directions.length} directions for a ${twoD ? 2 : 1}-D grid`);
+    if (directions.length !== (twoD ? 2 : 1))
+      throw new Error(`lossSurface: ${directions.length} directions for a ${twoD ? 2 : 1}-D grid`);
     directions.forEach((d) => {
       if (d.length !== layout.dim) throw new Error(`lossSurface: direction length ${d.length}, expected ${layout.dim}`);
     });
   } else {
-    directions = [filterNormalizedDirection(new Rng(subSeed(options.seed, "surface-x")), layout, theta, { ignore, norm })];
-    if (twoD) directions.push(filterNormalizedDirection(new Rng(subSeed(options.seed, "surface-y")), layout, theta, { ignore, norm }));
+    directions = [
+      filterNormalizedDirection(new Rng(subSeed(options.seed, "surface-x")), layout, theta, { ignore, norm }),
+    ];
+    if (twoD)
+      directions.push(
+        filterNormalizedDirection(new Rng(subSeed(options.seed, "surface-y")), layout, theta, { ignore, norm }),
+      );
   }
   const xs = gridPoints(options.x);
   const ys = twoD ? gridPoints(options.y!) : null;
@@ -146,7 +162,8 @@ export async function lossSurface(loss: LossFn, set: ParamSet, options: LossSurf
     const b = ys ? ys[j] : 0;
     for (let i = 0; i < xs.length; i++) {
       const a = xs[i];
-      for (let k = 0; k < point.length; k++) point[k] = theta[k] + a * directions[0][k] + (ys ? b * directions[1][k] : 0);
+      for (let k = 0; k < point.length; k++)
+        point[k] = theta[k] + a * directions[0][k] + (ys ? b * directions[1][k] : 0);
       losses[j * xs.length + i] = await lossAt(loss, set, layout, point);
     }
     options.onProgress?.(j + 1, rows);

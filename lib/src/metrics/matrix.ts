@@ -21,20 +21,30 @@ export function checkMatrix(what: string, m: Matrix): void {
     throw new Error(`${what}: ${m.data.length} entries for a ${m.rows}×${m.cols} matrix`);
   }
   for (let i = 0; i < m.data.length; i++) {
-    if (!Number.isFinite(m.data[i])) throw new Error(`${what}: non-finite entry at ${Math.floor(i / m.cols)},${i % m.cols}`);
+    if (!Number.isFinite(m.data[i]))
+      throw new Error(`${what}: non-finite entry at ${Math.floor(i / m.cols)},${i % m.cols}`);
   }
 }
 
 /** A Matrix copy of a 2-D tensor (synchronous read; use `matrixFromTensorAsync` on webgpu). */
 export function matrixFromTensor(t: tf.Tensor): Matrix {
   if (t.rank !== 2) throw new Error(`matrixFromTensor: expected a 2-D tensor, got shape ${JSON.stringify(t.shape)}`);
-  return { data: new Float32Array(t.dataSync() as Float32Array), rows: t.shape[0] as number, cols: t.shape[1] as number };
+  return {
+    data: new Float32Array(t.dataSync() as Float32Array),
+    rows: t.shape[0] as number,
+    cols: t.shape[1] as number,
+  };
 }
 
 /** A Matrix copy of a 2-D tensor, read asynchronously (every backend). */
 export async function matrixFromTensorAsync(t: tf.Tensor): Promise<Matrix> {
-  if (t.rank !== 2) throw new Error(`matrixFromTensorAsync: expected a 2-D tensor, got shape ${JSON.stringify(t.shape)}`);
-  return { data: new Float32Array((await t.data()) as Float32Array), rows: t.shape[0] as number, cols: t.shape[1] as number };
+  if (t.rank !== 2)
+    throw new Error(`matrixFromTensorAsync: expected a 2-D tensor, got shape ${JSON.stringify(t.shape)}`);
+  return {
+    data: new Float32Array((await t.data()) as Float32Array),
+    rows: t.shape[0] as number,
+    cols: t.shape[1] as number,
+  };
 }
 
 /** Column j as a new Float64Array. */

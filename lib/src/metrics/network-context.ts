@@ -67,7 +67,11 @@ export function networkLayerProbes(model: NetworkLike, x: tf.Tensor2D): LayerPro
     const { activations } = model.forward(x, { training: false, returnActivations: true, updateStats: false });
     for (const a of activations) {
       if (!a.h) continue;
-      const probe: LayerProbe = { name: a.name, activity: matrixFromTensor(a.h), representation: matrixFromTensor(a.x) };
+      const probe: LayerProbe = {
+        name: a.name,
+        activity: matrixFromTensor(a.h),
+        representation: matrixFromTensor(a.x),
+      };
       const W = weights.get(a.name);
       if (W && W.rank === 2 && W.shape[1] === a.h.shape[1]) probe.weights = matrixFromTensor(W);
       out.push(probe);
@@ -77,7 +81,11 @@ export function networkLayerProbes(model: NetworkLike, x: tf.Tensor2D): LayerPro
 }
 
 /** A MeasureContext for a variable-based model on a fixed probe batch (module comment). */
-export function networkContext(model: NetworkLike, probe: ProbeBatch & { y: tf.Tensor1D | tf.Tensor2D }, at: { step: number; epoch: number }): MeasureContext {
+export function networkContext(
+  model: NetworkLike,
+  probe: ProbeBatch & { y: tf.Tensor1D | tf.Tensor2D },
+  at: { step: number; epoch: number },
+): MeasureContext {
   const forward = () => model.forward(probe.x, { training: false, updateStats: false }).output;
   return {
     step: at.step,

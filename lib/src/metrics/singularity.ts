@@ -46,7 +46,10 @@ export interface LayerSingularity {
 }
 
 /** Every activation/weight measure of every layer (module comment). */
-export function layerSingularities(layers: readonly LayerProbe[], options: LayerSingularityOptions = {}): LayerSingularity[] {
+export function layerSingularities(
+  layers: readonly LayerProbe[],
+  options: LayerSingularityOptions = {},
+): LayerSingularity[] {
   return layers.map((l) => {
     const out: LayerSingularity = { name: l.name };
     if (l.activity) {
@@ -160,7 +163,11 @@ export interface BlockDegeneracy {
 }
 
 /** Exact Hessian spectra of parameter blocks and their degeneracy statistics. */
-export async function hessianDegeneracy(loss: LossFn, set: ParamSet, options: HessianDegeneracyOptions = {}): Promise<BlockDegeneracy[]> {
+export async function hessianDegeneracy(
+  loss: LossFn,
+  set: ParamSet,
+  options: HessianDegeneracyOptions = {},
+): Promise<BlockDegeneracy[]> {
   const blocksOpt = options.blocks ?? "layers";
   const blocks: Record<string, ParamFilter> =
     blocksOpt === "all"

@@ -21,7 +21,15 @@ import { activate } from "./activations";
 import { batchNorm, createBatchNorm } from "./batchnorm";
 import { type BlockNetConfig, blockNetConfig } from "./config";
 import { initHiddenLayer, initReadout } from "./init";
-import { type ForwardOptions, type ForwardResult, type LayerActivation, Network, type ParamLayer, nextModelUid, variableFrom } from "./network";
+import {
+  type ForwardOptions,
+  type ForwardResult,
+  type LayerActivation,
+  Network,
+  type ParamLayer,
+  nextModelUid,
+  variableFrom,
+} from "./network";
 
 interface BlockLayers {
   /** plain/resnet: [L1, L2]; resnext: per path [L1, L2] */
@@ -60,7 +68,10 @@ export class BlockNet extends Network {
       if (c.family === "resnext") {
         const paths: [ParamLayer, ParamLayer][] = [];
         for (let k = 1; k <= c.cardinality; k++) {
-          paths.push([hidden(`B${j}.P${k}.L1`, c.width, c.groupWidth, true, c.batchNorm), hidden(`B${j}.P${k}.L2`, c.groupWidth, c.width, false, false)]);
+          paths.push([
+            hidden(`B${j}.P${k}.L1`, c.width, c.groupWidth, true, c.batchNorm),
+            hidden(`B${j}.P${k}.L2`, c.groupWidth, c.width, false, false),
+          ]);
         }
         const bias: ParamLayer = {
           name: `B${j}.bias`,

@@ -155,7 +155,7 @@ export type InitInput =
   | { type: "duplicated"; fraction?: number; base?: "he" | "orthogonal" };
 
 export function resolveSkip(s: SkipInput | undefined): SkipConfig {
-  const o = typeof s === "string" ? { type: s } : s ?? { type: "none" };
+  const o = typeof s === "string" ? { type: s } : (s ?? { type: "none" });
   switch (o.type) {
     case "none":
     case "identity":
@@ -165,7 +165,7 @@ export function resolveSkip(s: SkipInput | undefined): SkipConfig {
     case "matrix": {
       const m = o as { matrix?: "orthogonal" | "degenerate" | "mean"; zeroFraction?: number };
       const matrix = m.matrix ?? "orthogonal";
-      return { type: "matrix", matrix, zeroFraction: matrix === "degenerate" ? m.zeroFraction ?? 0.5 : 0 };
+      return { type: "matrix", matrix, zeroFraction: matrix === "degenerate" ? (m.zeroFraction ?? 0.5) : 0 };
     }
     default:
       throw new Error(`Unknown skip type '${(o as { type: string }).type}': use none, identity, hyper or matrix`);
@@ -173,7 +173,7 @@ export function resolveSkip(s: SkipInput | undefined): SkipConfig {
 }
 
 export function resolveInit(i: InitInput | undefined): InitConfig {
-  const o = typeof i === "string" ? { type: i } : i ?? { type: "he" };
+  const o = typeof i === "string" ? { type: i } : (i ?? { type: "he" });
   const a = o as Record<string, unknown>;
   switch (o.type) {
     case "he":
@@ -183,11 +183,21 @@ export function resolveInit(i: InitInput | undefined): InitConfig {
     case "neg-identity":
       return { type: o.type, eps: (a.eps as number | undefined) ?? 0.1 };
     case "negative-mean":
-      return { type: "negative-mean", mean: (a.mean as number | undefined) ?? 0.1, std: (a.std as number | null | undefined) ?? null };
+      return {
+        type: "negative-mean",
+        mean: (a.mean as number | undefined) ?? 0.1,
+        std: (a.std as number | null | undefined) ?? null,
+      };
     case "duplicated":
-      return { type: "duplicated", fraction: (a.fraction as number | undefined) ?? 0.5, base: (a.base as "he" | "orthogonal" | undefined) ?? "he" };
+      return {
+        type: "duplicated",
+        fraction: (a.fraction as number | undefined) ?? 0.5,
+        base: (a.base as "he" | "orthogonal" | undefined) ?? "he",
+      };
     default:
-      throw new Error(`Unknown init type '${(o as { type: string }).type}': use he, orthogonal, identity, neg-identity, negative-mean or duplicated`);
+      throw new Error(
+        `Unknown init type '${(o as { type: string }).type}': use he, orthogonal, identity, neg-identity, negative-mean or duplicated`,
+      );
   }
 }
 
@@ -248,18 +258,23 @@ function validateCommon(c: ModelConfig): void {
   positiveInt("outputDim", c.outputDim);
   positiveInt("width", c.width);
   const acts: Activation[] = ["relu", "leaky_relu", "linear", "tanh", "sigmoid"];
-  if (!acts.includes(c.activation)) throw new Error(`model config: activation '${c.activation}' is not one of ${acts.join(", ")}`);
-  if (c.task !== "classification" && c.task !== "regression") throw new Error(`model config: task must be classification or regression`);
-  if (c.biasRegularizer && !(c.biasRegularizer.lambda >= 0)) throw new Error("model config: biasRegularizer.lambda must be ≥ 0");
+  if (!acts.includes(c.activation))
+    throw new Error(`model config: activation '${c.activation}' is not one of ${acts.join(", ")}`);
+  if (c.task !== "classification" && c.task !== "regression")
+    throw new Error(`model config: task must be classification or regression`);
+  if (c.biasRegularizer && !(c.biasRegularizer.lambda >= 0))
+    throw new Error("model config: biasRegularizer.lambda must be ≥ 0");
   const i = c.init;
-  if (i.type === "duplicated" && !(i.fraction >= 0 && i.fraction <= 1)) throw new Error("model config: init.fraction must be in [0, 1]");
+  if (i.type === "duplicated" && !(i.fraction >= 0 && i.fraction <= 1))
+    throw new Error("model config: init.fraction must be in [0, 1]");
 }
 
 function validateMlp(c: MlpConfig): void {
   validateCommon(c);
   positiveInt("depth", c.depth);
   for (const l of c.batchNorm) {
-    if (!Number.isInteger(l) || l < 1 || l > c.depth) throw new Error(`model config: batchNorm layer ${l} is not a hidden layer 1..${c.depth}`);
+    if (!Number.isInteger(l) || l < 1 || l > c.depth)
+      throw new Error(`model config: batchNorm layer ${l} is not a hidden layer 1..${c.depth}`);
   }
   if (new Set(c.batchNorm).size !== c.batchNorm.length) throw new Error("model config: batchNorm lists a layer twice");
   const s = c.skip;
@@ -271,7 +286,8 @@ function validateMlp(c: MlpConfig): void {
 function validateBlocks(c: BlockNetConfig): void {
   validateCommon(c);
   positiveInt("blocks", c.blocks);
-  if (!["plain", "resnet", "resnext"].includes(c.family)) throw new Error(`model config: family '${c.family}' is not plain, resnet or resnext`);
+  if (!["plain", "resnet", "resnext"].includes(c.family))
+    throw new Error(`model config: family '${c.family}' is not plain, resnet or resnext`);
   if (c.family === "resnext") {
     positiveInt("cardinality", c.cardinality);
     positiveInt("groupWidth", c.groupWidth);
@@ -292,7 +308,12 @@ export function describeModelConfig(c: ModelConfig): string {
   const parts: string[] = [];
   if (c.kind === "mlp") {
     const s = c.skip;
-    const skip = s.type === "hyper" ? `hyper(${s.form})` : s.type === "matrix" ? `matrix(${s.matrix}${s.matrix === "degenerate" ? ` p=${s.zeroFraction}` : ""})` : s.type;
+    const skip =
+      s.type === "hyper"
+        ? `hyper(${s.form})`
+        : s.type === "matrix"
+          ? `matrix(${s.matrix}${s.matrix === "degenerate" ? ` p=${s.zeroFraction}` : ""})`
+          : s.type;
     parts.push(`mlp ${c.inputDim}→${c.depth}×${c.width}→${c.outputDim} ${c.activation}`, `skip ${skip}`);
     if (c.batchNorm.length) parts.push(`BN at ${c.batchNorm.join(",")}`);
   } else {

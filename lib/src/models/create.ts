@@ -21,7 +21,9 @@ export function countParams(config: ModelConfigInput | ModelConfig): number {
   const c = modelConfig(config as ModelConfigInput);
   const n = c.width;
   if (c.kind === "mlp") {
-    return c.inputDim * n + n + (c.depth - 1) * (n * n + n) + 2 * n * c.batchNorm.length + n * c.outputDim + c.outputDim;
+    return (
+      c.inputDim * n + n + (c.depth - 1) * (n * n + n) + 2 * n * c.batchNorm.length + n * c.outputDim + c.outputDim
+    );
   }
   const bn = c.batchNorm ? 1 : 0;
   let p = c.inputDim * n + n + 2 * n * bn;

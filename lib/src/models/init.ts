@@ -44,7 +44,14 @@ function signedIdentity(rng: Rng, n: number, sign: number, eps: number): Float32
  * Initial W and b of a hidden layer [fanIn → fanOut] under `init`. Square-only inits (identity, neg-identity) fall
  * back to He on non-square layers (the input layer).
  */
-export function initHiddenLayer(rng: Rng, init: InitConfig, fanIn: number, fanOut: number, f: Activation, biasInit: number): InitialLayer {
+export function initHiddenLayer(
+  rng: Rng,
+  init: InitConfig,
+  fanIn: number,
+  fanOut: number,
+  f: Activation,
+  biasInit: number,
+): InitialLayer {
   const b = new Float32Array(fanOut).fill(biasInit);
   let W: Float32Array;
   switch (init.type) {
@@ -56,7 +63,10 @@ export function initHiddenLayer(rng: Rng, init: InitConfig, fanIn: number, fanOu
       break;
     case "identity":
     case "neg-identity":
-      W = fanIn === fanOut ? signedIdentity(rng, fanIn, init.type === "identity" ? 1 : -1, init.eps) : heInit(rng, fanIn, fanOut, 1, f);
+      W =
+        fanIn === fanOut
+          ? signedIdentity(rng, fanIn, init.type === "identity" ? 1 : -1, init.eps)
+          : heInit(rng, fanIn, fanOut, 1, f);
       break;
     case "negative-mean":
       W = normal32(rng, fanIn * fanOut, -init.mean, init.std ?? Math.sqrt(heVarianceFactor(f) / fanIn));
@@ -74,7 +84,14 @@ export function initHiddenLayer(rng: Rng, init: InitConfig, fanIn: number, fanOu
  * Overlap at init: round(fraction·fanOut/2) disjoint pairs (a, a′) of units, chosen by a seeded permutation, get
  * W[:, a′] = W[:, a] and b[a′] = b[a]. Returns the pairs.
  */
-export function duplicateUnits(rng: Rng, W: Float32Array, b: Float32Array, fanIn: number, fanOut: number, fraction: number): [number, number][] {
+export function duplicateUnits(
+  rng: Rng,
+  W: Float32Array,
+  b: Float32Array,
+  fanIn: number,
+  fanOut: number,
+  fraction: number,
+): [number, number][] {
   const pairs = Math.min(Math.floor(fanOut / 2), Math.round((fraction * fanOut) / 2));
   const perm = rng.permutation(fanOut);
   const out: [number, number][] = [];

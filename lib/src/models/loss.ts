@@ -82,15 +82,19 @@ function crossEntropyOp(y: tf.Tensor2D): (z: tf.Tensor2D) => tf.Scalar {
  * labels get no gradient.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | tf.Tensor2D): tf.Scalar {
-  if (logits.rank !== 2) throw new Error(`softmaxCrossEntropy: logits must be [batch, classes], got ${JSON.stringify(logits.shape)}`);
+  if (logits.rank !== 2)
+    throw new Error(`softmaxCrossEntropy: logits must be [batch, classes], got ${JSON.stringify(logits.shape)}`);
   const [batch, classes] = logits.shape;
   let y: tf.Tensor2D;
   if (labels.rank === 1) {
-    if (labels.shape[0] !== batch) throw new Error(`softmaxCrossEntropy: ${labels.shape[0]} labels for ${batch} logit rows`);
+    if (labels.shape[0] !== batch)
+      throw new Error(`softmaxCrossEntropy: ${labels.shape[0]} labels for ${batch} logit rows`);
     y = tf.oneHot(tf.cast(labels, "int32") as tf.Tensor1D, classes).toFloat() as tf.Tensor2D;
   } else {
     if (labels.shape[0] !== batch || labels.shape[1] !== classes) {
-      throw new Error(`softmaxCrossEntropy: labels ${JSON.stringify(labels.shape)} do not match logits ${JSON.stringify(logits.shape)}`);
+      throw new Error(
+        `softmaxCrossEntropy: labels ${JSON.stringify(labels.shape)} do not match logits ${JSON.stringify(logits.shape)}`,
+      );
     }
     y = labels.dtype === "float32" ? (labels as tf.Tensor2D) : (tf.cast(labels, "float32") as tf.Tensor2D);
   }
@@ -100,7 +104,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | t
 /** Mean squared error, mean over all entries (PyTorch's MSELoss default): (1/(B·D)) Σ (pred − target)². */
 export function meanSquaredError(pred: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
   if (pred.shape[0] !== target.shape[0] || pred.shape[1] !== target.shape[1]) {
-    throw new Error(`meanSquaredError: prediction ${JSON.stringify(pred.shape)} and target ${JSON.stringify(target.shape)} differ`);
+    throw new Error(
+      `meanSquaredError: prediction ${JSON.stringify(pred.shape)} and target ${JSON.stringify(target.shape)} differ`,
+    );
   }
   return tf.mean(tf.square(tf.sub(pred, target)));
 }

@@ -90,10 +90,17 @@ export function householderQ(a: Float64Array, m: number, n: number): Float64Arra
 
 /** Eigenvalues (ascending) of a symmetric n×n row-major matrix, in float64 (linalg's `eigvalsh`: LAPACK or the TS fallback). */
 export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
-  return eigvalsh(Float64Array.from({ length: n * n }, (_, i) => a[i]), n);
+  return eigvalsh(
+    Float64Array.from({ length: n * n }, (_, i) => a[i]),
+    n,
+  );
 }
 
 /** Singular values (descending) of a row-major m×n matrix, in float64 (linalg's `svdvals`). */
 export function singularValues(a: ArrayLike<number>, m: number, n: number): Float64Array {
-  return svdvals(Float64Array.from({ length: m * n }, (_, i) => a[i]), m, n);
+  return svdvals(
+    Float64Array.from({ length: m * n }, (_, i) => a[i]),
+    m,
+    n,
+  );
 }

@@ -16,7 +16,15 @@ import { activate } from "./activations";
 import { batchNorm, createBatchNorm } from "./batchnorm";
 import { type MlpConfig, type MlpConfigInput, degenerateZeros, mlpConfig } from "./config";
 import { initHiddenLayer, initReadout } from "./init";
-import { type ForwardOptions, type ForwardResult, type LayerActivation, Network, type ParamLayer, nextModelUid, variableFrom } from "./network";
+import {
+  type ForwardOptions,
+  type ForwardResult,
+  type LayerActivation,
+  Network,
+  type ParamLayer,
+  nextModelUid,
+  variableFrom,
+} from "./network";
 import { type SkipMatrix, applySkip, disposeSkip, makeSkipMatrix } from "./skip";
 
 export class Mlp extends Network {
@@ -47,7 +55,15 @@ export class Mlp extends Network {
     const s = c.skip;
     if (s.type === "matrix") {
       for (let l = 2; l <= c.depth; l++) {
-        this.skipMatrices.set(l, makeSkipMatrix(skipRng, s.matrix, c.width, s.matrix === "degenerate" ? degenerateZeros(c.width, s.zeroFraction) : 0));
+        this.skipMatrices.set(
+          l,
+          makeSkipMatrix(
+            skipRng,
+            s.matrix,
+            c.width,
+            s.matrix === "degenerate" ? degenerateZeros(c.width, s.zeroFraction) : 0,
+          ),
+        );
       }
     } else if (s.type === "hyper" && s.form === "orthogonal") {
       for (let k = 1; k <= c.depth - 2; k++) this.skipMatrices.set(k, makeSkipMatrix(skipRng, "orthogonal", c.width));

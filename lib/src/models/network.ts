@@ -150,7 +150,9 @@ export abstract class Network {
     const r = this.config.biasRegularizer;
     if (!r || r.lambda === 0) return null;
     return tf.tidy(() => {
-      const terms = this.layers.filter((l) => l.b && l.name !== "out").map((l) => tf.sum(tf.square(tf.sub(l.b!, r.target))));
+      const terms = this.layers
+        .filter((l) => l.b && l.name !== "out")
+        .map((l) => tf.sum(tf.square(tf.sub(l.b!, r.target))));
       return tf.mul(tf.addN(terms), r.lambda) as tf.Scalar;
     });
   }
@@ -191,7 +193,9 @@ export abstract class Network {
       const p = byName.get(a.name);
       if (!p) throw new Error(`setWeights: the model has no tensor '${a.name}'`);
       if (a.shape.length !== p.variable.shape.length || a.shape.some((s, i) => s !== p.variable.shape[i])) {
-        throw new Error(`setWeights: '${a.name}' has shape ${JSON.stringify(a.shape)}, the model expects ${JSON.stringify(p.variable.shape)}`);
+        throw new Error(
+          `setWeights: '${a.name}' has shape ${JSON.stringify(a.shape)}, the model expects ${JSON.stringify(p.variable.shape)}`,
+        );
       }
       tf.tidy(() => p.variable.assign(tf.tensor(a.data, a.shape)));
     }

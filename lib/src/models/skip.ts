@@ -32,7 +32,8 @@ export interface SkipMatrix {
 
 /** Q = U diag(s) Vᵀ with `zeros` zero singular values and the others 1 (row-major float64, n×n). */
 export function degenerateMatrix(rng: Rng, n: number, zeros: number): Float64Array {
-  if (!Number.isInteger(zeros) || zeros < 0 || zeros > n) throw new Error(`degenerateMatrix: zeros must be in 0..${n}, got ${zeros}`);
+  if (!Number.isInteger(zeros) || zeros < 0 || zeros > n)
+    throw new Error(`degenerateMatrix: zeros must be in 0..${n}, got ${zeros}`);
   const u = randomOrthogonal(rng, n);
   const v = randomOrthogonal(rng, n);
   // U diag(s): zero the last `zeros` columns of U
@@ -60,7 +61,11 @@ const fixedLinearOp = tf.customGrad(((x: tf.Tensor2D, qt: tf.Tensor2D, q: tf.Ten
       return [tf.matMul(dy, qs), tf.zerosLike(qs), tf.zerosLike(qs)];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, qt: tf.Tensor2D, q: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+  x: tf.Tensor2D,
+  qt: tf.Tensor2D,
+  q: tf.Tensor2D,
+) => tf.Tensor2D;
 
 /** Applies a fixed skip map to a batch x [B, n] → [B, n] (Q x per sample). */
 export function applySkip(x: tf.Tensor2D, s: SkipMatrix): tf.Tensor2D {

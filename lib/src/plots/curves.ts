@@ -64,8 +64,25 @@ export function curvesFigure(curves: Curve[], o: CurvesOptions): Figure {
       line: { color: familyColor(c.family), dash: c.dash ?? "solid", width: c.width ?? 2 },
     };
   });
-  const shapes = (o.hLines ?? []).map((h) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: h.y, y1: h.y, line: { color: "#888", dash: "dot", width: 1 } }));
-  const annotations = (o.hLines ?? []).map((h) => ({ xref: "paper", x: 1, y: o.logY ? Math.log10(h.y) : h.y, text: h.label, showarrow: false, xanchor: "right", yanchor: "bottom", font: { size: 10, color: "#666" } }));
+  const shapes = (o.hLines ?? []).map((h) => ({
+    type: "line",
+    xref: "paper",
+    x0: 0,
+    x1: 1,
+    y0: h.y,
+    y1: h.y,
+    line: { color: "#888", dash: "dot", width: 1 },
+  }));
+  const annotations = (o.hLines ?? []).map((h) => ({
+    xref: "paper",
+    x: 1,
+    y: o.logY ? Math.log10(h.y) : h.y,
+    text: h.label,
+    showarrow: false,
+    xanchor: "right",
+    yanchor: "bottom",
+    font: { size: 10, color: "#666" },
+  }));
   return {
     data,
     layout: baseLayout(o.title, {
@@ -128,14 +145,34 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
     const ya = `y${k}`;
     const x0 = c * (w + gapX);
     const y1 = 1 - r * (h + gapY);
-    layoutExtra[`xaxis${k}`] = axis(p.axisLabels[0], { domain: [x0, x0 + w], anchor: ya, range: [p.a[0], p.a[p.a.length - 1]], showgrid: false });
-    layoutExtra[`yaxis${k}`] = axis(p.axisLabels[1], { domain: [y1 - h, y1], anchor: xa, range: [p.b[0], p.b[p.b.length - 1]], showgrid: false });
+    layoutExtra[`xaxis${k}`] = axis(p.axisLabels[0], {
+      domain: [x0, x0 + w],
+      anchor: ya,
+      range: [p.a[0], p.a[p.a.length - 1]],
+      showgrid: false,
+    });
+    layoutExtra[`yaxis${k}`] = axis(p.axisLabels[1], {
+      domain: [y1 - h, y1],
+      anchor: xa,
+      range: [p.b[0], p.b[p.b.length - 1]],
+      showgrid: false,
+    });
     const nA = p.a.length;
     const z: number[][] = [];
     for (let ib = 0; ib < p.b.length; ib++) z.push(Array.from(p.z).slice(ib * nA, (ib + 1) * nA));
     data.push({
-      type: "heatmap", x: Array.from(p.a), y: Array.from(p.b), z, xaxis: xa, yaxis: ya, colorscale: "Viridis", zmin: zRange[0], zmax: zRange[1],
-      showscale: i === 0, colorbar: { title: { text: o.zTitle }, len: 0.5 }, hovertemplate: `${p.axisLabels[0]}=%{x:.3f}<br>${p.axisLabels[1]}=%{y:.3f}<br>${o.zTitle}=%{z:.3f}<extra></extra>`,
+      type: "heatmap",
+      x: Array.from(p.a),
+      y: Array.from(p.b),
+      z,
+      xaxis: xa,
+      yaxis: ya,
+      colorscale: "Viridis",
+      zmin: zRange[0],
+      zmax: zRange[1],
+      showscale: i === 0,
+      colorbar: { title: { text: o.zTitle }, len: 0.5 },
+      hovertemplate: `${p.axisLabels[0]}=%{x:.3f}<br>${p.axisLabels[1]}=%{y:.3f}<br>${o.zTitle}=%{z:.3f}<extra></extra>`,
     });
     // All streamlines of a panel in one trace, separated by nulls.
     const sx: Array<number | null> = [];
@@ -145,7 +182,17 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       sx.push(...t.x, null);
       sy.push(...t.y, null);
     }
-    data.push({ type: "scatter", mode: "lines", x: sx, y: sy, xaxis: xa, yaxis: ya, line: { color: "rgba(255,255,255,0.75)", width: 1 }, hoverinfo: "skip", showlegend: false });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x: sx,
+      y: sy,
+      xaxis: xa,
+      yaxis: ya,
+      line: { color: "rgba(255,255,255,0.75)", width: 1 },
+      hoverinfo: "skip",
+      showlegend: false,
+    });
     // Arrow heads: a short segment's end at the middle of each streamline shows the direction of the flow.
     const ax: number[] = [];
     const ay: number[] = [];
@@ -156,35 +203,87 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       const dx = s.x[m + 1] - s.x[m - 1];
       const dy = s.y[m + 1] - s.y[m - 1];
       // marker angle is in screen space, clockwise from up; the axes' aspect ratio is ignored (approximate)
-      const sxr = (p.a[p.a.length - 1] - p.a[0]) || 1;
-      const syr = (p.b[p.b.length - 1] - p.b[0]) || 1;
+      const sxr = p.a[p.a.length - 1] - p.a[0] || 1;
+      const syr = p.b[p.b.length - 1] - p.b[0] || 1;
       ax.push(s.x[m]);
       ay.push(s.y[m]);
       ang.push((Math.atan2(dx / sxr, dy / syr) * 180) / Math.PI);
     }
-    data.push({ type: "scatter", mode: "markers", x: ax, y: ay, xaxis: xa, yaxis: ya, marker: { symbol: "triangle-up", size: 7, angle: ang, color: "white" }, hoverinfo: "skip", showlegend: false });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      x: ax,
+      y: ay,
+      xaxis: xa,
+      yaxis: ya,
+      marker: { symbol: "triangle-up", size: 7, angle: ang, color: "white" },
+      hoverinfo: "skip",
+      showlegend: false,
+    });
     for (const line of p.lines) {
-      const sh = line.axis === "a" ? { x0: line.value, x1: line.value, y0: p.b[0], y1: p.b[p.b.length - 1] } : { x0: p.a[0], x1: p.a[p.a.length - 1], y0: line.value, y1: line.value };
+      const sh =
+        line.axis === "a"
+          ? { x0: line.value, x1: line.value, y0: p.b[0], y1: p.b[p.b.length - 1] }
+          : { x0: p.a[0], x1: p.a[p.a.length - 1], y0: line.value, y1: line.value };
       shapes.push({ type: "line", xref: xa, yref: ya, ...sh, line: { color: "#ff4d4d", dash: "dash", width: 2 } });
     }
     if (p.lines.length) {
       data.push({
-        type: "scatter", mode: "lines", x: [null], y: [null], xaxis: xa, yaxis: ya, name: "singular line of the plain model", legendgroup: "singular",
-        showlegend: i === 0, line: { color: "#ff4d4d", dash: "dash", width: 2 },
+        type: "scatter",
+        mode: "lines",
+        x: [null],
+        y: [null],
+        xaxis: xa,
+        yaxis: ya,
+        name: "singular line of the plain model",
+        legendgroup: "singular",
+        showlegend: i === 0,
+        line: { color: "#ff4d4d", dash: "dash", width: 2 },
       });
     }
     data.push({
-      type: "scatter", mode: "markers+text", x: p.landmarks.map((l) => l.a), y: p.landmarks.map((l) => l.b),
-      text: p.landmarks.map((l) => l.label.split(" (")[0]), hovertext: p.landmarks.map((l) => l.label), hoverinfo: "text", textposition: "top center",
-      textfont: { color: "white", size: 10 }, xaxis: xa, yaxis: ya, marker: { symbol: "star", size: 12, color: "white", line: { color: "black", width: 1 } }, name: "minima / teacher", legendgroup: "landmark", showlegend: i === 0,
+      type: "scatter",
+      mode: "markers+text",
+      x: p.landmarks.map((l) => l.a),
+      y: p.landmarks.map((l) => l.b),
+      text: p.landmarks.map((l) => l.label.split(" (")[0]),
+      hovertext: p.landmarks.map((l) => l.label),
+      hoverinfo: "text",
+      textposition: "top center",
+      textfont: { color: "white", size: 10 },
+      xaxis: xa,
+      yaxis: ya,
+      marker: { symbol: "star", size: 12, color: "white", line: { color: "black", width: 1 } },
+      name: "minima / teacher",
+      legendgroup: "landmark",
+      showlegend: i === 0,
     });
     if (p.ghost) {
       data.push({
-        type: "scatter", mode: "markers", x: [p.ghost.a], y: [p.ghost.b], xaxis: xa, yaxis: ya, marker: { symbol: "x", size: 14, color: familyColor("ghost"), line: { color: "black", width: 1 } },
-        name: "slowest point (ghost)", legendgroup: "ghost", showlegend: i === 0, hovertemplate: `${p.ghost.label}<extra></extra>`,
+        type: "scatter",
+        mode: "markers",
+        x: [p.ghost.a],
+        y: [p.ghost.b],
+        xaxis: xa,
+        yaxis: ya,
+        marker: { symbol: "x", size: 14, color: familyColor("ghost"), line: { color: "black", width: 1 } },
+        name: "slowest point (ghost)",
+        legendgroup: "ghost",
+        showlegend: i === 0,
+        hovertemplate: `${p.ghost.label}<extra></extra>`,
       });
     }
-    annotations.push({ text: `<b>${p.title}</b>`, xref: "paper", yref: "paper", x: x0 + w / 2, y: y1, yshift: 18, showarrow: false, xanchor: "center", font: { size: 13 } });
+    annotations.push({
+      text: `<b>${p.title}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: x0 + w / 2,
+      y: y1,
+      yshift: 18,
+      showarrow: false,
+      xanchor: "center",
+      font: { size: 13 },
+    });
   });
   return {
     data,
@@ -194,7 +293,15 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       ...layoutExtra,
       shapes,
       annotations,
-      title: { text: o.title, x: 0.01, xanchor: "left", y: 0.99, yanchor: "top", yref: "container", font: { size: 16 } },
+      title: {
+        text: o.title,
+        x: 0.01,
+        xanchor: "left",
+        y: 0.99,
+        yanchor: "top",
+        yref: "container",
+        font: { size: 16 },
+      },
       legend: { orientation: "h", x: 0, y: 0.955, yanchor: "top", yref: "container" },
       margin: { l: 64, r: 24, t: 110, b: 90 },
     }),
@@ -208,7 +315,10 @@ export interface PairedPoint {
   label: string;
 }
 
-export function pairedScatterFigure(points: PairedPoint[], o: { title: string; xTitle: string; yTitle: string; log?: boolean; width?: number; height?: number; color?: string }): Figure {
+export function pairedScatterFigure(
+  points: PairedPoint[],
+  o: { title: string; xTitle: string; yTitle: string; log?: boolean; width?: number; height?: number; color?: string },
+): Figure {
   const vals = points.flatMap((p) => [p.x, p.y]).filter((v) => Number.isFinite(v) && (!o.log || v > 0));
   const lo = Math.min(...vals);
   const hi = Math.max(...vals);
@@ -216,27 +326,63 @@ export function pairedScatterFigure(points: PairedPoint[], o: { title: string; x
   const range = o.log ? [lo / pad, hi * pad] : [lo - pad, hi + pad];
   return {
     data: [
-      { type: "scatter", mode: "lines", x: range, y: range, line: { color: "#888", dash: "dot" }, name: "y = x", hoverinfo: "skip" },
-      { type: "scatter", mode: "markers", x: points.map((p) => p.x), y: points.map((p) => p.y), text: points.map((p) => p.label), marker: { size: 9, color: o.color ?? familyColor("residual"), opacity: 0.8 }, name: "one initialisation", hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" },
+      {
+        type: "scatter",
+        mode: "lines",
+        x: range,
+        y: range,
+        line: { color: "#888", dash: "dot" },
+        name: "y = x",
+        hoverinfo: "skip",
+      },
+      {
+        type: "scatter",
+        mode: "markers",
+        x: points.map((p) => p.x),
+        y: points.map((p) => p.y),
+        text: points.map((p) => p.label),
+        marker: { size: 9, color: o.color ?? familyColor("residual"), opacity: 0.8 },
+        name: "one initialisation",
+        hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>",
+      },
     ],
     layout: baseLayout(o.title, {
       width: o.width ?? 560,
       height: o.height ?? 520,
       xaxis: axis(o.xTitle, o.log ? { type: "log", range: range.map(Math.log10), dtick: "D2" } : { range }),
-      yaxis: axis(o.yTitle, o.log ? { type: "log", range: range.map(Math.log10), dtick: "D2", scaleanchor: "x" } : { range, scaleanchor: "x" }),
+      yaxis: axis(
+        o.yTitle,
+        o.log
+          ? { type: "log", range: range.map(Math.log10), dtick: "D2", scaleanchor: "x" }
+          : { range, scaleanchor: "x" },
+      ),
     }),
   };
 }
 
 /** Bars of group means with ± s.e.m. error bars. */
-export function meanSemBarFigure(groups: Array<{ label: string; family: string; mean: number; sem: number; n: number }>, o: { title: string; yTitle: string; logY?: boolean; width?: number; height?: number }): Figure {
+export function meanSemBarFigure(
+  groups: Array<{ label: string; family: string; mean: number; sem: number; n: number }>,
+  o: { title: string; yTitle: string; logY?: boolean; width?: number; height?: number },
+): Figure {
   return {
     data: [
       {
-        type: "bar", x: groups.map((g) => g.label), y: groups.map((g) => g.mean), marker: { color: groups.map((g) => familyColor(g.family)) },
-        error_y: { type: "data", array: groups.map((g) => g.sem), visible: true, color: "#333" }, text: groups.map((g) => `n = ${g.n}`), textposition: "outside", showlegend: false,
+        type: "bar",
+        x: groups.map((g) => g.label),
+        y: groups.map((g) => g.mean),
+        marker: { color: groups.map((g) => familyColor(g.family)) },
+        error_y: { type: "data", array: groups.map((g) => g.sem), visible: true, color: "#333" },
+        text: groups.map((g) => `n = ${g.n}`),
+        textposition: "outside",
+        showlegend: false,
       },
     ],
-    layout: baseLayout(o.title, { width: o.width ?? 520, height: o.height ?? 440, xaxis: axis(""), yaxis: axis(o.yTitle, o.logY ? { type: "log" } : {}) }),
+    layout: baseLayout(o.title, {
+      width: o.width ?? 520,
+      height: o.height ?? 440,
+      xaxis: axis(""),
+      yaxis: axis(o.yTitle, o.logY ? { type: "log" } : {}),
+    }),
   };
 }

@@ -53,7 +53,15 @@ export interface MeanSemPanelsOptions {
 
 function hexToRgba(hex: string, alpha: number): string {
   const h = hex.replace("#", "");
-  const v = parseInt(h.length === 3 ? h.split("").map((c) => c + c).join("") : h, 16);
+  const v = parseInt(
+    h.length === 3
+      ? h
+          .split("")
+          .map((c) => c + c)
+          .join("")
+      : h,
+    16,
+  );
   return `rgba(${(v >> 16) & 255},${(v >> 8) & 255},${v & 255},${alpha})`;
 }
 
@@ -88,10 +96,39 @@ export function meanSemPanelsFigure(panels: MeanSemPanel[], o: MeanSemPanelsOpti
       ...(p.logY ? { type: "log", exponentformat: "power" } : {}),
       ...(p.yRange ? { range: p.yRange } : {}),
     });
-    annotations.push({ text: `<b>${p.title}</b>`, xref: "paper", yref: "paper", x: x0, y: y1 + 0.005, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
+    annotations.push({
+      text: `<b>${p.title}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: x0,
+      y: y1 + 0.005,
+      xanchor: "left",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size: 12 },
+    });
     for (const hl of p.hLines ?? []) {
-      shapes.push({ type: "line", xref: `${xa} domain`, yref: ya, x0: 0, x1: 1, y0: hl.y, y1: hl.y, line: { color: "#888", dash: "dot", width: 1 } });
-      annotations.push({ text: hl.label, xref: `${xa} domain`, yref: ya, x: 1, y: p.logY ? Math.log10(hl.y) : hl.y, xanchor: "right", yanchor: "bottom", showarrow: false, font: { size: 10, color: "#666" } });
+      shapes.push({
+        type: "line",
+        xref: `${xa} domain`,
+        yref: ya,
+        x0: 0,
+        x1: 1,
+        y0: hl.y,
+        y1: hl.y,
+        line: { color: "#888", dash: "dot", width: 1 },
+      });
+      annotations.push({
+        text: hl.label,
+        xref: `${xa} domain`,
+        yref: ya,
+        x: 1,
+        y: p.logY ? Math.log10(hl.y) : hl.y,
+        xanchor: "right",
+        yanchor: "bottom",
+        showarrow: false,
+        font: { size: 10, color: "#666" },
+      });
     }
     for (const s of p.series) {
       const xs = Array.from(s.x);
@@ -104,26 +141,61 @@ export function meanSemPanelsFigure(panels: MeanSemPanel[], o: MeanSemPanelsOpti
         const lower = mean.map((m, j) => m - sem[j]);
         const bandLo = p.logY ? lower.map((v, j) => (v > 0 ? v : mean[j])) : lower;
         data.push({
-          type: "scatter", mode: "lines", x: [...xs, ...xs.slice().reverse()], y: [...upper, ...bandLo.slice().reverse()],
-          fill: "toself", fillcolor: hexToRgba(s.color, 0.18), line: { width: 0 }, hoverinfo: "skip", showlegend: false,
-          legendgroup: s.label, xaxis: xa, yaxis: ya,
+          type: "scatter",
+          mode: "lines",
+          x: [...xs, ...xs.slice().reverse()],
+          y: [...upper, ...bandLo.slice().reverse()],
+          fill: "toself",
+          fillcolor: hexToRgba(s.color, 0.18),
+          line: { width: 0 },
+          hoverinfo: "skip",
+          showlegend: false,
+          legendgroup: s.label,
+          xaxis: xa,
+          yaxis: ya,
         });
         data.push({
-          type: "scatter", mode: "lines", name: s.label, x: xs, y: mean, line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
-          legendgroup: s.label, showlegend: show, xaxis: xa, yaxis: ya,
+          type: "scatter",
+          mode: "lines",
+          name: s.label,
+          x: xs,
+          y: mean,
+          line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
+          legendgroup: s.label,
+          showlegend: show,
+          xaxis: xa,
+          yaxis: ya,
         });
       } else {
         data.push({
-          type: "scatter", mode: "lines+markers", name: s.label, x: xs, y: mean, line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
-          marker: { size: 8, color: s.color }, error_y: { type: "data", array: sem, visible: true, color: s.color, thickness: 1.5, width: 4 },
-          legendgroup: s.label, showlegend: show, xaxis: xa, yaxis: ya,
+          type: "scatter",
+          mode: "lines+markers",
+          name: s.label,
+          x: xs,
+          y: mean,
+          line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
+          marker: { size: 8, color: s.color },
+          error_y: { type: "data", array: sem, visible: true, color: s.color, thickness: 1.5, width: 4 },
+          legendgroup: s.label,
+          showlegend: show,
+          xaxis: xa,
+          yaxis: ya,
         });
       }
       if (s.points && s.points.length) {
         data.push({
-          type: "scatter", mode: "markers", name: `${s.label} (runs)`, x: s.points.map((q) => q.x), y: s.points.map((q) => q.y),
-          text: s.points.map((q) => q.label ?? ""), marker: { size: 5, color: s.color, opacity: 0.45, symbol: "circle-open" },
-          hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>", legendgroup: s.label, showlegend: false, xaxis: xa, yaxis: ya,
+          type: "scatter",
+          mode: "markers",
+          name: `${s.label} (runs)`,
+          x: s.points.map((q) => q.x),
+          y: s.points.map((q) => q.y),
+          text: s.points.map((q) => q.label ?? ""),
+          marker: { size: 5, color: s.color, opacity: 0.45, symbol: "circle-open" },
+          hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>",
+          legendgroup: s.label,
+          showlegend: false,
+          xaxis: xa,
+          yaxis: ya,
         });
       }
     }
@@ -174,37 +246,117 @@ export function recoveredGapFigure(
     const xa = k === 1 ? "x" : `x${k}`;
     const ya = k === 1 ? "y" : `y${k}`;
     const x0 = i * (w + gap);
-    const vals = g.bars.flatMap((b) => [b.mean - (Number.isFinite(b.sem) ? b.sem : 0), b.mean + (Number.isFinite(b.sem) ? b.sem : 0), ...(b.points ?? [])]).filter(Number.isFinite);
+    const vals = g.bars
+      .flatMap((b) => [
+        b.mean - (Number.isFinite(b.sem) ? b.sem : 0),
+        b.mean + (Number.isFinite(b.sem) ? b.sem : 0),
+        ...(b.points ?? []),
+      ])
+      .filter(Number.isFinite);
     const lo = Math.min(-0.2, ...vals.map((v) => v - 0.05));
     const hi = Math.max(1.15, ...vals.map((v) => v + 0.05));
-    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(o.xTitle, { domain: [x0, x0 + w], anchor: ya, zeroline: false, range: [lo, hi] });
+    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(o.xTitle, {
+      domain: [x0, x0 + w],
+      anchor: ya,
+      zeroline: false,
+      range: [lo, hi],
+    });
     // the bar labels once, on the first panel (every panel has the same bars)
-    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis("", { anchor: xa, autorange: "reversed", automargin: true, showgrid: false, showticklabels: i === 0 });
-    annotations.push({ text: `<b>${g.title}</b>`, xref: "paper", yref: "paper", x: x0, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
+    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis("", {
+      anchor: xa,
+      autorange: "reversed",
+      automargin: true,
+      showgrid: false,
+      showticklabels: i === 0,
+    });
+    annotations.push({
+      text: `<b>${g.title}</b>`,
+      xref: "paper",
+      yref: "paper",
+      x: x0,
+      y: 1.0,
+      xanchor: "left",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size: 12 },
+    });
     data.push({
-      type: "bar", orientation: "h", x: g.bars.map((b) => b.mean), y: g.bars.map((b) => b.label), marker: { color: g.bars.map((b) => b.color), opacity: 0.85 },
-      error_x: { type: "data", array: g.bars.map((b) => (Number.isFinite(b.sem) ? b.sem : 0)), visible: true, color: "#333" },
-      showlegend: false, xaxis: xa, yaxis: ya, customdata: g.bars.map((b) => b.n), hovertemplate: "%{y}: R = %{x:.3f} (n = %{customdata})<extra></extra>",
+      type: "bar",
+      orientation: "h",
+      x: g.bars.map((b) => b.mean),
+      y: g.bars.map((b) => b.label),
+      marker: { color: g.bars.map((b) => b.color), opacity: 0.85 },
+      error_x: {
+        type: "data",
+        array: g.bars.map((b) => (Number.isFinite(b.sem) ? b.sem : 0)),
+        visible: true,
+        color: "#333",
+      },
+      showlegend: false,
+      xaxis: xa,
+      yaxis: ya,
+      customdata: g.bars.map((b) => b.n),
+      hovertemplate: "%{y}: R = %{x:.3f} (n = %{customdata})<extra></extra>",
     });
     const px: number[] = [];
     const py: string[] = [];
-    for (const b of g.bars) for (const v of b.points ?? []) {
-      px.push(v);
-      py.push(b.label);
-    }
-    if (px.length) data.push({ type: "scatter", mode: "markers", x: px, y: py, marker: { size: 6, color: "#222", opacity: 0.6 }, showlegend: false, xaxis: xa, yaxis: ya, hovertemplate: "seed value %{x:.3f}<extra></extra>" });
+    for (const b of g.bars)
+      for (const v of b.points ?? []) {
+        px.push(v);
+        py.push(b.label);
+      }
+    if (px.length)
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        x: px,
+        y: py,
+        marker: { size: 6, color: "#222", opacity: 0.6 },
+        showlegend: false,
+        xaxis: xa,
+        yaxis: ya,
+        hovertemplate: "seed value %{x:.3f}<extra></extra>",
+      });
     const ref = [
       { x: 0, label: "plain", color: familyColor("plain"), dash: "solid" },
       { x: 1, label: "residual", color: familyColor("residual"), dash: "solid" },
       ...(o.threshold ? [{ x: o.threshold.x, label: o.threshold.label, color: "#888", dash: "dot" }] : []),
     ];
     for (const r of ref) {
-      shapes.push({ type: "line", xref: xa, yref: `${ya} domain`, x0: r.x, x1: r.x, y0: 0, y1: 1, line: { color: r.color, dash: r.dash, width: 1.5 } });
-      annotations.push({ text: r.label, xref: xa, yref: `${ya} domain`, x: r.x, y: 1, xanchor: "left", yanchor: "top", showarrow: false, font: { size: 10, color: r.color }, textangle: 0 });
+      shapes.push({
+        type: "line",
+        xref: xa,
+        yref: `${ya} domain`,
+        x0: r.x,
+        x1: r.x,
+        y0: 0,
+        y1: 1,
+        line: { color: r.color, dash: r.dash, width: 1.5 },
+      });
+      annotations.push({
+        text: r.label,
+        xref: xa,
+        yref: `${ya} domain`,
+        x: r.x,
+        y: 1,
+        xanchor: "left",
+        yanchor: "top",
+        showarrow: false,
+        font: { size: 10, color: r.color },
+        textangle: 0,
+      });
     }
   });
   return {
     data,
-    layout: baseLayout(o.title, { width: o.width ?? 1080, height: o.height ?? 420, ...layoutExtra, shapes, annotations, bargap: 0.35, margin: { l: 200, r: 40, t: 80, b: 90 } }),
+    layout: baseLayout(o.title, {
+      width: o.width ?? 1080,
+      height: o.height ?? 420,
+      ...layoutExtra,
+      shapes,
+      annotations,
+      bargap: 0.35,
+      margin: { l: 200, r: 40, t: 80, b: 90 },
+    }),
   };
 }

@@ -13,7 +13,10 @@ export interface SpectrumPanel {
 }
 
 /** A grid of log-scale sorted-spectrum panels (row-major, `cols` per row). */
-export function spectraPanelsFigure(panels: SpectrumPanel[], o: { title: string; cols: number; width?: number; height?: number }): Figure {
+export function spectraPanelsFigure(
+  panels: SpectrumPanel[],
+  o: { title: string; cols: number; width?: number; height?: number },
+): Figure {
   const rows = Math.ceil(panels.length / o.cols);
   const data: Array<Record<string, unknown>> = [];
   const layout: Record<string, unknown> = {};
@@ -31,8 +34,20 @@ export function spectraPanelsFigure(panels: SpectrumPanel[], o: { title: string;
     const ya = k === 1 ? "y" : `y${k}`;
     const x0 = c * (w + gx);
     const y1 = 1 - r * (h + gy);
-    layout[k === 1 ? "xaxis" : `xaxis${k}`] = axis("eigenvalue rank (ascending |λ|)", { domain: [x0, x0 + w], anchor: ya, title: { text: "rank (ascending |λ|)", font: { size: 11 } } });
-    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis("|λ| / max|λ|", { domain: [y1 - h, y1], anchor: xa, type: "log", exponentformat: "power", range: [-19, 0.3], dtick: 3, title: { text: "|λ| / max|λ|", font: { size: 11 } } });
+    layout[k === 1 ? "xaxis" : `xaxis${k}`] = axis("eigenvalue rank (ascending |λ|)", {
+      domain: [x0, x0 + w],
+      anchor: ya,
+      title: { text: "rank (ascending |λ|)", font: { size: 11 } },
+    });
+    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis("|λ| / max|λ|", {
+      domain: [y1 - h, y1],
+      anchor: xa,
+      type: "log",
+      exponentformat: "power",
+      range: [-19, 0.3],
+      dtick: 3,
+      title: { text: "|λ| / max|λ|", font: { size: 11 } },
+    });
     for (const s of p.series) {
       data.push({
         type: "scatter",
@@ -48,12 +63,39 @@ export function spectraPanelsFigure(panels: SpectrumPanel[], o: { title: string;
         line: { color: familyColor(s.family), width: 1.5 },
       });
     }
-    shapes.push({ type: "line", xref: `${xa} domain`, yref: ya, x0: 0, x1: 1, y0: p.tau, y1: p.tau, line: { color: "#888", dash: "dot", width: 1 } });
-    annotations.push({ xref: "paper", yref: "paper", x: x0, y: y1 + 0.005, xanchor: "left", yanchor: "bottom", text: `<b>${p.title}</b>`, showarrow: false, font: { size: 12 } });
+    shapes.push({
+      type: "line",
+      xref: `${xa} domain`,
+      yref: ya,
+      x0: 0,
+      x1: 1,
+      y0: p.tau,
+      y1: p.tau,
+      line: { color: "#888", dash: "dot", width: 1 },
+    });
+    annotations.push({
+      xref: "paper",
+      yref: "paper",
+      x: x0,
+      y: y1 + 0.005,
+      xanchor: "left",
+      yanchor: "bottom",
+      text: `<b>${p.title}</b>`,
+      showarrow: false,
+      font: { size: 12 },
+    });
   });
   return {
     data,
-    layout: baseLayout(o.title, { ...layout, annotations, shapes, width: o.width ?? 1200, height: o.height ?? 330 * rows + 140, margin: { l: 64, r: 24, t: 120, b: 90 }, legend: { orientation: "h", x: 1, xanchor: "right", y: 1.04, yanchor: "bottom" } }),
+    layout: baseLayout(o.title, {
+      ...layout,
+      annotations,
+      shapes,
+      width: o.width ?? 1200,
+      height: o.height ?? 330 * rows + 140,
+      margin: { l: 64, r: 24, t: 120, b: 90 },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.04, yanchor: "bottom" },
+    }),
   };
 }
 
@@ -84,17 +126,66 @@ export function bandPanelsFigure(
     const ya = k === 1 ? "y" : `y${k}`;
     const x0 = i * (w + gx);
     layout[k === 1 ? "xaxis" : `xaxis${k}`] = axis(o.xTitle, { domain: [x0, x0 + w], anchor: ya });
-    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis(p.yTitle, { anchor: xa, ...(p.logY ? { type: "log" } : {}), ...(p.yRange ? { range: p.yRange } : {}) });
-    annotations.push({ xref: "paper", yref: "paper", x: x0, y: 1.01, xanchor: "left", yanchor: "bottom", text: `<b>${p.title}</b>`, showarrow: false, font: { size: 12 } });
+    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis(p.yTitle, {
+      anchor: xa,
+      ...(p.logY ? { type: "log" } : {}),
+      ...(p.yRange ? { range: p.yRange } : {}),
+    });
+    annotations.push({
+      xref: "paper",
+      yref: "paper",
+      x: x0,
+      y: 1.01,
+      xanchor: "left",
+      yanchor: "bottom",
+      text: `<b>${p.title}</b>`,
+      showarrow: false,
+      font: { size: 12 },
+    });
     for (const c of p.curves) {
       const color = familyColor(c.family);
       const lo = c.mean.map((m, j) => m - (Number.isFinite(c.sem[j]) ? c.sem[j] : 0));
       const hi = c.mean.map((m, j) => m + (Number.isFinite(c.sem[j]) ? c.sem[j] : 0));
-      data.push({ type: "scatter", mode: "lines", x: [...c.x, ...[...c.x].reverse()], y: [...hi, ...[...lo].reverse()], fill: "toself", fillcolor: hexAlpha(color, 0.18), line: { width: 0 }, hoverinfo: "skip", showlegend: false, legendgroup: c.label, xaxis: xa, yaxis: ya });
-      data.push({ type: "scatter", mode: "lines+markers", name: c.label, x: c.x, y: c.mean, legendgroup: c.label, showlegend: i === 0, line: { color, dash: c.dash ?? "solid", width: 2 }, marker: { size: 5, color }, xaxis: xa, yaxis: ya });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        x: [...c.x, ...[...c.x].reverse()],
+        y: [...hi, ...[...lo].reverse()],
+        fill: "toself",
+        fillcolor: hexAlpha(color, 0.18),
+        line: { width: 0 },
+        hoverinfo: "skip",
+        showlegend: false,
+        legendgroup: c.label,
+        xaxis: xa,
+        yaxis: ya,
+      });
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name: c.label,
+        x: c.x,
+        y: c.mean,
+        legendgroup: c.label,
+        showlegend: i === 0,
+        line: { color, dash: c.dash ?? "solid", width: 2 },
+        marker: { size: 5, color },
+        xaxis: xa,
+        yaxis: ya,
+      });
     }
   });
-  return { data, layout: baseLayout(o.title, { ...layout, annotations, width: o.width ?? 1200, height: o.height ?? 480, margin: { l: 64, r: 24, t: 110, b: 110 }, legend: { orientation: "h", x: 1, xanchor: "right", y: 1.08, yanchor: "bottom" } }) };
+  return {
+    data,
+    layout: baseLayout(o.title, {
+      ...layout,
+      annotations,
+      width: o.width ?? 1200,
+      height: o.height ?? 480,
+      margin: { l: 64, r: 24, t: 110, b: 110 },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.08, yanchor: "bottom" },
+    }),
+  };
 }
 
 function hexAlpha(hex: string, a: number): string {
@@ -125,11 +216,22 @@ export function runScatterFigure(
       x: ps.map((p) => p.x),
       y: ps.map((p) => p.y),
       text: ps.map((p) => p.text),
-      marker: { color: familyColor(family), symbol: symbols[keys.indexOf(key) % symbols.length], size: 10, opacity: 0.85, line: { width: 1, color: "#333" } },
+      marker: {
+        color: familyColor(family),
+        symbol: symbols[keys.indexOf(key) % symbols.length],
+        size: 10,
+        opacity: 0.85,
+        line: { width: 1, color: "#333" },
+      },
     };
   });
   return {
     data,
-    layout: baseLayout(o.title, { width: o.width ?? 900, height: o.height ?? 560, xaxis: axis(o.xTitle, o.logX ? { type: "log" } : {}), yaxis: axis(o.yTitle) }),
+    layout: baseLayout(o.title, {
+      width: o.width ?? 900,
+      height: o.height ?? 560,
+      xaxis: axis(o.xTitle, o.logX ? { type: "log" } : {}),
+      yaxis: axis(o.yTitle),
+    }),
   };
 }

@@ -41,45 +41,84 @@ const EDGE_STYLE: Record<Edge["kind"], { color: string; dash: string; width: num
 };
 
 function layer(prefix: string, labels: string[], y: number, x0 = 0.15, x1 = 0.85): Node[] {
-  return labels.map((label, i) => ({ id: `${prefix}${i}`, x: labels.length === 1 ? 0.5 : x0 + ((x1 - x0) * i) / (labels.length - 1), y, label }));
+  return labels.map((label, i) => ({
+    id: `${prefix}${i}`,
+    x: labels.length === 1 ? 0.5 : x0 + ((x1 - x0) * i) / (labels.length - 1),
+    y,
+    label,
+  }));
 }
 
 const PANELS: PanelSpec[] = [
   {
     title: "(a) elimination",
-    caption: "J_a = 0: unit a is silent, so w_a is free.<br>w_a = 0: then J_a is free.<br>A skip keeps a active → w_a identifiable.",
+    caption:
+      "J_a = 0: unit a is silent, so w_a is free.<br>w_a = 0: then J_a is free.<br>A skip keeps a active → w_a identifiable.",
     nodes: [...layer("x", ["x₁", "x₂", "x₃"], 0.08), ...layer("h", ["a", "b", "c"], 0.5), ...layer("y", ["y"], 0.9)],
     edges: [
-      { from: "x0", to: "h0", kind: "zero" }, { from: "x1", to: "h0", kind: "zero", label: "J_a = 0" }, { from: "x2", to: "h0", kind: "zero" },
-      { from: "x0", to: "h1", kind: "normal" }, { from: "x1", to: "h1", kind: "normal" }, { from: "x2", to: "h1", kind: "normal" },
-      { from: "x0", to: "h2", kind: "normal" }, { from: "x1", to: "h2", kind: "normal" }, { from: "x2", to: "h2", kind: "normal" },
-      { from: "h0", to: "y0", kind: "free", label: "w_a free" }, { from: "h1", to: "y0", kind: "normal" }, { from: "h2", to: "y0", kind: "normal" },
+      { from: "x0", to: "h0", kind: "zero" },
+      { from: "x1", to: "h0", kind: "zero", label: "J_a = 0" },
+      { from: "x2", to: "h0", kind: "zero" },
+      { from: "x0", to: "h1", kind: "normal" },
+      { from: "x1", to: "h1", kind: "normal" },
+      { from: "x2", to: "h1", kind: "normal" },
+      { from: "x0", to: "h2", kind: "normal" },
+      { from: "x1", to: "h2", kind: "normal" },
+      { from: "x2", to: "h2", kind: "normal" },
+      { from: "h0", to: "y0", kind: "free", label: "w_a free" },
+      { from: "h1", to: "y0", kind: "normal" },
+      { from: "h2", to: "y0", kind: "normal" },
     ],
     skips: [{ from: "x0", to: "h0" }],
   },
   {
     title: "(b) overlap",
-    caption: "J_a = J_b: h_a ≡ h_b, so only w_a + w_b<br>matters (w_a − w_b is free). Different skips<br>into a and b make h_a ≠ h_b.",
+    caption:
+      "J_a = J_b: h_a ≡ h_b, so only w_a + w_b<br>matters (w_a − w_b is free). Different skips<br>into a and b make h_a ≠ h_b.",
     nodes: [...layer("x", ["x₁", "x₂", "x₃"], 0.08), ...layer("h", ["a", "b", "c"], 0.5), ...layer("y", ["y"], 0.9)],
     edges: [
-      { from: "x0", to: "h0", kind: "tied" }, { from: "x1", to: "h0", kind: "tied" }, { from: "x2", to: "h0", kind: "tied", label: "J_a" },
-      { from: "x0", to: "h1", kind: "tied", label: "J_b = J_a" }, { from: "x1", to: "h1", kind: "tied" }, { from: "x2", to: "h1", kind: "tied" },
-      { from: "x0", to: "h2", kind: "normal" }, { from: "x1", to: "h2", kind: "normal" }, { from: "x2", to: "h2", kind: "normal" },
-      { from: "h0", to: "y0", kind: "free", label: "w_a" }, { from: "h1", to: "y0", kind: "free", label: "w_b" }, { from: "h2", to: "y0", kind: "normal" },
+      { from: "x0", to: "h0", kind: "tied" },
+      { from: "x1", to: "h0", kind: "tied" },
+      { from: "x2", to: "h0", kind: "tied", label: "J_a" },
+      { from: "x0", to: "h1", kind: "tied", label: "J_b = J_a" },
+      { from: "x1", to: "h1", kind: "tied" },
+      { from: "x2", to: "h1", kind: "tied" },
+      { from: "x0", to: "h2", kind: "normal" },
+      { from: "x1", to: "h2", kind: "normal" },
+      { from: "x2", to: "h2", kind: "normal" },
+      { from: "h0", to: "y0", kind: "free", label: "w_a" },
+      { from: "h1", to: "y0", kind: "free", label: "w_b" },
+      { from: "h2", to: "y0", kind: "normal" },
     ],
-    skips: [{ from: "x0", to: "h0" }, { from: "x1", to: "h1" }],
+    skips: [
+      { from: "x0", to: "h0" },
+      { from: "x1", to: "h1" },
+    ],
   },
   {
     title: "(c) linear dependence",
-    caption: "J_c = α J_a + β J_b (linear units):<br>h_c = α h_a + β h_b, so (w_a, w_b, w_c) ∝<br>(α, β, −1) is free. Skips make the units<br>less dependent.",
+    caption:
+      "J_c = α J_a + β J_b (linear units):<br>h_c = α h_a + β h_b, so (w_a, w_b, w_c) ∝<br>(α, β, −1) is free. Skips make the units<br>less dependent.",
     nodes: [...layer("x", ["x₁", "x₂", "x₃"], 0.08), ...layer("h", ["a", "b", "c"], 0.5), ...layer("y", ["y"], 0.9)],
     edges: [
-      { from: "x0", to: "h0", kind: "normal" }, { from: "x1", to: "h0", kind: "normal" }, { from: "x2", to: "h0", kind: "normal" },
-      { from: "x0", to: "h1", kind: "normal" }, { from: "x1", to: "h1", kind: "normal" }, { from: "x2", to: "h1", kind: "normal" },
-      { from: "x0", to: "h2", kind: "tied" }, { from: "x1", to: "h2", kind: "tied" }, { from: "x2", to: "h2", kind: "tied", label: "J_c" },
-      { from: "h0", to: "y0", kind: "free" }, { from: "h1", to: "y0", kind: "free" }, { from: "h2", to: "y0", kind: "free", label: "w free along (α, β, −1)" },
+      { from: "x0", to: "h0", kind: "normal" },
+      { from: "x1", to: "h0", kind: "normal" },
+      { from: "x2", to: "h0", kind: "normal" },
+      { from: "x0", to: "h1", kind: "normal" },
+      { from: "x1", to: "h1", kind: "normal" },
+      { from: "x2", to: "h1", kind: "normal" },
+      { from: "x0", to: "h2", kind: "tied" },
+      { from: "x1", to: "h2", kind: "tied" },
+      { from: "x2", to: "h2", kind: "tied", label: "J_c" },
+      { from: "h0", to: "y0", kind: "free" },
+      { from: "h1", to: "y0", kind: "free" },
+      { from: "h2", to: "y0", kind: "free", label: "w free along (α, β, −1)" },
     ],
-    skips: [{ from: "x0", to: "h0" }, { from: "x1", to: "h1" }, { from: "x2", to: "h2" }],
+    skips: [
+      { from: "x0", to: "h0" },
+      { from: "x1", to: "h1" },
+      { from: "x2", to: "h2" },
+    ],
   },
 ];
 
@@ -106,7 +145,16 @@ export function singularitySchematicFigure(opts: { width?: number; height?: numb
       const s = EDGE_STYLE[e.kind];
       shapes.push({ type: "line", xref: xa, yref: ya, x0: a.x, y0: a.y, x1: b.x, y1: b.y, line: s, layer: "below" });
       if (e.label) {
-        annotations.push({ xref: xa, yref: ya, x: 0.5 * (a.x + b.x), y: 0.5 * (a.y + b.y), text: e.label, showarrow: false, font: { size: 10, color: s.color }, bgcolor: "rgba(255,255,255,0.85)" });
+        annotations.push({
+          xref: xa,
+          yref: ya,
+          x: 0.5 * (a.x + b.x),
+          y: 0.5 * (a.y + b.y),
+          text: e.label,
+          showarrow: false,
+          font: { size: 10, color: s.color },
+          bgcolor: "rgba(255,255,255,0.85)",
+        });
       }
     }
     for (const sk of p.skips) {
@@ -115,21 +163,62 @@ export function singularitySchematicFigure(opts: { width?: number; height?: numb
       // a quadratic Bézier bulging left of the straight path: the skip connection into the unit
       const cx = Math.min(a.x, b.x) - 0.12;
       const cy = 0.5 * (a.y + b.y);
-      shapes.push({ type: "path", xref: xa, yref: ya, path: `M ${a.x},${a.y} Q ${cx},${cy} ${b.x},${b.y - 0.05}`, line: { color: familyColor("residual"), width: 2.5, dash: "dash" }, layer: "below" });
+      shapes.push({
+        type: "path",
+        xref: xa,
+        yref: ya,
+        path: `M ${a.x},${a.y} Q ${cx},${cy} ${b.x},${b.y - 0.05}`,
+        line: { color: familyColor("residual"), width: 2.5, dash: "dash" },
+        layer: "below",
+      });
     }
     data.push({
-      type: "scatter", mode: "markers+text", xaxis: xa, yaxis: ya, x: p.nodes.map((q) => q.x), y: p.nodes.map((q) => q.y), text: p.nodes.map((q) => q.label),
-      textposition: "middle center", textfont: { size: 12, color: "#111" }, marker: { size: 30, color: "white", line: { color: "#333", width: 1.5 } }, hoverinfo: "skip", showlegend: false,
+      type: "scatter",
+      mode: "markers+text",
+      xaxis: xa,
+      yaxis: ya,
+      x: p.nodes.map((q) => q.x),
+      y: p.nodes.map((q) => q.y),
+      text: p.nodes.map((q) => q.label),
+      textposition: "middle center",
+      textfont: { size: 12, color: "#111" },
+      marker: { size: 30, color: "white", line: { color: "#333", width: 1.5 } },
+      hoverinfo: "skip",
+      showlegend: false,
     });
-    annotations.push({ xref: "paper", yref: "paper", x: x0 + w / 2, xanchor: "center", y: 0.99, text: `<b>${p.title}</b>`, showarrow: false, font: { size: 14 } });
-    annotations.push({ xref: "paper", yref: "paper", x: x0 + w / 2, xanchor: "center", y: 0.19, yanchor: "top", text: p.caption, showarrow: false, align: "center", font: { size: 11, color: "#333" } });
+    annotations.push({
+      xref: "paper",
+      yref: "paper",
+      x: x0 + w / 2,
+      xanchor: "center",
+      y: 0.99,
+      text: `<b>${p.title}</b>`,
+      showarrow: false,
+      font: { size: 14 },
+    });
+    annotations.push({
+      xref: "paper",
+      yref: "paper",
+      x: x0 + w / 2,
+      xanchor: "center",
+      y: 0.19,
+      yanchor: "top",
+      text: p.caption,
+      showarrow: false,
+      align: "center",
+      font: { size: 11, color: "#333" },
+    });
   });
   // legend entries for the line styles
   const legend: Array<[string, { color: string; dash: string; width: number }]> = [
-    ["weight", EDGE_STYLE.normal], ["zero weight", EDGE_STYLE.zero], ["tied / dependent weights", EDGE_STYLE.tied],
-    ["non-identifiable weights", EDGE_STYLE.free], ["skip connection", { color: familyColor("residual"), dash: "dash", width: 2.5 }],
+    ["weight", EDGE_STYLE.normal],
+    ["zero weight", EDGE_STYLE.zero],
+    ["tied / dependent weights", EDGE_STYLE.tied],
+    ["non-identifiable weights", EDGE_STYLE.free],
+    ["skip connection", { color: familyColor("residual"), dash: "dash", width: 2.5 }],
   ];
-  for (const [name, line] of legend) data.push({ type: "scatter", mode: "lines", x: [null], y: [null], name, line, showlegend: true });
+  for (const [name, line] of legend)
+    data.push({ type: "scatter", mode: "lines", x: [null], y: [null], name, line, showlegend: true });
   return {
     data,
     layout: baseLayout("Fig. 1 — singularities of a fully connected layer, and skip connections", {

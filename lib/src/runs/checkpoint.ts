@@ -33,7 +33,8 @@ export function encodeArrays(arrays: NamedArray[], meta: Record<string, unknown>
   const header: Header = { arrays: [], meta };
   for (const a of arrays) {
     const length = a.shape.reduce((x, y) => x * y, 1);
-    if (length !== a.data.length) throw new Error(`checkpoint: '${a.name}' has ${a.data.length} values for shape ${JSON.stringify(a.shape)}`);
+    if (length !== a.data.length)
+      throw new Error(`checkpoint: '${a.name}' has ${a.data.length} values for shape ${JSON.stringify(a.shape)}`);
     header.arrays.push({ name: a.name, shape: a.shape, offset, length });
     offset += 4 * length;
   }
@@ -55,19 +56,24 @@ export function encodeArrays(arrays: NamedArray[], meta: Record<string, unknown>
 }
 
 /** Parses what `encodeArrays` wrote. */
-export function decodeArrays(bytes: Uint8Array, source = "checkpoint"): { arrays: NamedArray[]; meta: Record<string, unknown> } {
+export function decodeArrays(
+  bytes: Uint8Array,
+  source = "checkpoint",
+): { arrays: NamedArray[]; meta: Record<string, unknown> } {
   if (bytes.length < 16 || Buffer.from(bytes.subarray(0, 8)).toString("ascii") !== MAGIC) {
     throw new Error(`${source}: not a skiplab checkpoint (bad magic)`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CONTAINER_VERSION) throw new Error(`${source}: container version ${version}, this code reads ${CONTAINER_VERSION}`);
+  if (version !== CONTAINER_VERSION)
+    throw new Error(`${source}: container version ${version}, this code reads ${CONTAINER_VERSION}`);
   const hlen = view.getUint32(12, true);
   if (16 + hlen > bytes.length) throw new Error(`${source}: truncated header`);
   const header = JSON.parse(Buffer.from(bytes.subarray(16, 16 + hlen)).toString("utf8")) as Header;
   const dataStart = Math.ceil((16 + hlen) / 4) * 4;
   const arrays = header.arrays.map((h) => {
-    if (dataStart + h.offset + 4 * h.length > bytes.length) throw new Error(`${source}: truncated data for '${h.name}'`);
+    if (dataStart + h.offset + 4 * h.length > bytes.length)
+      throw new Error(`${source}: truncated data for '${h.name}'`);
     const data = new Float32Array(h.length);
     const at = bytes.byteOffset + dataStart + h.offset;
     if (LITTLE_ENDIAN && at % 4 === 0) data.set(new Float32Array(bytes.buffer, at, h.length));
@@ -99,7 +105,8 @@ export function writeTrainCheckpoint(file: string, c: TrainCheckpoint, extraMeta
 export function readTrainCheckpoint(file: string): { checkpoint: TrainCheckpoint; meta: Record<string, unknown> } {
   const { arrays, meta } = decodeArrays(fs.readFileSync(file), file);
   const opt = meta.optimizer as { type: OptimizerState["type"]; t: number };
-  const strip = (prefix: string) => arrays.filter((a) => a.name.startsWith(prefix)).map((a) => ({ ...a, name: a.name.slice(prefix.length) }));
+  const strip = (prefix: string) =>
+    arrays.filter((a) => a.name.startsWith(prefix)).map((a) => ({ ...a, name: a.name.slice(prefix.length) }));
   return {
     checkpoint: {
       epoch: meta.epoch as number,

@@ -33,15 +33,22 @@ interface Args {
 }
 
 function parseSweepArgs(argv: string[]): Args {
-  const { values, positionals } = strictly(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: {
-    shard: { type: "string" },
-    dir: { type: "string" },
-    list: { type: "boolean" },
-    "dry-run": { type: "boolean" },
-    progress: { type: "string" },
-    backend: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  } }));
+  const { values, positionals } = strictly(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        shard: { type: "string" },
+        dir: { type: "string" },
+        list: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        progress: { type: "string" },
+        backend: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
   if (values.help) throw new Error("help");
   if (positionals.length > 1) throw new Error(`one sweep file only (got ${positionals.join(" and ")})`);
   if (positionals.length === 0) throw new Error("missing <sweep.json>");
@@ -87,7 +94,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const dir = runsRoot(args.dir ?? (spec.dir ? path.resolve(path.dirname(args.file), spec.dir) : undefined));
-  const selected = args.shard ? shard(runs, args.shard.index, args.shard.count) : [...runs].sort((a, b) => (a.hash < b.hash ? -1 : 1));
+  const selected = args.shard
+    ? shard(runs, args.shard.index, args.shard.count)
+    : [...runs].sort((a, b) => (a.hash < b.hash ? -1 : 1));
   const states = selected.map((r) => status(dir, r.hash));
   const count = (s: string) => states.filter((x) => x === s).length;
   const where = args.shard ? `shard ${args.shard.index}/${args.shard.count}: ` : "";
@@ -118,7 +127,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     try {
       const res = await executeRun(r, { dir, progress: args.progress, label: r.hash });
       const f = res.final;
-      const summary = f ? `epoch ${f.epoch}, train loss ${f.train_loss.toPrecision(4)}${f.train_acc !== null ? `, acc ${(100 * f.train_acc).toFixed(2)}%` : ""}` : "no epoch finished";
+      const summary = f
+        ? `epoch ${f.epoch}, train loss ${f.train_loss.toPrecision(4)}${f.train_acc !== null ? `, acc ${(100 * f.train_acc).toFixed(2)}%` : ""}`
+        : "no epoch finished";
       console.log(`${tag} ${res.status} (${summary}; ${res.done.wallSeconds.toFixed(1)} s)`);
       if (res.status === "diverged") console.log(res.done.message);
     } catch (e) {

@@ -23,9 +23,25 @@ import { type NonFiniteDiagnostic, NonFiniteError } from "../train/diverge";
 import { matmulEngine } from "../engine/wasm-accel";
 import { type EpochInfo, type EpochRecord, type MetricRecord, type StepInfo, train } from "../train/loop";
 import { readTrainCheckpoint, writeTrainCheckpoint } from "./checkpoint";
-import { acquireLock, parseJsonLines, readJson, runsRoot, toJsonLines, writeFileAtomic, writeJsonAtomic } from "./files";
+import {
+  acquireLock,
+  parseJsonLines,
+  readJson,
+  runsRoot,
+  toJsonLines,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./files";
 import { codeVersion, runHashFull } from "./hash";
-import { type RunConfig, type RunConfigInput, type RunData, type RunSpec, getMetric, loadRunData, runSpec } from "./spec";
+import {
+  type RunConfig,
+  type RunConfigInput,
+  type RunData,
+  type RunSpec,
+  getMetric,
+  loadRunData,
+  runSpec,
+} from "./spec";
 
 export const CONFIG_FILE = "config.json";
 export const METRICS_FILE = "metrics.jsonl";
@@ -84,7 +100,9 @@ export interface ExecuteOptions {
   progress?: ProgressMode | boolean;
   label?: string;
   /** Extra per-epoch numbers merged into the records. Not part of the hash: prefer registered metrics. */
-  onEpoch?: (info: EpochInfo) => void | Record<string, number | string | null> | Promise<void | Record<string, number | string | null>>;
+  onEpoch?: (
+    info: EpochInfo,
+  ) => void | Record<string, number | string | null> | Promise<void | Record<string, number | string | null>>;
   onStep?: (info: StepInfo) => void | Promise<void>;
   /** Checkpoint every this many epochs (default 1); the last epoch is always checkpointed. */
   checkpointEvery?: number;
@@ -96,7 +114,13 @@ export interface ExecuteOptions {
 /** Paths of a run's files. */
 export function runPaths(hash: string, dir?: string) {
   const d = path.join(runsRoot(dir), hash);
-  return { dir: d, config: path.join(d, CONFIG_FILE), metrics: path.join(d, METRICS_FILE), checkpoint: path.join(d, CHECKPOINT_FILE), done: path.join(d, DONE_FILE) };
+  return {
+    dir: d,
+    config: path.join(d, CONFIG_FILE),
+    metrics: path.join(d, METRICS_FILE),
+    checkpoint: path.join(d, CHECKPOINT_FILE),
+    done: path.join(d, DONE_FILE),
+  };
 }
 
 /** The metric records stored for a run (empty when none). */
@@ -105,20 +129,39 @@ export function readMetrics(file: string): MetricRecord[] {
 }
 
 function isSpec(x: unknown): x is RunSpec {
-  return typeof x === "object" && x !== null && typeof (x as RunSpec).hash === "string" && typeof (x as RunSpec).seed === "number" && "config" in x;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as RunSpec).hash === "string" &&
+    typeof (x as RunSpec).seed === "number" &&
+    "config" in x
+  );
 }
 
 /**
  * Computes a run (or returns its stored result). `run` is a RunSpec, or a (partial) config with `seed`.
  * See the module comment for the files and the resume/caching rules.
  */
-export async function executeRun(run: RunSpec | (RunConfigInput & { seed: number }), options: ExecuteOptions = {}): Promise<RunResult> {
+export async function executeRun(
+  run: RunSpec | (RunConfigInput & { seed: number }),
+  options: ExecuteOptions = {},
+): Promise<RunResult> {
   const spec = isSpec(run) ? runSpec(run.config, run.seed) : runSpec(run, run.seed);
   const paths = runPaths(spec.hash, options.dir);
   const cached = (): RunResult => {
     const done = readJson<DoneInfo>(paths.done);
     const records = readMetrics(paths.metrics);
-    return { hash: spec.hash, dir: paths.dir, seed: spec.seed, config: spec.config, status: done.status, fromCache: true, done, records, final: done.final };
+    return {
+      hash: spec.hash,
+      dir: paths.dir,
+      seed: spec.seed,
+      config: spec.config,
+      status: done.status,
+      fromCache: true,
+      done,
+      records,
+      final: done.final,
+    };
   };
   if (fs.existsSync(paths.done)) return cached();
 
@@ -140,7 +183,8 @@ export async function executeRun(run: RunSpec | (RunConfigInput & { seed: number
     let resume = null;
     if (fs.existsSync(paths.checkpoint)) {
       const { checkpoint, meta } = readTrainCheckpoint(paths.checkpoint);
-      if (meta.hash !== spec.hash) throw new Error(`${paths.checkpoint} belongs to run ${String(meta.hash)}, not ${spec.hash}`);
+      if (meta.hash !== spec.hash)
+        throw new Error(`${paths.checkpoint} belongs to run ${String(meta.hash)}, not ${spec.hash}`);
       resume = checkpoint;
       writeFileAtomic(paths.metrics, toJsonLines(checkpoint.records)); // drop lines written after the checkpoint
     } else if (fs.existsSync(paths.metrics)) {
@@ -150,7 +194,9 @@ export async function executeRun(run: RunSpec | (RunConfigInput & { seed: number
     const data = options.data ?? (await loadRunData(spec.config.data));
     const dim = data.train.dim ?? data.train.d ?? data.train.x.length / data.train.n;
     if (dim !== spec.config.model.inputDim) {
-      throw new Error(`run ${spec.hash}: the data has ${dim} features per example but model.inputDim is ${spec.config.model.inputDim}`);
+      throw new Error(
+        `run ${spec.hash}: the data has ${dim} features per example but model.inputDim is ${spec.config.model.inputDim}`,
+      );
     }
     model = createModel(spec.config.model, spec.seed);
     const metricFns = spec.config.metrics.map((name) => ({ name, fn: getMetric(name) }));
@@ -158,7 +204,18 @@ export async function executeRun(run: RunSpec | (RunConfigInput & { seed: number
     const onEpoch = async (info: EpochInfo) => {
       const extra: Record<string, number | string | null> = {};
       for (const { fn } of metricFns) {
-        Object.assign(extra, await fn({ epoch: info.epoch, step: info.step, record: info.record, model: info.model, data, seed: spec.seed, config: spec.config }));
+        Object.assign(
+          extra,
+          await fn({
+            epoch: info.epoch,
+            step: info.step,
+            record: info.record,
+            model: info.model,
+            data,
+            seed: spec.seed,
+            config: spec.config,
+          }),
+        );
       }
       const user = options.onEpoch ? await options.onEpoch(info) : undefined;
       if (user) Object.assign(extra, user);
@@ -217,7 +274,17 @@ export async function executeRun(run: RunSpec | (RunConfigInput & { seed: number
     };
     writeJsonAtomic(paths.done, done);
     if (status === "diverged" && options.throwOnDiverge) throw divergeError;
-    return { hash: spec.hash, dir: paths.dir, seed: spec.seed, config: spec.config, status, fromCache: false, done, records, final };
+    return {
+      hash: spec.hash,
+      dir: paths.dir,
+      seed: spec.seed,
+      config: spec.config,
+      status,
+      fromCache: false,
+      done,
+      records,
+      final,
+    };
   } finally {
     model?.dispose();
     release();

@@ -83,7 +83,9 @@ export class RunLockedError extends Error {
     readonly dir: string,
     readonly holder: string,
   ) {
-    super(`Run ${path.basename(dir)} is being computed by another process (${holder}); skipping it. Remove ${path.join(dir, "lock")} if that process is gone.`);
+    super(
+      `Run ${path.basename(dir)} is being computed by another process (${holder}); skipping it. Remove ${path.join(dir, "lock")} if that process is gone.`,
+    );
     this.name = "RunLockedError";
   }
 }
@@ -97,5 +99,10 @@ export function acquireLock(dir: string): () => void {
   const r = takeLockFile(path.join(dir, "lock"));
   if ("release" in r) return r.release;
   const h = r.holder;
-  throw new RunLockedError(dir, h ? (h.note as string | undefined) ?? `pid ${h.pid ?? "?"} on ${h.host ?? "?"} since ${h.since ?? "?"}` : "a process that is creating the lock right now");
+  throw new RunLockedError(
+    dir,
+    h
+      ? ((h.note as string | undefined) ?? `pid ${h.pid ?? "?"} on ${h.host ?? "?"} since ${h.since ?? "?"}`)
+      : "a process that is creating the lock right now",
+  );
 }

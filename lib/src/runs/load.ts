@@ -7,7 +7,15 @@ import * as path from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { type RecordRow, type Scalar, toFrame } from "../frames/danfo";
 import type { MetricRecord } from "../train/loop";
-import { CHECKPOINT_FILE, CONFIG_FILE, DONE_FILE, type DoneInfo, METRICS_FILE, type StoredConfig, readMetrics } from "./execute";
+import {
+  CHECKPOINT_FILE,
+  CONFIG_FILE,
+  DONE_FILE,
+  type DoneInfo,
+  METRICS_FILE,
+  type StoredConfig,
+  readMetrics,
+} from "./execute";
 import { readJson, runsRoot } from "./files";
 import type { RunConfig } from "./spec";
 
@@ -35,7 +43,15 @@ function loadOne(dir: string): RunRecord | null {
   const stored = readJson<StoredConfig>(cfgFile);
   const done = fs.existsSync(path.join(dir, DONE_FILE)) ? readJson<DoneInfo>(path.join(dir, DONE_FILE)) : null;
   const status = done ? done.status : fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? "partial" : "new";
-  return { hash: stored.hash, dir, seed: stored.seed, config: stored.config, status, done, records: readMetrics(path.join(dir, METRICS_FILE)) };
+  return {
+    hash: stored.hash,
+    dir,
+    seed: stored.seed,
+    config: stored.config,
+    status,
+    done,
+    records: readMetrics(path.join(dir, METRICS_FILE)),
+  };
 }
 
 /**
@@ -47,7 +63,12 @@ export function loadRuns(source?: string | (string | { hash: string })[], option
   let dirs: string[];
   if (source === undefined || typeof source === "string") {
     const root = runsRoot(source ?? options.dir);
-    dirs = fs.existsSync(root) ? fs.readdirSync(root).sort().map((d) => path.join(root, d)) : [];
+    dirs = fs.existsSync(root)
+      ? fs
+          .readdirSync(root)
+          .sort()
+          .map((d) => path.join(root, d))
+      : [];
   } else {
     const root = runsRoot(options.dir);
     dirs = source.map((s) => path.join(root, typeof s === "string" ? s : s.hash));
@@ -82,7 +103,8 @@ export function flattenConfig(obj: unknown, prefix = "", out: Record<string, Sca
     return out;
   }
   if (typeof obj === "object") {
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>))
+      flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
     return out;
   }
   out[prefix] = obj as Scalar;

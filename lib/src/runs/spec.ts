@@ -49,7 +49,8 @@ export interface RunSpec {
 
 /** Fills every default (so equal meanings hash equal). */
 export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
-  if (!input || typeof input !== "object" || !input.model || !input.data) throw new Error("run config: needs at least `model` and `data`");
+  if (!input || typeof input !== "object" || !input.model || !input.data)
+    throw new Error("run config: needs at least `model` and `data`");
   if (typeof input.data.name !== "string") throw new Error("run config: data.name must name a data provider");
   return {
     model: modelConfig(input.model as ModelConfigInput),
@@ -104,7 +105,8 @@ export async function loadRunData(spec: DataSpec): Promise<RunData> {
 function num(spec: DataSpec, key: string, def: number): number {
   const v = spec[key];
   if (v === undefined) return def;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`data '${spec.name}': ${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new Error(`data '${spec.name}': ${key} must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -186,9 +188,21 @@ function teacherRegression(spec: DataSpec): RunData {
   return nTest > 0 ? { train, test: make(nTest) } : { train };
 }
 
-registerDataProvider("gaussian-mixture", gaussianMixture, "synthetic classification: Gaussian blobs (n, nTest, dim, classes, separation, noise, seed)");
-registerDataProvider("random-labels", randomLabels, "synthetic memorisation: Gaussian inputs, uniform random labels (n, dim, classes, seed)");
-registerDataProvider("teacher-regression", teacherRegression, "synthetic regression: a random tanh teacher (n, nTest, dim, hidden, outputs, noise, seed)");
+registerDataProvider(
+  "gaussian-mixture",
+  gaussianMixture,
+  "synthetic classification: Gaussian blobs (n, nTest, dim, classes, separation, noise, seed)",
+);
+registerDataProvider(
+  "random-labels",
+  randomLabels,
+  "synthetic memorisation: Gaussian inputs, uniform random labels (n, dim, classes, seed)",
+);
+registerDataProvider(
+  "teacher-regression",
+  teacherRegression,
+  "synthetic regression: a random tanh teacher (n, nTest, dim, hidden, outputs, noise, seed)",
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // metrics
@@ -205,7 +219,9 @@ export interface MetricContext {
 }
 
 /** A metric: extra numbers for an epoch record (e.g. Hessian degeneracy, dead-unit fractions). */
-export type MetricFn = (ctx: MetricContext) => Record<string, number | string | null> | Promise<Record<string, number | string | null>>;
+export type MetricFn = (
+  ctx: MetricContext,
+) => Record<string, number | string | null> | Promise<Record<string, number | string | null>>;
 
 const metrics = new Map<string, MetricFn>();
 
@@ -216,6 +232,9 @@ export function registerMetric(name: string, fn: MetricFn): void {
 
 export function getMetric(name: string): MetricFn {
   const m = metrics.get(name);
-  if (!m) throw new Error(`No metric '${name}'. Registered: ${[...metrics.keys()].join(", ") || "(none)"}. Register it with registerMetric(name, fn).`);
+  if (!m)
+    throw new Error(
+      `No metric '${name}'. Registered: ${[...metrics.keys()].join(", ") || "(none)"}. Register it with registerMetric(name, fn).`,
+    );
   return m;
 }

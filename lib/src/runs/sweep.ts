@@ -61,7 +61,8 @@ export function sweepSeeds(spec: SweepSpec): number[] {
     if (!Number.isInteger(s) || s < 1) throw new Error(`sweep: seeds must be a positive count or a list, got ${s}`);
     return Array.from({ length: s }, (_, i) => i);
   }
-  if (!Array.isArray(s) || s.length === 0 || s.some((x) => !Number.isInteger(x))) throw new Error("sweep: seeds must be a non-empty list of integers");
+  if (!Array.isArray(s) || s.length === 0 || s.some((x) => !Number.isInteger(x)))
+    throw new Error("sweep: seeds must be a non-empty list of integers");
   return s;
 }
 
@@ -69,7 +70,8 @@ export function sweepSeeds(spec: SweepSpec): number[] {
 export function expandSweep(spec: SweepSpec): SweepRun[] {
   if (!spec || typeof spec !== "object" || !spec.base) throw new Error("sweep: needs a `base` run config");
   const grid = Object.entries(spec.grid ?? {});
-  for (const [k, v] of grid) if (!Array.isArray(v) || v.length === 0) throw new Error(`sweep: grid '${k}' must be a non-empty list`);
+  for (const [k, v] of grid)
+    if (!Array.isArray(v) || v.length === 0) throw new Error(`sweep: grid '${k}' must be a non-empty list`);
   const seeds = sweepSeeds(spec);
   const points: Record<string, unknown>[] = [{}];
   for (const [k, values] of grid) {

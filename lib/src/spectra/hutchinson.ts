@@ -37,7 +37,8 @@ export interface TraceEstimate {
 /** Hutchinson trace estimate; see the module comment for the stopping rule. */
 export async function hutchinson(op: SymOperator, options: HutchinsonOptions): Promise<TraceEstimate> {
   const { probes } = options;
-  if (!(Number.isInteger(probes) && probes >= 1)) throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
+  if (!(Number.isInteger(probes) && probes >= 1))
+    throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
   const minProbes = options.minProbes ?? 10;
   const rng = new Rng(subSeed(options.seed, "hutchinson"));
   const samples: number[] = [];

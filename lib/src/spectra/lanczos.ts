@@ -110,7 +110,13 @@ export async function lanczos(op: SymOperator, options: LanczosOptions): Promise
     const withVectors = options.tol !== undefined;
     const tri = eighTridiagonal(alpha, beta, { vectors: withVectors });
     const m = j + 1;
-    const it: LanczosIterate = { step: m, min: tri.values[0], max: tri.values[m - 1], minResidual: NaN, maxResidual: NaN };
+    const it: LanczosIterate = {
+      step: m,
+      min: tri.values[0],
+      max: tri.values[m - 1],
+      minResidual: NaN,
+      maxResidual: NaN,
+    };
     if (withVectors && tri.vectors) {
       it.minResidual = b * Math.abs(tri.vectors[m - 1]); // β_j |e_jᵀ s_min| (vector 0, last entry)
       it.maxResidual = b * Math.abs(tri.vectors[(m - 1) * m + m - 1]);

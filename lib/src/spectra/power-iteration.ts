@@ -60,7 +60,8 @@ export async function powerIteration(op: SymOperator, options: PowerIterationOpt
   const which = options.which ?? "magnitude";
   const maxIter = options.maxIter ?? 200;
   const tol = options.tol ?? 1e-6;
-  if (!(Number.isInteger(k) && k >= 1 && k <= op.dim)) throw new Error(`powerIteration: k must be in 1..${op.dim}, got ${k}`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= op.dim))
+    throw new Error(`powerIteration: k must be in 1..${op.dim}, got ${k}`);
   const rng = new Rng(subSeed(options.seed, "power-iteration"));
   const result: PowerIterationResult = { values: [], vectors: [], history: [], converged: [], shift: 0, matvecs: 0 };
 

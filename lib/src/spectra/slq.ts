@@ -44,7 +44,8 @@ export interface SlqResult {
 /** Stochastic Lanczos quadrature of the spectral density; see the module comment. */
 export async function slq(op: SymOperator, options: SlqOptions): Promise<SlqResult> {
   const { probes, steps } = options;
-  if (!(Number.isInteger(probes) && probes >= 1)) throw new Error(`slq: probes must be a positive integer, got ${probes}`);
+  if (!(Number.isInteger(probes) && probes >= 1))
+    throw new Error(`slq: probes must be a positive integer, got ${probes}`);
   const rng = new Rng(subSeed(options.seed, "slq"));
   const out: SlqResult = { dim: op.dim, nodes: [], weights: [], runs: [], history: [], matvecs: 0 };
   for (let l = 0; l < probes; l++) {
@@ -107,16 +108,18 @@ export interface Density {
 export function slqDensity(result: SlqResult, options: DensityOptions = {}): Density {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const nodes of result.nodes) for (const x of nodes) {
-    lo = Math.min(lo, x);
-    hi = Math.max(hi, x);
-  }
+  for (const nodes of result.nodes)
+    for (const x of nodes) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
   if (!Number.isFinite(lo)) throw new Error("slqDensity: the result has no nodes");
   const sigma = options.sigma ?? (hi > lo ? 0.01 * (hi - lo) : 1e-3 * Math.max(1, Math.abs(lo)));
   if (!(sigma > 0)) throw new Error(`slqDensity: sigma must be positive, got ${sigma}`);
   const [a, b] = options.range ?? [lo - 5 * sigma, hi + 5 * sigma];
   const points = options.points ?? 1000;
-  if (!(Number.isInteger(points) && points >= 2)) throw new Error(`slqDensity: points must be an integer ≥ 2, got ${points}`);
+  if (!(Number.isInteger(points) && points >= 2))
+    throw new Error(`slqDensity: points must be an integer ≥ 2, got ${points}`);
   const grid = new Float64Array(points);
   for (let k = 0; k < points; k++) grid[k] = a + ((b - a) * k) / (points - 1);
   const density = new Float64Array(points);

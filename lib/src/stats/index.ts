@@ -52,7 +52,7 @@ export function median(x: readonly number[]): number {
 export function ranks(x: readonly number[]): number[] {
   const idx = x.map((_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
     const avg = (i + j) / 2 + 1;
@@ -108,7 +108,10 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   d = 1 / d;
   f = d;
   for (let m = 1; m <= 300; m++) {
-    for (const num of [(m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)), (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))]) {
+    for (const num of [
+      (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)),
+      (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)),
+    ]) {
       d = 1 + num * d;
       d = Math.abs(d) < tiny ? tiny : d;
       c = 1 + num / c;
@@ -154,7 +157,15 @@ export function welch(a: readonly number[], b: readonly number[]): WelchResult {
   const df = (va + vb) ** 2 / (va ** 2 / (x.length - 1) + vb ** 2 / (y.length - 1));
   let t = diff / se;
   if (se === 0) t = diff === 0 ? NaN : Math.sign(diff) * Infinity;
-  return { diff, se, t, df, p: se === 0 ? (diff === 0 ? NaN : 0) : studentTTwoSided(t, df), na: x.length, nb: y.length };
+  return {
+    diff,
+    se,
+    t,
+    df,
+    p: se === 0 ? (diff === 0 ? NaN : 0) : studentTTwoSided(t, df),
+    na: x.length,
+    nb: y.length,
+  };
 }
 
 /** Group labels: runs with the same label are exchangeable with each other only. */
@@ -202,7 +213,11 @@ export interface PermutationResult {
  * Permutation test of mean(a) − mean(b): labels are reshuffled (within `groups`, which then label a followed by b),
  * two-sided. Non-finite values are dropped together with their group labels.
  */
-export function permutationTest(a: readonly number[], b: readonly number[], o: PermutationOptions = {}): PermutationResult {
+export function permutationTest(
+  a: readonly number[],
+  b: readonly number[],
+  o: PermutationOptions = {},
+): PermutationResult {
   const pooledAll = [...a, ...b];
   const keep = pooledAll.map((v) => Number.isFinite(v));
   const pooled = pooledAll.filter((_, i) => keep[i]);
@@ -221,7 +236,8 @@ export function permutationTest(a: readonly number[], b: readonly number[], o: P
   const rng = new Rng(subSeed(o.seed ?? 0, "permutation-test"));
   const parts = strata(pooled.length, groups);
   let hits = 0;
-  for (let t = 0; t < perms; t++) if (Math.abs(stat(shuffleWithin(isA, parts, rng))) >= Math.abs(observed) - 1e-12) hits++;
+  for (let t = 0; t < perms; t++)
+    if (Math.abs(stat(shuffleWithin(isA, parts, rng))) >= Math.abs(observed) - 1e-12) hits++;
   return { statistic: observed, p: (1 + hits) / (1 + perms), permutations: perms };
 }
 
@@ -256,8 +272,12 @@ export function spearman(x: readonly number[], y: readonly number[], o: Permutat
       if (Math.abs(pearson(rx, shuffled)) >= Math.abs(rho) - 1e-12) hits++;
     }
   } else {
-    const parts = strata(n, o.groups.filter((_, i) => keep[i]));
-    for (let t = 0; t < perms; t++) if (Math.abs(pearson(rx, shuffleWithin(ry, parts, rng))) >= Math.abs(rho) - 1e-12) hits++;
+    const parts = strata(
+      n,
+      o.groups.filter((_, i) => keep[i]),
+    );
+    for (let t = 0; t < perms; t++)
+      if (Math.abs(pearson(rx, shuffleWithin(ry, parts, rng))) >= Math.abs(rho) - 1e-12) hits++;
   }
   return { rho, p: Number.isNaN(rho) ? NaN : (1 + hits) / (1 + perms), n };
 }
@@ -281,18 +301,25 @@ export interface BootstrapResult {
 }
 
 /** Percentile bootstrap confidence interval of `statistic` over one sample (default statistic: the mean). */
-export function bootstrapCI(x: readonly number[], o: BootstrapOptions & { statistic?: (x: readonly number[]) => number } = {}): BootstrapResult {
+export function bootstrapCI(
+  x: readonly number[],
+  o: BootstrapOptions & { statistic?: (x: readonly number[]) => number } = {},
+): BootstrapResult {
   const keep = x.map((v) => Number.isFinite(v));
   const data = x.filter((_, i) => keep[i]);
   const statistic = o.statistic ?? mean;
-  const parts = strata(data.length, o.groups?.filter((_, i) => keep[i]));
+  const parts = strata(
+    data.length,
+    o.groups?.filter((_, i) => keep[i]),
+  );
   const B = o.resamples ?? 10000;
   const level = o.level ?? 0.95;
   const rng = new Rng(subSeed(o.seed ?? 0, "bootstrap"));
   const stats: number[] = [];
   for (let r = 0; r < B; r++) {
     const sample: number[] = [];
-    if (o.groups) for (let k = 0; k < parts.length; k++) for (const i of parts[rng.int(parts.length)]) sample.push(data[i]);
+    if (o.groups)
+      for (let k = 0; k < parts.length; k++) for (const i of parts[rng.int(parts.length)]) sample.push(data[i]);
     else for (let k = 0; k < data.length; k++) sample.push(data[rng.int(data.length)]);
     stats.push(statistic(sample));
   }
@@ -301,7 +328,11 @@ export function bootstrapCI(x: readonly number[], o: BootstrapOptions & { statis
 }
 
 /** Percentile bootstrap interval of mean(a) − mean(b), resampling each sample independently. */
-export function bootstrapDiffCI(a: readonly number[], b: readonly number[], o: Omit<BootstrapOptions, "groups"> = {}): BootstrapResult {
+export function bootstrapDiffCI(
+  a: readonly number[],
+  b: readonly number[],
+  o: Omit<BootstrapOptions, "groups"> = {},
+): BootstrapResult {
   const x = finite(a);
   const y = finite(b);
   const B = o.resamples ?? 10000;
@@ -315,5 +346,11 @@ export function bootstrapDiffCI(a: readonly number[], b: readonly number[], o: O
   const stats: number[] = [];
   for (let r = 0; r < B; r++) stats.push(draw(x) - draw(y));
   const alpha = (1 - level) / 2;
-  return { estimate: mean(x) - mean(y), lo: quantile(stats, alpha), hi: quantile(stats, 1 - alpha), level, resamples: B };
+  return {
+    estimate: mean(x) - mean(y),
+    lo: quantile(stats, alpha),
+    hi: quantile(stats, 1 - alpha),
+    level,
+    resamples: B,
+  };
 }

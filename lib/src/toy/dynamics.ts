@@ -84,7 +84,8 @@ export function toyGradientDescent(model: ToyModel, theta0: Float64Array, cfg: T
   const { lr, steps, recordEvery } = cfg;
   if (!(lr > 0)) throw new Error(`toyGradientDescent: lr must be > 0, got ${lr}`);
   if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`toyGradientDescent: steps must be an integer ≥ 0`);
-  if (!(Number.isInteger(recordEvery) && recordEvery >= 1)) throw new Error(`toyGradientDescent: recordEvery must be ≥ 1`);
+  if (!(Number.isInteger(recordEvery) && recordEvery >= 1))
+    throw new Error(`toyGradientDescent: recordEvery must be ≥ 1`);
   const floor = cfg.lossFloor ?? -Infinity;
   const trackFrom = cfg.trackFromStep ?? 0;
   const P = model.paramCount;

@@ -49,7 +49,11 @@ export function toyHessianEigen(model: ToyModel, theta: Float64Array, opts: { st
 }
 
 /** H·u for a row-major P×P matrix. */
-export function toyMatVec(H: ArrayLike<number>, u: ArrayLike<number>, out: Float64Array = new Float64Array(u.length)): Float64Array {
+export function toyMatVec(
+  H: ArrayLike<number>,
+  u: ArrayLike<number>,
+  out: Float64Array = new Float64Array(u.length),
+): Float64Array {
   const P = u.length;
   for (let r = 0; r < P; r++) {
     let acc = 0;

@@ -21,7 +21,11 @@ export interface ToyEigen {
 }
 
 /** Eigen-decomposition of the symmetric row-major n×n matrix `a` (not modified; only its upper triangle is read). */
-export function toyJacobiEigen(a: ArrayLike<number>, n: number, opts: { tol?: number; maxSweeps?: number } = {}): ToyEigen {
+export function toyJacobiEigen(
+  a: ArrayLike<number>,
+  n: number,
+  opts: { tol?: number; maxSweeps?: number } = {},
+): ToyEigen {
   const tol = opts.tol ?? 1e-15;
   const maxSweeps = opts.maxSweeps ?? 100;
   if (a.length < n * n) throw new Error(`toyJacobiEigen: matrix has ${a.length} entries, need ${n * n}`);

@@ -63,8 +63,10 @@ export class ToyModel {
     if (!(Number.isInteger(d) && d >= 1)) throw new Error(`ToyModel: inputDim must be a positive integer, got ${d}`);
     if (!(Number.isInteger(k) && k >= 1)) throw new Error(`ToyModel: hiddenUnits must be a positive integer, got ${k}`);
     const kT = teacher.K.length;
-    if (kT < 1 || teacher.v.length !== kT) throw new Error(`ToyModel: teacher K has ${kT} rows but v has ${teacher.v.length}`);
-    for (const row of teacher.K) if (row.length !== d) throw new Error(`ToyModel: teacher K rows must have length ${d}`);
+    if (kT < 1 || teacher.v.length !== kT)
+      throw new Error(`ToyModel: teacher K has ${kT} rows but v has ${teacher.v.length}`);
+    for (const row of teacher.K)
+      if (row.length !== d) throw new Error(`ToyModel: teacher K rows must have length ${d}`);
     if (!(config.noiseVar >= 0)) throw new Error(`ToyModel: noiseVar must be ≥ 0`);
     this.config = JSON.parse(JSON.stringify(config)) as ToyModelConfig;
     this.d = d;
@@ -73,7 +75,8 @@ export class ToyModel {
     this.s = config.arch === "residual" ? config.skipScale : 0;
     const tArch = teacher.arch === "student" ? config.arch : teacher.arch;
     this.sT = tArch === "residual" ? config.skipScale : 0;
-    if (this.s !== 0 && k > d) throw new Error(`ToyModel: a residual student needs hiddenUnits ≤ inputDim (unit i gets x_i)`);
+    if (this.s !== 0 && k > d)
+      throw new Error(`ToyModel: a residual student needs hiddenUnits ≤ inputDim (unit i gets x_i)`);
     if (this.sT !== 0 && kT > d) throw new Error(`ToyModel: a residual teacher needs ≤ inputDim units`);
     this.paramCount = toyParamCount(config);
     this.wOffset = k * d;

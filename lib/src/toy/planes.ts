@@ -52,7 +52,12 @@ export interface ToyPlane {
 }
 
 /** Writes θ(a, b) into `out` (length P) and returns it. */
-export function toyPlanePoint(plane: ToyPlane, a: number, b: number, out: Float64Array = new Float64Array(plane.origin.length)): Float64Array {
+export function toyPlanePoint(
+  plane: ToyPlane,
+  a: number,
+  b: number,
+  out: Float64Array = new Float64Array(plane.origin.length),
+): Float64Array {
   const { origin, dirA, dirB } = plane;
   for (let q = 0; q < origin.length; q++) out[q] = origin[q] + a * dirA[q] + b * dirB[q];
   return out;
@@ -66,7 +71,8 @@ export class ToyPlaneField {
   private readonly grad: Float64Array;
 
   constructor(model: ToyModel, plane: ToyPlane) {
-    if (plane.origin.length !== model.paramCount) throw new Error(`ToyPlaneField: plane has ${plane.origin.length} coordinates, model ${model.paramCount}`);
+    if (plane.origin.length !== model.paramCount)
+      throw new Error(`ToyPlaneField: plane has ${plane.origin.length} coordinates, model ${model.paramCount}`);
     this.model = model;
     this.plane = plane;
     this.theta = new Float64Array(model.paramCount);
@@ -92,7 +98,8 @@ export class ToyPlaneField {
 }
 
 function baseTeacher(model: ToyModel, who: string): Float64Array {
-  if (model.kT !== model.k) throw new Error(`${who}: needs as many teacher units as student units (teacher values fill the other parameters)`);
+  if (model.kT !== model.k)
+    throw new Error(`${who}: needs as many teacher units as student units (teacher values fill the other parameters)`);
   return model.teacherTheta();
 }
 

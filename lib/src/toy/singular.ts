@@ -51,7 +51,13 @@ export interface ToyDirectionProbe {
 }
 
 /** Probes L at θ along `direction` (normalised here). */
-export function toyDirectionProbe(model: ToyModel, theta: Float64Array, direction: ArrayLike<number>, kind: string, label: string): ToyDirectionProbe {
+export function toyDirectionProbe(
+  model: ToyModel,
+  theta: Float64Array,
+  direction: ArrayLike<number>,
+  kind: string,
+  label: string,
+): ToyDirectionProbe {
   const P = model.paramCount;
   const u = Float64Array.from(direction);
   const nu = Math.hypot(...u);
@@ -109,7 +115,11 @@ export interface ToyNewtonResult {
  * pseudo-inverse dropping |λ| < 1e-10·max|λ|. Stops when ‖∇L‖ < gradTol (default 1e-14) or after maxIter (20).
  * Use it to classify where a GD run ended (e.g. the residual student's spurious minima).
  */
-export function toyNewtonRefine(model: ToyModel, theta0: Float64Array, opts: { maxIter?: number; gradTol?: number } = {}): ToyNewtonResult {
+export function toyNewtonRefine(
+  model: ToyModel,
+  theta0: Float64Array,
+  opts: { maxIter?: number; gradTol?: number } = {},
+): ToyNewtonResult {
   const maxIter = opts.maxIter ?? 20;
   const gradTol = opts.gradTol ?? 1e-14;
   const P = model.paramCount;
@@ -152,10 +162,18 @@ export interface ToyOverlapCriticalPoint {
  * W = Σ v_k, by gradient descent then Newton polishing; embeds it as J_1 = J_2 = J, w_1 = w_2 = W/2. Every critical
  * point of the reduced problem embeds as a critical point of the 2-unit plain model. Needs hiddenUnits = 2.
  */
-export function toyOverlapCriticalPoint(config: ToyModelConfig, opts: { maxSteps?: number; lr?: number } = {}): ToyOverlapCriticalPoint {
+export function toyOverlapCriticalPoint(
+  config: ToyModelConfig,
+  opts: { maxSteps?: number; lr?: number } = {},
+): ToyOverlapCriticalPoint {
   if (config.hiddenUnits !== 2) throw new Error("toyOverlapCriticalPoint: needs hiddenUnits = 2");
   const teacherArch = config.teacher.arch === "student" ? "plain" : config.teacher.arch;
-  const red = new ToyModel({ ...config, arch: "plain", hiddenUnits: 1, teacher: { ...config.teacher, arch: teacherArch } });
+  const red = new ToyModel({
+    ...config,
+    arch: "plain",
+    hiddenUnits: 1,
+    teacher: { ...config.teacher, arch: teacherArch },
+  });
   const d = config.inputDim;
   const kT = config.teacher.K.length;
   const th = red.zeros();
@@ -236,7 +254,13 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
   uOverlap[model.indexW(1)] = -1;
   const probes: ToyDirectionProbe[] = [];
   probes.push(
-    toyDirectionProbe(model, saddle.theta, uOverlap, "overlap-saddle", "J_1 = J_2 at the plain model's overlap saddle; u = e_w1 − e_w2"),
+    toyDirectionProbe(
+      model,
+      saddle.theta,
+      uOverlap,
+      "overlap-saddle",
+      "J_1 = J_2 at the plain model's overlap saddle; u = e_w1 − e_w2",
+    ),
   );
   const teacher = model.teacherTheta();
   const ovl = Float64Array.from(teacher);
@@ -245,7 +269,15 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
     ovl[model.indexJ(0, m)] = mm;
     ovl[model.indexJ(1, m)] = mm;
   }
-  probes.push(toyDirectionProbe(model, ovl, uOverlap, "overlap-point", "J_1 = J_2 = (K_1 + K_2)/2, w = v (not critical); u = e_w1 − e_w2"));
+  probes.push(
+    toyDirectionProbe(
+      model,
+      ovl,
+      uOverlap,
+      "overlap-point",
+      "J_1 = J_2 = (K_1 + K_2)/2, w = v (not critical); u = e_w1 − e_w2",
+    ),
+  );
   const silent = Float64Array.from(teacher);
   for (let m = 0; m < d; m++) silent[model.indexJ(0, m)] = 0;
   const uW1 = model.zeros();
@@ -254,12 +286,24 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
   const zeroW = Float64Array.from(teacher);
   zeroW[model.indexW(0)] = 0;
   probes.push(
-    toyDirectionProbe(model, zeroW, nullDirectionInJ(model, zeroW, 0), "zero-out-weight", "w_1 = 0, rest at teacher; u ⊥ ∂²L/∂w_1∂J_1 within J_1"),
+    toyDirectionProbe(
+      model,
+      zeroW,
+      nullDirectionInJ(model, zeroW, 0),
+      "zero-out-weight",
+      "w_1 = 0, rest at teacher; u ⊥ ∂²L/∂w_1∂J_1 within J_1",
+    ),
   );
   const corner = Float64Array.from(silent);
   corner[model.indexW(0)] = 0;
   probes.push(
-    toyDirectionProbe(model, corner, nullDirectionInJ(model, corner, 0), "elimination-corner", "J_1 = 0 and w_1 = 0, rest at teacher; u ⊥ ∂²L/∂w_1∂J_1 within J_1"),
+    toyDirectionProbe(
+      model,
+      corner,
+      nullDirectionInJ(model, corner, 0),
+      "elimination-corner",
+      "J_1 = 0 and w_1 = 0, rest at teacher; u ⊥ ∂²L/∂w_1∂J_1 within J_1",
+    ),
   );
   return { arch: model.config.arch, overlapSaddle: saddle, probes };
 }

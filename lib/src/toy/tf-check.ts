@@ -56,7 +56,13 @@ function monteCarloSetup(model: ToyModel, theta: Float64Array, seed: number) {
   return { batchSums, dispose: () => tf.dispose([J, w, K, v]) };
 }
 
-function monteCarloResult(model: ToyModel, theta: Float64Array, samples: number, sum: number, sumSq: number): ToyMonteCarloLoss {
+function monteCarloResult(
+  model: ToyModel,
+  theta: Float64Array,
+  samples: number,
+  sum: number,
+  sumSq: number,
+): ToyMonteCarloLoss {
   const mean = sum / samples;
   const variance = Math.max(0, sumSq / samples - mean * mean);
   const stdError = Math.sqrt(variance / samples);
@@ -68,7 +74,13 @@ function monteCarloResult(model: ToyModel, theta: Float64Array, samples: number,
  * Monte Carlo loss at θ with `samples` seeded Gaussian inputs (batched to bound memory). Synchronous: wasm, cpu,
  * tensorflow; on webgpu use `toyMonteCarloLossAsync` (same numbers).
  */
-export function toyMonteCarloLoss(model: ToyModel, theta: Float64Array, samples: number, seed: number, batch = 50_000): ToyMonteCarloLoss {
+export function toyMonteCarloLoss(
+  model: ToyModel,
+  theta: Float64Array,
+  samples: number,
+  seed: number,
+  batch = 50_000,
+): ToyMonteCarloLoss {
   const mc = monteCarloSetup(model, theta, seed);
   let sum = 0;
   let sumSq = 0;
@@ -90,7 +102,13 @@ export function toyMonteCarloLoss(model: ToyModel, theta: Float64Array, samples:
 }
 
 /** `toyMonteCarloLoss` with asynchronous reads: works on every backend, webgpu included. */
-export async function toyMonteCarloLossAsync(model: ToyModel, theta: Float64Array, samples: number, seed: number, batch = 50_000): Promise<ToyMonteCarloLoss> {
+export async function toyMonteCarloLossAsync(
+  model: ToyModel,
+  theta: Float64Array,
+  samples: number,
+  seed: number,
+  batch = 50_000,
+): Promise<ToyMonteCarloLoss> {
   const mc = monteCarloSetup(model, theta, seed);
   let sum = 0;
   let sumSq = 0;

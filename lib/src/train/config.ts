@@ -79,11 +79,25 @@ export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
   const v = typeof o === "string" ? ({ type: o } as { type: "adam" | "sgd" }) : o;
   if (v.type === "adam") {
     const a = v as Partial<AdamConfig>;
-    return { type: "adam", lr: a.lr ?? 1e-3, beta1: a.beta1 ?? 0.9, beta2: a.beta2 ?? 0.999, eps: a.eps ?? 1e-8, weightDecay: a.weightDecay ?? 0, decoupled: a.decoupled ?? false };
+    return {
+      type: "adam",
+      lr: a.lr ?? 1e-3,
+      beta1: a.beta1 ?? 0.9,
+      beta2: a.beta2 ?? 0.999,
+      eps: a.eps ?? 1e-8,
+      weightDecay: a.weightDecay ?? 0,
+      decoupled: a.decoupled ?? false,
+    };
   }
   if (v.type === "sgd") {
     const s = v as Partial<SgdConfig>;
-    return { type: "sgd", lr: s.lr ?? 0.1, momentum: s.momentum ?? 0.9, nesterov: s.nesterov ?? false, weightDecay: s.weightDecay ?? 0 };
+    return {
+      type: "sgd",
+      lr: s.lr ?? 0.1,
+      momentum: s.momentum ?? 0.9,
+      nesterov: s.nesterov ?? false,
+      weightDecay: s.weightDecay ?? 0,
+    };
   }
   throw new Error(`Unknown optimizer '${(v as { type: string }).type}': use adam or sgd`);
 }
@@ -117,8 +131,10 @@ export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
     logEverySteps: input.logEverySteps ?? 0,
     evalBatchSize: input.evalBatchSize ?? 1000,
   };
-  if (!Number.isInteger(c.epochs) || c.epochs < 0) throw new Error(`train config: epochs must be a non-negative integer, got ${c.epochs}`);
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new Error(`train config: batchSize must be a positive integer, got ${c.batchSize}`);
+  if (!Number.isInteger(c.epochs) || c.epochs < 0)
+    throw new Error(`train config: epochs must be a non-negative integer, got ${c.epochs}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1)
+    throw new Error(`train config: batchSize must be a positive integer, got ${c.batchSize}`);
   if (!(c.optimizer.lr > 0)) throw new Error(`train config: optimizer.lr must be > 0, got ${c.optimizer.lr}`);
   return c;
 }

@@ -70,11 +70,15 @@ export class TrainBatcher {
     this.dim = dataDim(data);
     if (task === "classification") {
       this.targetDim = data.numClasses ?? outputDim;
-      if (this.targetDim !== outputDim) throw new Error(`dataset has ${this.targetDim} classes but the model has ${outputDim} outputs`);
+      if (this.targetDim !== outputDim)
+        throw new Error(`dataset has ${this.targetDim} classes but the model has ${outputDim} outputs`);
       if (data.y.length !== data.n) throw new Error(`dataset: ${data.y.length} labels for ${data.n} examples`);
     } else {
       this.targetDim = data.y.length / Math.max(1, data.n);
-      if (this.targetDim !== outputDim) throw new Error(`dataset targets have ${this.targetDim} values per example but the model has ${outputDim} outputs`);
+      if (this.targetDim !== outputDim)
+        throw new Error(
+          `dataset targets have ${this.targetDim} values per example but the model has ${outputDim} outputs`,
+        );
     }
   }
 
@@ -104,7 +108,8 @@ export class TrainBatcher {
       else for (let j = 0; j < d; j++) b.x[r * d + j] = x[i * d + j];
       if (this.task === "classification") {
         const label = y[i];
-        if (!(label >= 0 && label < k) || !Number.isInteger(label)) throw new Error(`dataset: label ${label} of example ${i} is not a class in 0..${k - 1}`);
+        if (!(label >= 0 && label < k) || !Number.isInteger(label))
+          throw new Error(`dataset: label ${label} of example ${i} is not a class in 0..${k - 1}`);
         b.labels[r] = label;
         b.target[r * k + label] = 1;
       } else {

@@ -43,7 +43,9 @@ export class NonFiniteError extends Error {
 export function describeNonFinite(d: NonFiniteDiagnostic): string {
   const lines = [
     `Training diverged at epoch ${d.epoch}, step ${d.step} (batch ${d.batch} of the epoch), lr ${d.lr}: loss = ${d.loss}.`,
-    d.lastFiniteLoss === null ? "No finite loss was seen (the first step failed)." : `Last finite loss: ${d.lastFiniteLoss} at step ${d.lastFiniteStep}.`,
+    d.lastFiniteLoss === null
+      ? "No finite loss was seen (the first step failed)."
+      : `Last finite loss: ${d.lastFiniteLoss} at step ${d.lastFiniteStep}.`,
     d.firstNonFiniteActivation
       ? `First non-finite activation: ${d.firstNonFiniteActivation.layer} (${d.firstNonFiniteActivation.part}).`
       : "All activations on the failing batch are finite.",
@@ -52,7 +54,9 @@ export function describeNonFinite(d: NonFiniteDiagnostic): string {
       : d.nonFiniteGradients.length
         ? `Non-finite gradients: ${summarizeNames(d.nonFiniteGradients)}.`
         : "All gradients are finite.",
-    d.nonFiniteParams.length ? `Non-finite parameters: ${summarizeNames(d.nonFiniteParams)}.` : "All parameters are finite (the update of this step was not applied).",
+    d.nonFiniteParams.length
+      ? `Non-finite parameters: ${summarizeNames(d.nonFiniteParams)}.`
+      : "All parameters are finite (the update of this step was not applied).",
   ];
   const big = Object.entries(d.maxAbsParam).sort((a, b) => b[1] - a[1])[0];
   if (big) lines.push(`Largest parameter magnitude: ${big[0]} (max |θ| = ${big[1].toExponential(3)}).`);
@@ -95,7 +99,14 @@ export async function diagnoseNonFinite(
   }
   let first: NonFiniteDiagnostic["firstNonFiniteActivation"] = null;
   // tidy keeps only what it returns: the activations and the output (disposed below)
-  const { output, activations } = tf.tidy(() => model.forward(x, { training: true, updateStats: false, returnActivations: true }) as unknown as tf.TensorContainer) as unknown as ReturnType<Network["forward"]>;
+  const { output, activations } = tf.tidy(
+    () =>
+      model.forward(x, {
+        training: true,
+        updateStats: false,
+        returnActivations: true,
+      }) as unknown as tf.TensorContainer,
+  ) as unknown as ReturnType<Network["forward"]>;
   const maxAbsActivation: Record<string, number> = {};
   const finiteMax = async (t: tf.Tensor): Promise<number> => {
     const m = tf.tidy(() => tf.max(tf.where(tf.isFinite(t), tf.abs(t), tf.zerosLike(t))));

@@ -16,7 +16,11 @@ export interface EvalResult {
 }
 
 /** Mean loss and accuracy over `data` (eval mode), in batches of `batchSize`. */
-export async function evaluate(model: Network, data: TrainData, options: { batchSize?: number; training?: boolean } = {}): Promise<EvalResult> {
+export async function evaluate(
+  model: Network,
+  data: TrainData,
+  options: { batchSize?: number; training?: boolean } = {},
+): Promise<EvalResult> {
   const task = model.config.task;
   const gather = new TrainBatcher(data, task, model.config.outputDim);
   const bs = Math.max(1, options.batchSize ?? 1000);
@@ -40,5 +44,9 @@ export async function evaluate(model: Network, data: TrainData, options: { batch
     lossSum += l * size;
     correct += c;
   }
-  return { loss: lossSum / Math.max(1, data.n), acc: task === "classification" ? correct / Math.max(1, data.n) : null, n: data.n };
+  return {
+    loss: lossSum / Math.max(1, data.n),
+    acc: task === "classification" ? correct / Math.max(1, data.n) : null,
+    n: data.n,
+  };
 }

@@ -108,7 +108,9 @@ export interface TrainOptions {
   /** Called after every step (await-ed). */
   onStep?: (info: StepInfo) => void | Promise<void>;
   /** Called at every epoch end; returned numbers are merged into the epoch record (await-ed). */
-  onEpoch?: (info: EpochInfo) => void | Record<string, number | string | null> | Promise<void | Record<string, number | string | null>>;
+  onEpoch?: (
+    info: EpochInfo,
+  ) => void | Record<string, number | string | null> | Promise<void | Record<string, number | string | null>>;
   /** Called with all records so far after each epoch's record is final (before `onCheckpoint`). */
   onRecords?: (records: MetricRecord[]) => void | Promise<void>;
   /** Also record an epoch-0 evaluation (train and test sets, eval mode) before the first step. */
@@ -152,7 +154,12 @@ function accelMode(opt: TrainOptions["accelerate"]): "auto" | "on" | "off" {
 }
 
 /** Trains `model` on `data` under `config`. See the module comment. */
-export async function train(model: Network, data: TrainData, configInput: TrainConfigInput | TrainConfig, options: TrainOptions): Promise<TrainResult> {
+export async function train(
+  model: Network,
+  data: TrainData,
+  configInput: TrainConfigInput | TrainConfig,
+  options: TrainOptions,
+): Promise<TrainResult> {
   const config = trainConfig(configInput as TrainConfigInput);
   const t0 = performance.now();
   const mode = accelMode(options.accelerate);
@@ -181,7 +188,12 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
   const bar = new ProgressBar({
     total: config.epochs * spe,
     label: options.label ?? "train",
-    mode: options.progress === false ? "off" : options.progress === true || options.progress === undefined ? "auto" : options.progress,
+    mode:
+      options.progress === false
+        ? "off"
+        : options.progress === true || options.progress === undefined
+          ? "auto"
+          : options.progress,
   });
   // Asynchronous reads: a checkpoint must also work on webgpu, which has no dataSync (engine/read.ts).
   const checkpoint = async (epochsDone: number): Promise<TrainCheckpoint> => ({
@@ -203,7 +215,12 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
         kind: "epoch",
         epoch: 0,
         step: 0,
-        lr: learningRate(config.optimizer.lr, config.schedule, { epoch: 0, step: 0, stepsPerEpoch: spe, epochs: config.epochs }),
+        lr: learningRate(config.optimizer.lr, config.schedule, {
+          epoch: 0,
+          step: 0,
+          stepsPerEpoch: spe,
+          epochs: config.epochs,
+        }),
         train_loss: tr.loss,
         train_acc: tr.acc,
         train_reg: 0,
@@ -211,7 +228,9 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
         test_acc: ts ? ts.acc : null,
         wall_s: 0,
       };
-      const extra = options.onEpoch ? await options.onEpoch({ epoch: 0, step: 0, record: { ...rec }, model }) : undefined;
+      const extra = options.onEpoch
+        ? await options.onEpoch({ epoch: 0, step: 0, record: { ...rec }, model })
+        : undefined;
       if (extra) Object.assign(rec, extra);
       rec.wall_s = (performance.now() - te) / 1000;
       records.push(rec);
@@ -229,11 +248,20 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
       for (let bi = 0; bi < spe; bi++) {
         const start = bi * config.batchSize;
         const size = Math.min(config.batchSize, data.n - start);
-        lr = learningRate(config.optimizer.lr, config.schedule, { epoch: e, step, stepsPerEpoch: spe, epochs: config.epochs });
+        lr = learningRate(config.optimizer.lr, config.schedule, {
+          epoch: e,
+          step,
+          stepsPerEpoch: spe,
+          epochs: config.epochs,
+        });
         const batch = gather.gather(order, start, size);
         let s: Awaited<ReturnType<TrainStep["run"]>>;
         try {
-          s = await stepper.run(batch, gather.dim, gather.targetDim, lr, { epoch: e + 1, step: step + 1, batch: bi + 1 });
+          s = await stepper.run(batch, gather.dim, gather.targetDim, lr, {
+            epoch: e + 1,
+            step: step + 1,
+            batch: bi + 1,
+          });
         } catch (err) {
           if (err instanceof NonFiniteError) {
             err.records = records.map((x) => ({ ...x }));
@@ -250,7 +278,8 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
         if (config.logEverySteps > 0 && step % config.logEverySteps === 0) {
           records.push({ kind: "step", epoch: e + 1, step, lr, loss: s.loss, acc });
         }
-        if (options.onStep) await options.onStep({ epoch: e + 1, step, batch: bi + 1, loss: s.loss, acc, lr, size, model });
+        if (options.onStep)
+          await options.onStep({ epoch: e + 1, step, batch: bi + 1, loss: s.loss, acc, lr, size, model });
         const rendered = bar.update({
           step,
           epoch: e + 1,
@@ -273,14 +302,17 @@ export async function train(model: Network, data: TrainData, configInput: TrainC
         test_acc: test ? test.acc : null,
         wall_s: 0,
       };
-      const extra = options.onEpoch ? await options.onEpoch({ epoch: e + 1, step, record: { ...rec }, model }) : undefined;
+      const extra = options.onEpoch
+        ? await options.onEpoch({ epoch: e + 1, step, record: { ...rec }, model })
+        : undefined;
       if (extra) Object.assign(rec, extra);
       rec.wall_s = (performance.now() - te) / 1000;
       records.push(rec);
       bar.log(epochSummary(rec, config));
       if (options.onRecords) await options.onRecords(records.map((x) => ({ ...x })));
       const every = Math.max(1, options.checkpointEvery ?? 1);
-      if (options.onCheckpoint && ((e + 1) % every === 0 || e + 1 === config.epochs)) await options.onCheckpoint(await checkpoint(e + 1));
+      if (options.onCheckpoint && ((e + 1) % every === 0 || e + 1 === config.epochs))
+        await options.onCheckpoint(await checkpoint(e + 1));
     }
     bar.finish();
   } finally {

@@ -19,7 +19,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readAllFloat32, readFloat32Sync } from "../engine/read";
-import { ADAM_KERNEL, type AdamAttrs, registerFusedKernels, SGD_KERNEL, type SgdAttrs } from "../engine/fused-optimizers";
+import {
+  ADAM_KERNEL,
+  type AdamAttrs,
+  registerFusedKernels,
+  SGD_KERNEL,
+  type SgdAttrs,
+} from "../engine/fused-optimizers";
 import type { NamedArray } from "../models/network";
 import type { AdamConfig, OptimizerConfig, SgdConfig } from "./config";
 
@@ -71,7 +77,8 @@ export class Optimizer {
    * non-finite gradient entry, nothing is changed and `applied` is false.
    */
   step(grads: tf.Tensor[], lr: number): StepReport {
-    if (grads.length !== this.params.length) throw new Error(`Optimizer.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (grads.length !== this.params.length)
+      throw new Error(`Optimizer.step: ${grads.length} gradients for ${this.params.length} parameters`);
     if (!this.isFused) return this.stepOps(grads, lr);
     registerFusedKernels(tf.getBackend() as "wasm" | "cpu");
     return this.stepFused(grads, lr);
@@ -100,9 +107,24 @@ export class Optimizer {
     });
     const attrs: AdamAttrs | SgdAttrs =
       c.type === "adam"
-        ? { count: n, lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, t: this.t + 1, weightDecay: c.weightDecay, decoupled: c.decoupled }
+        ? {
+            count: n,
+            lr,
+            beta1: c.beta1,
+            beta2: c.beta2,
+            eps: c.eps,
+            t: this.t + 1,
+            weightDecay: c.weightDecay,
+            decoupled: c.decoupled,
+          }
         : { count: n, lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, first: this.t === 0 };
-    const outs = tf.engine().runKernel(c.type === "adam" ? ADAM_KERNEL : SGD_KERNEL, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const outs = tf
+      .engine()
+      .runKernel(
+        c.type === "adam" ? ADAM_KERNEL : SGD_KERNEL,
+        inputs as unknown as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
     const nonFiniteT = outs[n];
     // A synchronous read is fine here: the fused kernel exists only on wasm and cpu (`isFused`), where the tensor is
     // already in JS-reachable memory. webgpu and tensorflow take `stepOps`, which reads nothing.
@@ -167,7 +189,11 @@ export class Optimizer {
     const arrays: NamedArray[] = [];
     this.slots.forEach((slot, s) =>
       slot.forEach((t, i) =>
-        arrays.push({ name: `${this.names[i]}.${slotNames[s]}`, shape: t.shape.slice(), data: readFloat32Sync(t, "Optimizer.getState", "`await optimizer.readState()`") }),
+        arrays.push({
+          name: `${this.names[i]}.${slotNames[s]}`,
+          shape: t.shape.slice(),
+          data: readFloat32Sync(t, "Optimizer.getState", "`await optimizer.readState()`"),
+        }),
       ),
     );
     return { type: this.config.type, t: this.t, arrays };
@@ -177,21 +203,29 @@ export class Optimizer {
   async readState(): Promise<OptimizerState> {
     const slotNames = this.config.type === "adam" ? ["m", "v"] : ["momentum"];
     const t = this.t;
-    const entries = this.slots.flatMap((slot, s) => slot.map((x, i) => ({ name: `${this.names[i]}.${slotNames[s]}`, tensor: x })));
+    const entries = this.slots.flatMap((slot, s) =>
+      slot.map((x, i) => ({ name: `${this.names[i]}.${slotNames[s]}`, tensor: x })),
+    );
     const data = await readAllFloat32(entries.map((e) => e.tensor));
-    return { type: this.config.type, t, arrays: entries.map((e, k) => ({ name: e.name, shape: e.tensor.shape.slice(), data: data[k] })) };
+    return {
+      type: this.config.type,
+      t,
+      arrays: entries.map((e, k) => ({ name: e.name, shape: e.tensor.shape.slice(), data: data[k] })),
+    };
   }
 
   /** Restores a state saved by `getState` (same parameter names and shapes). */
   setState(state: OptimizerState): void {
-    if (state.type !== this.config.type) throw new Error(`Optimizer.setState: state is for ${state.type}, optimizer is ${this.config.type}`);
+    if (state.type !== this.config.type)
+      throw new Error(`Optimizer.setState: state is for ${state.type}, optimizer is ${this.config.type}`);
     const byName = new Map(state.arrays.map((a) => [a.name, a]));
     const slotNames = this.config.type === "adam" ? ["m", "v"] : ["momentum"];
     const fresh = this.slots.map((slot, s) =>
       slot.map((t, i) => {
         const a = byName.get(`${this.names[i]}.${slotNames[s]}`);
         if (!a) throw new Error(`Optimizer.setState: missing '${this.names[i]}.${slotNames[s]}'`);
-        if (a.data.length !== t.size) throw new Error(`Optimizer.setState: '${a.name}' has ${a.data.length} entries, expected ${t.size}`);
+        if (a.data.length !== t.size)
+          throw new Error(`Optimizer.setState: '${a.name}' has ${a.data.length} entries, expected ${t.size}`);
         return tf.keep(tf.tensor(Float32Array.from(a.data), t.shape)); // a copy: the fused kernel updates slots in place
       }),
     );

@@ -87,7 +87,14 @@ export class TrainStep {
     return { loss, correct, reg, size };
   }
 
-  private async fail(batch: TrainBatch, dim: number, lr: number, where: StepPosition, loss: number, badGrads: string[] | null): Promise<NonFiniteError> {
+  private async fail(
+    batch: TrainBatch,
+    dim: number,
+    lr: number,
+    where: StepPosition,
+    loss: number,
+    badGrads: string[] | null,
+  ): Promise<NonFiniteError> {
     const x = tf.tensor2d(batch.x, [batch.size, dim]);
     try {
       const d = await diagnoseNonFinite(this.model, x, {

@@ -81,5 +81,7 @@ export function takeLockFile(
     };
     return { release };
   }
-  return { holder: { pid: undefined, host: undefined, since: undefined, note: "a process that keeps re-creating the lock" } };
+  return {
+    holder: { pid: undefined, host: undefined, since: undefined, note: "a process that keeps re-creating the lock" },
+  };
 }

@@ -16,7 +16,11 @@ export interface MeanSemRow {
  * Mean ± s.e.m. of `value` over the rows of each group (`by` keys), e.g. over seeds per (arch, epoch). Non-finite
  * values are left out (and counted in `nonFinite`). Groups are sorted by their keys (numbers numerically).
  */
-export function meanSem<R extends Record<string, unknown>>(rows: readonly R[], by: readonly string[], value: string): MeanSemRow[] {
+export function meanSem<R extends Record<string, unknown>>(
+  rows: readonly R[],
+  by: readonly string[],
+  value: string,
+): MeanSemRow[] {
   const groups = new Map<string, { key: Record<string, number | string | null>; v: number[]; bad: number }>();
   for (const r of rows) {
     const key = Object.fromEntries(by.map((k) => [k, (r[k] ?? null) as number | string | null]));
@@ -31,7 +35,8 @@ export function meanSem<R extends Record<string, unknown>>(rows: readonly R[], b
   for (const g of groups.values()) {
     out.push({ ...g.key, mean: mean(g.v), sem: sem(g.v), n: g.v.length, nonFinite: g.bad });
   }
-  const cmp = (a: unknown, b: unknown) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)));
+  const cmp = (a: unknown, b: unknown) =>
+    typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
   out.sort((a, b) => {
     for (const k of by) {
       const c = cmp(a[k], b[k]);

@@ -64,7 +64,10 @@ export function describeP1Data(d: P1DataSpec): string {
     cifar10: "CIFAR-10",
     cifar100: "CIFAR-100",
   };
-  const prep = [d.downsample !== null ? `downsampled ${d.downsample}×${d.downsample}` : null, d.pca !== null ? `PCA ${d.pca} (whitened)` : null]
+  const prep = [
+    d.downsample !== null ? `downsampled ${d.downsample}×${d.downsample}` : null,
+    d.pca !== null ? `PCA ${d.pca} (whitened)` : null,
+  ]
     .filter(Boolean)
     .join(", ");
   const src = dataSources.get(dataKey(d));
@@ -73,8 +76,7 @@ export function describeP1Data(d: P1DataSpec): string {
 
 const dataCache = new Map<string, RunData>();
 const dataSources = new Map<string, string>();
-const dataKey = (d: P1DataSpec) =>
-  JSON.stringify([d.dataset, d.nTrain, d.nTest, d.downsample, d.pca, d.subsetSeed]);
+const dataKey = (d: P1DataSpec) => JSON.stringify([d.dataset, d.nTrain, d.nTest, d.downsample, d.pca, d.subsetSeed]);
 
 function fetchHint(name: string): string {
   return `npx skiplab data fetch ${name}`;
@@ -85,7 +87,9 @@ function loadSplit(dataset: Exclude<P1Dataset, "synthetic">, split: "train" | "t
     return dataset === "fashion-mnist" ? loadFashionMnist({ split }) : loadDataset(dataset, { split });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`p1-data: ${dataset} (${split}) is not available here. Fetch it first with \`${fetchHint(dataset)}\`.\n${msg}`);
+    throw new Error(
+      `p1-data: ${dataset} (${split}) is not available here. Fetch it first with \`${fetchHint(dataset)}\`.\n${msg}`,
+    );
   }
 }
 
@@ -124,8 +128,14 @@ export function loadP1Data(d: P1DataSpec): RunData {
     dataSources.set(key, "synthetic");
   } else {
     const classes = p1NumClasses(d);
-    let train: Dataset = sampleSubset(loadSplit(d.dataset, "train"), d.nTrain, { seed: d.subsetSeed, stratified: true }).data;
-    let test: Dataset = sampleSubset(loadSplit(d.dataset, "test"), d.nTest, { seed: subSeed(d.subsetSeed, "test"), stratified: true }).data;
+    let train: Dataset = sampleSubset(loadSplit(d.dataset, "train"), d.nTrain, {
+      seed: d.subsetSeed,
+      stratified: true,
+    }).data;
+    let test: Dataset = sampleSubset(loadSplit(d.dataset, "test"), d.nTest, {
+      seed: subSeed(d.subsetSeed, "test"),
+      stratified: true,
+    }).data;
     dataSources.set(key, train.source ?? d.dataset);
     if (d.downsample !== null) {
       train = downsample(train, { height: d.downsample });
@@ -189,8 +199,23 @@ export interface P1VariantDataSpec {
 export type FigGDataSpec = P1DataSpec | P1VariantDataSpec;
 
 function teacherData(d: P1VariantDataSpec): RunData {
-  const ts = teacherStudent({ inputDim: d.dim, widths: d.teacherWidths, outputDim: 10, activation: "relu", seed: d.subsetSeed, nTrain: d.nTrain, nTest: d.nTest, task: "classification" });
-  const conv = (ds: typeof ts.train): TrainData => ({ x: ds.x as Float32Array, y: ds.y as Int32Array, n: ds.n, dim: ds.d, numClasses: 10 });
+  const ts = teacherStudent({
+    inputDim: d.dim,
+    widths: d.teacherWidths,
+    outputDim: 10,
+    activation: "relu",
+    seed: d.subsetSeed,
+    nTrain: d.nTrain,
+    nTest: d.nTest,
+    task: "classification",
+  });
+  const conv = (ds: typeof ts.train): TrainData => ({
+    x: ds.x as Float32Array,
+    y: ds.y as Int32Array,
+    n: ds.n,
+    dim: ds.d,
+    numClasses: 10,
+  });
   return { train: conv(ts.train), test: conv(ts.test) };
 }
 
@@ -205,7 +230,15 @@ export function loadVariantData(d: P1VariantDataSpec): RunData {
     d.dataset === "teacher-student"
       ? teacherData(d)
       : // svhn / stl10: the protocol's image pipeline (its loader calls loadDataset for any registry name)
-        loadP1Data({ name: "p1-data", dataset: d.dataset as unknown as P1DataSpec["dataset"], nTrain: d.nTrain, nTest: d.nTest, downsample: d.downsample, pca: d.pca, subsetSeed: d.subsetSeed });
+        loadP1Data({
+          name: "p1-data",
+          dataset: d.dataset as unknown as P1DataSpec["dataset"],
+          nTrain: d.nTrain,
+          nTest: d.nTest,
+          downsample: d.downsample,
+          pca: d.pca,
+          subsetSeed: d.subsetSeed,
+        });
   variantCache.set(key, out);
   return out;
 }
@@ -232,7 +265,12 @@ export function describeFigGData(d: FigGDataSpec): string {
   if (d.dataset === "teacher-student") {
     return `synthetic teacher–student classification (x ~ N(0, I_${d.dim}), 10 classes = argmax of a random ReLU teacher ${[d.dim, ...d.teacherWidths, 10].join("→")}), ${d.nTrain} train / ${d.nTest} test`;
   }
-  const prep = [d.downsample !== null ? `downsampled ${d.downsample}×${d.downsample}` : null, d.pca !== null ? `PCA ${d.pca} (whitened)` : null].filter(Boolean).join(", ");
+  const prep = [
+    d.downsample !== null ? `downsampled ${d.downsample}×${d.downsample}` : null,
+    d.pca !== null ? `PCA ${d.pca} (whitened)` : null,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return `${d.dataset.toUpperCase()}, ${d.nTrain} train / ${d.nTest} test${prep ? `, ${prep}` : ""}`;
 }
 

@@ -27,7 +27,14 @@ import { networkParamSet } from "../../metrics/network-context";
 import { Rng, subSeed } from "../../util/random";
 
 export type Fig1Case = "generic" | "linear-regime" | "dead-unit" | "zero-outgoing" | "overlap" | "linear-dependence";
-export const FIG1_CASES: readonly Fig1Case[] = ["generic", "linear-regime", "dead-unit", "zero-outgoing", "overlap", "linear-dependence"];
+export const FIG1_CASES: readonly Fig1Case[] = [
+  "generic",
+  "linear-regime",
+  "dead-unit",
+  "zero-outgoing",
+  "overlap",
+  "linear-dependence",
+];
 
 /** The baseline each case is compared with: "linear-regime" (units a, b, c always active, J_c generic) for linear dependence, else "generic". */
 export function fig1Baseline(kase: Fig1Case): Fig1Case {
@@ -91,7 +98,10 @@ export function fig1Inputs(cfg: Fig1Config = FIG1_DEFAULTS): Float32Array {
 }
 
 /** Fraction of inputs on which each unit of L1 and L2 is active (plain pre-activations; float64). */
-export function fig1Activity(p: Record<string, Float32Array>, x: Float32Array): { L1: number[]; L2: number[]; minCoActive: number } {
+export function fig1Activity(
+  p: Record<string, Float32Array>,
+  x: Float32Array,
+): { L1: number[]; L2: number[]; minCoActive: number } {
   const n = x.length / D;
   const a1 = new Array<number>(D).fill(0);
   const a2 = new Array<number>(D).fill(0);
@@ -158,7 +168,12 @@ function drawGeneric(rng: Rng): Record<string, Float32Array> {
   return p;
 }
 
-function construct(kase: Fig1Case, p: Record<string, Float32Array>, cfg: Fig1Config, x1: Float64Array): Record<string, Float32Array> {
+function construct(
+  kase: Fig1Case,
+  p: Record<string, Float32Array>,
+  cfg: Fig1Config,
+  x1: Float64Array,
+): Record<string, Float32Array> {
   const n = x1.length / D;
   /** A bias that keeps unit a active on every input: 1 + max_s max(0, −J_a·x₁,s). */
   const linearBias = (a: number) => {
@@ -198,7 +213,10 @@ function construct(kase: Fig1Case, p: Record<string, Float32Array>, cfg: Fig1Con
       p["L2.b"][1] = linearBias(1);
       const ja = col(0);
       const jb = col(1);
-      setCol(2, ja.map((v, i) => cfg.alpha * v + cfg.beta * jb[i]));
+      setCol(
+        2,
+        ja.map((v, i) => cfg.alpha * v + cfg.beta * jb[i]),
+      );
       p["L2.b"][2] = cfg.alpha * p["L2.b"][0] + cfg.beta * p["L2.b"][1];
       break;
     }
@@ -207,7 +225,10 @@ function construct(kase: Fig1Case, p: Record<string, Float32Array>, cfg: Fig1Con
 }
 
 /** The predicted non-identifiable directions of a case in the plain layer (docs/spec/p1.md §1.2.2), as flat vectors. */
-export function fig1Predicted(kase: Fig1Case, cfg: Fig1Config = FIG1_DEFAULTS): Array<{ label: string; u: Float64Array }> {
+export function fig1Predicted(
+  kase: Fig1Case,
+  cfg: Fig1Config = FIG1_DEFAULTS,
+): Array<{ label: string; u: Float64Array }> {
   const { offset, dim } = fig1Layout();
   const e = (entries: Array<[number, number]>) => {
     const u = new Float64Array(dim);
@@ -229,10 +250,25 @@ export function fig1Predicted(kase: Fig1Case, cfg: Fig1Config = FIG1_DEFAULTS): 
       out.push({ label: "b_a", u: e([[b(0), 1]]) });
       break;
     case "overlap":
-      for (let k = 0; k < K; k++) out.push({ label: `w_a[${k}] − w_b[${k}]`, u: e([[w(0, k), 1], [w(1, k), -1]]) });
+      for (let k = 0; k < K; k++)
+        out.push({
+          label: `w_a[${k}] − w_b[${k}]`,
+          u: e([
+            [w(0, k), 1],
+            [w(1, k), -1],
+          ]),
+        });
       break;
     case "linear-dependence":
-      for (let k = 0; k < K; k++) out.push({ label: `α w_a[${k}] + β w_b[${k}] − w_c[${k}]`, u: e([[w(0, k), cfg.alpha], [w(1, k), cfg.beta], [w(2, k), -1]]) });
+      for (let k = 0; k < K; k++)
+        out.push({
+          label: `α w_a[${k}] + β w_b[${k}] − w_c[${k}]`,
+          u: e([
+            [w(0, k), cfg.alpha],
+            [w(1, k), cfg.beta],
+            [w(2, k), -1],
+          ]),
+        });
       break;
     case "generic":
     case "linear-regime":
@@ -263,13 +299,27 @@ export interface Fig1Result {
 }
 
 /** Builds the constructed network of a family, its realisable data, and the exact Hessian analysis (module comment). */
-export async function fig1Analyse(kase: Fig1Case, arch: Fig1Arch, cfg: Fig1Config = FIG1_DEFAULTS): Promise<Fig1Result> {
+export async function fig1Analyse(
+  kase: Fig1Case,
+  arch: Fig1Arch,
+  cfg: Fig1Config = FIG1_DEFAULTS,
+): Promise<Fig1Result> {
   const model: Network = createModel(
-    { kind: "mlp", inputDim: D, outputDim: K, depth: 2, width: D, activation: "relu", skip: arch === "plain" ? "none" : "identity", task: "regression" },
+    {
+      kind: "mlp",
+      inputDim: D,
+      outputDim: K,
+      depth: 2,
+      width: D,
+      activation: "relu",
+      skip: arch === "plain" ? "none" : "identity",
+      task: "regression",
+    },
     cfg.seed,
   );
   const params = fig1Params(kase, cfg);
-  for (const { name, variable } of model.namedParams()) variable.assign(tf.tensor(params[name], variable.shape as number[]));
+  for (const { name, variable } of model.namedParams())
+    variable.assign(tf.tensor(params[name], variable.shape as number[]));
   const x = tf.tensor2d(fig1Inputs(cfg), [cfg.samples, D]);
   const y = tf.tidy(() => model.forward(x, { training: false }).output); // realisable targets [N, K]
   try {
@@ -337,9 +387,23 @@ export async function fig1Analyse(kase: Fig1Case, arch: Fig1Arch, cfg: Fig1Confi
 
 /** The predicted excess null count of a case per family (docs/spec/p1.md §1.2.2; residual per the identity-skip argument). */
 export function fig1PredictedExcess(kase: Fig1Case, arch: Fig1Arch): number {
-  const plain: Record<Fig1Case, number> = { generic: 0, "linear-regime": 0, "dead-unit": D + 1 + K, "zero-outgoing": D + 1, overlap: K, "linear-dependence": K };
+  const plain: Record<Fig1Case, number> = {
+    generic: 0,
+    "linear-regime": 0,
+    "dead-unit": D + 1 + K,
+    "zero-outgoing": D + 1,
+    overlap: K,
+    "linear-dependence": K,
+  };
   // with the skip: a dead unit keeps J_a, b_a non-identifiable (f′ = 0) but w_a becomes identifiable (x₁,a ≠ 0);
   // w_a = 0 still hides J_a, b_a; overlap and linear dependence are broken by the distinct skip inputs.
-  const residual: Record<Fig1Case, number> = { generic: 0, "linear-regime": 0, "dead-unit": D + 1, "zero-outgoing": D + 1, overlap: 0, "linear-dependence": 0 };
+  const residual: Record<Fig1Case, number> = {
+    generic: 0,
+    "linear-regime": 0,
+    "dead-unit": D + 1,
+    "zero-outgoing": D + 1,
+    overlap: 0,
+    "linear-dependence": 0,
+  };
   return (arch === "plain" ? plain : residual)[kase];
 }

@@ -4,7 +4,12 @@
  * metric name that carries every option, so the options reach the run hash.
  */
 import * as tf from "@tensorflow/tfjs";
-import { hessianDegeneracy, flattenDegeneracy, flattenSingularities, layerSingularities } from "../../metrics/singularity";
+import {
+  hessianDegeneracy,
+  flattenDegeneracy,
+  flattenSingularities,
+  layerSingularities,
+} from "../../metrics/singularity";
 import { networkContext } from "../../metrics/network-context";
 import { registerMetric, type MetricContext } from "../../runs/spec";
 
@@ -33,7 +38,11 @@ export function p1MetricName(o: P1MeasureOptions): string {
 export function parseP1MetricName(name: string): P1MeasureOptions | null {
   const m = /^p1-measures-v1\?probe=(\d+)&hess=(mid|all|none)&hessAt=([\d,]*)$/.exec(name);
   if (!m) return null;
-  return { probe: Number(m[1]), hess: m[2] as P1MeasureOptions["hess"], hessAt: m[3] ? m[3].split(",").map(Number) : [] };
+  return {
+    probe: Number(m[1]),
+    hess: m[2] as P1MeasureOptions["hess"],
+    hessAt: m[3] ? m[3].split(",").map(Number) : [],
+  };
 }
 
 const registered = new Set<string>();
@@ -77,7 +86,14 @@ async function p1Measures(ctx: MetricContext, o: P1MeasureOptions): Promise<Reco
     const mctx = networkContext(ctx.model as never, { x, y }, { step: ctx.step, epoch: ctx.epoch });
     const rows = layerSingularities(await mctx.layers!());
     const out: Record<string, number | string | null> = flattenSingularities(rows);
-    for (const m of ["dead_frac", "rare_frac", "act_overlap_frac", "act_maxsim_mean", "small_sv_frac", "eff_rank_norm"]) {
+    for (const m of [
+      "dead_frac",
+      "rare_frac",
+      "act_overlap_frac",
+      "act_maxsim_mean",
+      "small_sv_frac",
+      "eff_rank_norm",
+    ]) {
       out[`layers.${m}_mean`] = layerMean(out, m);
     }
     const last = ctx.config.train.epochs;
@@ -90,7 +106,8 @@ async function p1Measures(ctx: MetricContext, o: P1MeasureOptions): Promise<Reco
       Object.assign(out, flattenDegeneracy(deg));
       out["hess.seconds"] = (performance.now() - t0) / 1000;
     }
-    for (const [k, v] of Object.entries(out)) if (typeof v === "number" && !Number.isFinite(v)) out[k] = v > 0 ? "Infinity" : "-Infinity";
+    for (const [k, v] of Object.entries(out))
+      if (typeof v === "number" && !Number.isFinite(v)) out[k] = v > 0 ? "Infinity" : "-Infinity";
     return out;
   } finally {
     x.dispose();

@@ -26,7 +26,13 @@ export function p1Skip(arch: P1Arch): SkipInput {
 
 /** The architecture label of a resolved skip config (inverse of p1Skip; other skips get their type name). */
 export function p1ArchOf(skip: { type: string }): string {
-  return skip.type === "none" ? "plain" : skip.type === "identity" ? "residual" : skip.type === "hyper" ? "hyper-residual" : skip.type;
+  return skip.type === "none"
+    ? "plain"
+    : skip.type === "identity"
+      ? "residual"
+      : skip.type === "hyper"
+        ? "hyper-residual"
+        : skip.type;
 }
 
 export interface P1ModelOptions {

@@ -53,7 +53,15 @@ export function p1Protocol(scale: P1Scale): P1Protocol {
   switch (scale) {
     case "smoke":
       return {
-        data: { name: "p1-data", dataset: "synthetic", nTrain: 600, nTest: 200, downsample: null, pca: 16, subsetSeed: 0 },
+        data: {
+          name: "p1-data",
+          dataset: "synthetic",
+          nTrain: 600,
+          nTest: 200,
+          downsample: null,
+          pca: 16,
+          subsetSeed: 0,
+        },
         depth: 6,
         width: 12,
         archs: [...P1_ARCHS],
@@ -64,7 +72,15 @@ export function p1Protocol(scale: P1Scale): P1Protocol {
       };
     case "quick":
       return {
-        data: { name: "p1-data", dataset: "fashion-mnist", nTrain: 4000, nTest: 1000, downsample: null, pca: 32, subsetSeed: 0 },
+        data: {
+          name: "p1-data",
+          dataset: "fashion-mnist",
+          nTrain: 4000,
+          nTest: 1000,
+          downsample: null,
+          pca: 32,
+          subsetSeed: 0,
+        },
         depth: 20,
         width: 16,
         archs: [...P1_ARCHS],
@@ -75,7 +91,15 @@ export function p1Protocol(scale: P1Scale): P1Protocol {
       };
     case "paper":
       return {
-        data: { name: "p1-data", dataset: "cifar100", nTrain: 50000, nTest: 10000, downsample: null, pca: null, subsetSeed: 0 },
+        data: {
+          name: "p1-data",
+          dataset: "cifar100",
+          nTrain: 50000,
+          nTest: 10000,
+          downsample: null,
+          pca: null,
+          subsetSeed: 0,
+        },
         depth: 30,
         width: 64,
         archs: [...P1_ARCHS],
@@ -99,7 +123,12 @@ export interface P1RunRequest {
 }
 
 /** The run spec of one (arch, depth, seed) cell of a protocol (evalAtStart: epoch 0 is recorded). */
-export function p1RunSpec(p: P1Protocol, arch: P1Arch, seed: number, over: { depth?: number; width?: number; init?: InitInput; extra?: Partial<MlpConfigInput> } = {}): RunSpec {
+export function p1RunSpec(
+  p: P1Protocol,
+  arch: P1Arch,
+  seed: number,
+  over: { depth?: number; width?: number; init?: InitInput; extra?: Partial<MlpConfigInput> } = {},
+): RunSpec {
   const model = p1Model(arch, {
     depth: over.depth ?? p.depth,
     width: over.width ?? p.width,
@@ -108,11 +137,17 @@ export function p1RunSpec(p: P1Protocol, arch: P1Arch, seed: number, over: { dep
     init: over.init ?? p1Init(p, arch, over.depth ?? p.depth),
     extra: over.extra,
   });
-  return runSpec({ model, train: p.train, data: { ...p.data }, evalAtStart: true, metrics: [p1MetricName(p.measures)] }, seed);
+  return runSpec(
+    { model, train: p.train, data: { ...p.data }, evalAtStart: true, metrics: [p1MetricName(p.measures)] },
+    seed,
+  );
 }
 
 /** The cartesian grid archs × depths × seeds of a protocol (depths default to [p.depth]). */
-export function p1Grid(p: P1Protocol, o: { depths?: number[]; archs?: P1Arch[]; seeds?: number[] } = {}): P1RunRequest[] {
+export function p1Grid(
+  p: P1Protocol,
+  o: { depths?: number[]; archs?: P1Arch[]; seeds?: number[] } = {},
+): P1RunRequest[] {
   const out: P1RunRequest[] = [];
   for (const depth of o.depths ?? [p.depth])
     for (const arch of o.archs ?? p.archs)
@@ -141,7 +176,16 @@ export interface P1Record {
 export interface P1ExecuteSummary {
   records: P1Record[];
   /** Per run: hash, labels, fromCache, wall seconds of the computing session. */
-  runs: Array<{ hash: string; arch: string; condition: string; depth: number; seed: number; fromCache: boolean; wallSeconds: number; status: string }>;
+  runs: Array<{
+    hash: string;
+    arch: string;
+    condition: string;
+    depth: number;
+    seed: number;
+    fromCache: boolean;
+    wallSeconds: number;
+    status: string;
+  }>;
   /** Runs computed now / taken from the cache. */
   computed: number;
   cached: number;
@@ -174,13 +218,33 @@ export async function p1Execute(
         computed++;
         if (quiet) {
           const acc = res.final?.train_acc;
-          console.log(`${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`);
+          console.log(
+            `${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`,
+          );
         }
       }
-      runs.push({ hash: res.hash, arch: r.arch, condition: r.condition, depth: r.depth, seed: r.seed, fromCache: res.fromCache, wallSeconds: res.done.wallSeconds, status: res.status });
+      runs.push({
+        hash: res.hash,
+        arch: r.arch,
+        condition: r.condition,
+        depth: r.depth,
+        seed: r.seed,
+        fromCache: res.fromCache,
+        wallSeconds: res.done.wallSeconds,
+        status: res.status,
+      });
       for (const rec of res.records) {
         if ((rec as { kind?: string }).kind !== "epoch") continue;
-        records.push({ ...(rec as Record<string, number | string | null>), hash: res.hash, arch: r.arch, condition: r.condition, depth: r.depth, width: r.width, seed: r.seed, status: res.status } as P1Record);
+        records.push({
+          ...(rec as Record<string, number | string | null>),
+          hash: res.hash,
+          arch: r.arch,
+          condition: r.condition,
+          depth: r.depth,
+          width: r.width,
+          seed: r.seed,
+          status: res.status,
+        } as P1Record);
       }
     }
   } finally {

@@ -19,7 +19,8 @@ export function p1SweepSpec(p: P1Protocol, name: string, o: { depths?: number[] 
   const first = p1RunSpec(p, p.archs[0], p.seeds[0]);
   const base = JSON.parse(JSON.stringify(first.config));
   const models: unknown[] = [];
-  for (const depth of o.depths ?? [p.depth]) for (const arch of p.archs) models.push(p1RunSpec(p, arch, p.seeds[0], { depth }).config.model);
+  for (const depth of o.depths ?? [p.depth])
+    for (const arch of p.archs) models.push(p1RunSpec(p, arch, p.seeds[0], { depth }).config.model);
   return { name, base, grid: { model: models }, seeds: p.seeds };
 }
 

@@ -36,11 +36,22 @@ export interface VariantCondition {
 }
 
 /** Run requests (protocol runs, labelled by condition key) for conditions × seeds. */
-export function variantRequests(p: P1Protocol, conditions: readonly VariantCondition[], seeds: readonly number[] = p.seeds): P1RunRequest[] {
+export function variantRequests(
+  p: P1Protocol,
+  conditions: readonly VariantCondition[],
+  seeds: readonly number[] = p.seeds,
+): P1RunRequest[] {
   const out: P1RunRequest[] = [];
   for (const c of conditions)
     for (const seed of seeds)
-      out.push({ arch: c.arch, depth: p.depth, width: p.width, seed, condition: c.key, spec: p1RunSpec(p, c.arch, seed, { init: c.init, extra: c.extra }) });
+      out.push({
+        arch: c.arch,
+        depth: p.depth,
+        width: p.width,
+        seed,
+        condition: c.key,
+        spec: p1RunSpec(p, c.arch, seed, { init: c.init, extra: c.extra }),
+      });
   return out;
 }
 
@@ -71,27 +82,70 @@ export function figEConditions(p: P1Protocol, o: FigEOptions): VariantCondition[
   const n = p.width;
   const residualStd = Math.sqrt(2 / n) / Math.sqrt(p.depth); // He std of a square layer × the protocol's 1/√depth gain
   const out: VariantCondition[] = [
-    { key: "residual", label: "residual (He/√L)", arch: "residual", family: "residual", source: "reference (protocol init)" },
+    {
+      key: "residual",
+      label: "residual (He/√L)",
+      arch: "residual",
+      family: "residual",
+      source: "reference (protocol init)",
+    },
     { key: "plain", label: "plain (He)", arch: "plain", family: "plain", source: "reference (protocol init)" },
   ];
   for (const eps of o.negIdentityEps) {
-    out.push({ key: `res-negid-${eps}`, label: `residual, W = −I + ${eps}N`, arch: "residual", init: { type: "neg-identity", eps }, family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 1)" });
+    out.push({
+      key: `res-negid-${eps}`,
+      label: `residual, W = −I + ${eps}N`,
+      arch: "residual",
+      init: { type: "neg-identity", eps },
+      family: "malicious",
+      source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 1)",
+    });
   }
   for (const mean of o.negativeMean) {
     out.push({
-      key: `res-negmean-${mean}`, label: `residual, W ~ N(−${mean}, σ²)`, arch: "residual", init: { type: "negative-mean", mean, std: residualStd },
-      family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 2)",
+      key: `res-negmean-${mean}`,
+      label: `residual, W ~ N(−${mean}, σ²)`,
+      arch: "residual",
+      init: { type: "negative-mean", mean, std: residualStd },
+      family: "malicious",
+      source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 2)",
     });
   }
-  out.push({ key: "res-he1", label: "residual, He gain 1 (control)", arch: "residual", init: { type: "he", gain: 1 }, family: "control", source: "ours (control of the duplicated init)" });
   out.push({
-    key: `res-dup-${o.duplicatedFraction}`, label: `residual, He gain 1, ${Math.round(100 * o.duplicatedFraction)} % duplicated`, arch: "residual",
-    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he" }, family: "malicious", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 3)",
+    key: "res-he1",
+    label: "residual, He gain 1 (control)",
+    arch: "residual",
+    init: { type: "he", gain: 1 },
+    family: "control",
+    source: "ours (control of the duplicated init)",
+  });
+  out.push({
+    key: `res-dup-${o.duplicatedFraction}`,
+    label: `residual, He gain 1, ${Math.round(100 * o.duplicatedFraction)} % duplicated`,
+    arch: "residual",
+    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he" },
+    family: "malicious",
+    source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 3)",
   });
   for (const eps of o.identityEps) {
-    out.push({ key: `plain-id-${eps}`, label: `plain, W = I + ${eps}N`, arch: "plain", init: { type: "identity", eps }, family: "plain-init", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 4)" });
+    out.push({
+      key: `plain-id-${eps}`,
+      label: `plain, W = I + ${eps}N`,
+      arch: "plain",
+      init: { type: "identity", eps },
+      family: "plain-init",
+      source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 4)",
+    });
   }
-  if (o.plainOrthogonal) out.push({ key: "plain-orth", label: "plain, orthogonal", arch: "plain", init: { type: "orthogonal", gain: 1 }, family: "plain-init", source: "ours" });
+  if (o.plainOrthogonal)
+    out.push({
+      key: "plain-orth",
+      label: "plain, orthogonal",
+      arch: "plain",
+      init: { type: "orthogonal", gain: 1 },
+      family: "plain-init",
+      source: "ours",
+    });
   return out;
 }
 
@@ -113,11 +167,32 @@ export function figFConditions(o: FigFOptions): VariantCondition[] {
   const br = { ...o.biasRegularizer };
   const out: VariantCondition[] = [
     { key: "plain", label: "plain", arch: "plain", family: "plain", source: "reference" },
-    { key: "plain+bias-reg", label: "plain + bias reg", arch: "plain", extra: { biasRegularizer: br }, family: "bias-reg", source: "FOUND (third-party summary); form PROPOSED" },
+    {
+      key: "plain+bias-reg",
+      label: "plain + bias reg",
+      arch: "plain",
+      extra: { biasRegularizer: br },
+      family: "bias-reg",
+      source: "FOUND (third-party summary); form PROPOSED",
+    },
   ];
   for (const l of o.bnLayers) {
-    out.push({ key: `plain+BN@${l}`, label: `plain + BN (layer ${l})`, arch: "plain", extra: { batchNorm: [l] }, family: "bn", source: "FOUND (third-party summary); placement PROPOSED" });
-    out.push({ key: `plain+both@${l}`, label: `plain + bias reg + BN (layer ${l})`, arch: "plain", extra: { biasRegularizer: br, batchNorm: [l] }, family: "both", source: "FOUND (third-party summary); details PROPOSED" });
+    out.push({
+      key: `plain+BN@${l}`,
+      label: `plain + BN (layer ${l})`,
+      arch: "plain",
+      extra: { batchNorm: [l] },
+      family: "bn",
+      source: "FOUND (third-party summary); placement PROPOSED",
+    });
+    out.push({
+      key: `plain+both@${l}`,
+      label: `plain + bias reg + BN (layer ${l})`,
+      arch: "plain",
+      extra: { biasRegularizer: br, batchNorm: [l] },
+      family: "both",
+      source: "FOUND (third-party summary); details PROPOSED",
+    });
   }
   out.push({ key: "residual", label: "residual", arch: "residual", family: "residual", source: "reference" });
   return out;
@@ -131,12 +206,20 @@ export function figFConditions(o: FigFOptions): VariantCondition[] {
  * fraction p of zero singular values (p = 0: random orthogonal skip; p = 1: Q = 0, a plain net that keeps the skip
  * nets' init), all with the protocol's residual init; plus the identity-skip and the plain (He) references.
  */
-export function figGConditions(fractions: readonly number[], o: { identity: boolean; plain: boolean } = { identity: true, plain: true }): VariantCondition[] {
+export function figGConditions(
+  fractions: readonly number[],
+  o: { identity: boolean; plain: boolean } = { identity: true, plain: true },
+): VariantCondition[] {
   const out: VariantCondition[] = fractions.map((p) => ({
-    key: `p=${p}`, label: `Q with p = ${p} zero s.v.`, arch: "residual" as const,
-    extra: { skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } }, family: "degenerate", source: "PROPOSED (docs/spec/p1.md §1.3 Fig. G)",
+    key: `p=${p}`,
+    label: `Q with p = ${p} zero s.v.`,
+    arch: "residual" as const,
+    extra: { skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } },
+    family: "degenerate",
+    source: "PROPOSED (docs/spec/p1.md §1.3 Fig. G)",
   }));
-  if (o.identity) out.push({ key: "identity", label: "identity skip", arch: "residual", family: "residual", source: "reference" });
+  if (o.identity)
+    out.push({ key: "identity", label: "identity skip", arch: "residual", family: "residual", source: "reference" });
   if (o.plain) out.push({ key: "plain", label: "plain (He)", arch: "plain", family: "plain", source: "reference" });
   return out;
 }
@@ -153,15 +236,31 @@ export function figGRunSpec(p: P1Protocol, data: FigGDataSpec, c: VariantConditi
     init: (base.config.model as { init: InitInput }).init,
     extra: c.extra,
   });
-  return runSpec({ model, train: p.train, data: { ...data } as DataSpec, evalAtStart: true, metrics: [p1MetricName(p.measures)] }, seed);
+  return runSpec(
+    { model, train: p.train, data: { ...data } as DataSpec, evalAtStart: true, metrics: [p1MetricName(p.measures)] },
+    seed,
+  );
 }
 
 /** Run requests for datasets × conditions × seeds; `condition` is "<dataset key>|<condition key>". */
-export function figGRequests(p: P1Protocol, datasets: ReadonlyArray<{ key: string; data: FigGDataSpec }>, conditions: readonly VariantCondition[], seeds: readonly number[] = p.seeds): P1RunRequest[] {
+export function figGRequests(
+  p: P1Protocol,
+  datasets: ReadonlyArray<{ key: string; data: FigGDataSpec }>,
+  conditions: readonly VariantCondition[],
+  seeds: readonly number[] = p.seeds,
+): P1RunRequest[] {
   const out: P1RunRequest[] = [];
   for (const d of datasets)
     for (const c of conditions)
-      for (const seed of seeds) out.push({ arch: c.arch, depth: p.depth, width: p.width, seed, condition: `${d.key}|${c.key}`, spec: figGRunSpec(p, d.data, c, seed) });
+      for (const seed of seeds)
+        out.push({
+          arch: c.arch,
+          depth: p.depth,
+          width: p.width,
+          seed,
+          condition: `${d.key}|${c.key}`,
+          spec: figGRunSpec(p, d.data, c, seed),
+        });
   return out;
 }
 
@@ -187,9 +286,13 @@ export function curveAuc(values: readonly number[]): number {
 }
 
 /** How many adjacent pairs (in x order) move in `direction`, out of how many. */
-export function monotoneSteps(means: readonly number[], direction: "decreasing" | "increasing"): { holds: number; pairs: number } {
+export function monotoneSteps(
+  means: readonly number[],
+  direction: "decreasing" | "increasing",
+): { holds: number; pairs: number } {
   let holds = 0;
-  for (let i = 1; i < means.length; i++) if (direction === "decreasing" ? means[i] < means[i - 1] : means[i] > means[i - 1]) holds++;
+  for (let i = 1; i < means.length; i++)
+    if (direction === "decreasing" ? means[i] < means[i - 1] : means[i] > means[i - 1]) holds++;
   return { holds, pairs: Math.max(0, means.length - 1) };
 }
 
@@ -276,7 +379,11 @@ export function variantRunRows(records: readonly P1Record[]): VariantRunRow[] {
 }
 
 /** Values of one column of the run rows of a condition (in seed order). */
-export function conditionValues(rows: readonly VariantRunRow[], condition: string, column: keyof VariantRunRow & string): number[] {
+export function conditionValues(
+  rows: readonly VariantRunRow[],
+  condition: string,
+  column: keyof VariantRunRow & string,
+): number[] {
   return rows.filter((r) => r.condition === condition).map((r) => Number(r[column]));
 }
 
@@ -284,11 +391,17 @@ export function conditionValues(rows: readonly VariantRunRow[], condition: strin
  * Mean ± s.e.m. over seeds of a per-epoch metric, per condition, at the epochs where the metric was recorded
  * (e.g. the Hessian only at some epochs).
  */
-export function conditionCurves(records: readonly P1Record[], conditions: readonly string[], metric: string): Array<{ condition: string; x: number[]; mean: number[]; sem: number[] }> {
+export function conditionCurves(
+  records: readonly P1Record[],
+  conditions: readonly string[],
+  metric: string,
+): Array<{ condition: string; x: number[]; mean: number[]; sem: number[] }> {
   // the Hessian's degenerate fraction goes through `degenerateFraction` (an all-zero block counts as fully degenerate)
   const value = (r: P1Record) => (metric === "hess.mid.deg_rel" ? degenerateFraction(r) : p1Num(r[metric]));
   return conditions.map((condition) => {
-    const rs = records.filter((r) => r.condition === condition && Number.isFinite(value(r))).map((r) => ({ epoch: r.epoch, v: value(r) }));
+    const rs = records
+      .filter((r) => r.condition === condition && Number.isFinite(value(r)))
+      .map((r) => ({ epoch: r.epoch, v: value(r) }));
     const ms = meanSem(rs, ["epoch"], "v").filter((m) => Number.isFinite(m.mean));
     return { condition, x: ms.map((m) => Number(m.epoch)), mean: ms.map((m) => m.mean), sem: ms.map((m) => m.sem) };
   });
