@@ -48,6 +48,15 @@ export function median(x: readonly number[]): number {
   return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/**
+ * The lower median: the ⌊(n − 1)/2⌋-th smallest value (an observed value even for even n, so it is defined for
+ * samples holding ±Infinity, e.g. "never reached" times).
+ */
+export function lowerMedian(x: readonly number[]): number {
+  if (!x.length) return NaN;
+  return [...x].sort((a, b) => a - b)[Math.floor((x.length - 1) / 2)];
+}
+
 /** Average ranks (1-based; ties get the mean of their ranks). */
 export function ranks(x: readonly number[]): number[] {
   const idx = x.map((_, i) => i).sort((a, b) => x[a] - x[b]);

@@ -9,6 +9,7 @@
  *   aggregate.ts mean ± s.e.m. over seeds
  *   variants.ts  the conditions of Figs. E, F and G (initialisations, regularisers, skip matrices, datasets)
  *   fig1.ts      Fig. 1: exact Hessians at constructed elimination / overlap / linear-dependence points
+ *   claims.ts    the claim checks of Figs. C–G as tested functions of the notebooks' numbers
  * Nothing registers itself on import: `registerP1()` (called by `p1Execute` and the sweep command) registers the
  * data providers.
  */
@@ -23,3 +24,4 @@ export * from "./sweep";
 export * from "./aggregate";
 export * from "./variants";
 export * from "./fig1";
+export * from "./claims";
