@@ -20,7 +20,9 @@ import { performance } from "node:perf_hooks";
 const require = createRequire(import.meta.url);
 const tf = require("@tensorflow/tfjs");
 const lib = require("../lib/dist/index.js");
-const { initBackend, dense, softmaxCrossEntropy, Rng, subSeed } = lib;
+const { initBackend, dense } = lib.engine;
+const { softmaxCrossEntropy } = lib.models;
+const { Rng, subSeed } = lib.random;
 const {
   hessianOperator,
   gaussNewtonOperator,
@@ -28,7 +30,7 @@ const {
   flatGradient,
   selectParams,
   exactSpectrum,
-} = lib;
+} = lib.curvature;
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -181,7 +183,7 @@ if (EXPLICIT_MM) {
 await assemblyTable("tfjs kernels");
 if (ACCEL) {
   // last: installing the accelerated kernels is process-wide
-  lib.accelerateWasm();
-  await hvpTable(`accelerated kernels: ${lib.matmulEngine()}`);
-  await assemblyTable(`accelerated kernels: ${lib.matmulEngine()}`);
+  lib.engine.accelerateWasm();
+  await hvpTable(`accelerated kernels: ${lib.engine.matmulEngine()}`);
+  await assemblyTable(`accelerated kernels: ${lib.engine.matmulEngine()}`);
 }

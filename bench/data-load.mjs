@@ -8,7 +8,7 @@
 // after each step are measured after a full collection (without it they include garbage not yet collected).
 import lib from "../lib/dist/index.js";
 
-const { loadFashionMnist, fitStandardizer, applyStandardizer, describeDataset } = lib;
+const { loadFashionMnist, fitStandardizer, applyStandardizer, describeDataset } = lib.data;
 const arg = process.argv.indexOf("--source");
 const source = arg === -1 ? "auto" : process.argv[arg + 1];
 const collect = globalThis.gc ?? (() => {});

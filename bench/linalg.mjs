@@ -19,7 +19,8 @@ import { performance } from "node:perf_hooks";
 
 const require = createRequire(import.meta.url);
 const lib = require("../lib/dist/index.js");
-const { Rng, subSeed, eigh, svd, lapackStatus } = lib;
+const { Rng, subSeed } = lib.random;
+const { eigh, svd, lapackStatus } = lib.linalg;
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {

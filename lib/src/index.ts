@@ -1,30 +1,102 @@
 /**
- * skiplab: models, data, training and singularity metrics for the skip-singularities reproductions.
- * Notebooks import only this index.
+ * skiplab: models, data, training and singularity metrics for the skip-singularities reproductions. Notebooks import
+ * only this index (`import * as sk from "skiplab"`).
+ *
+ * Two levels:
+ *   - flat, curated: what the notebooks call (showing figures and tables, claim checks, the papers' protocols and
+ *     figure builders, the backend and reads), e.g. `sk.p1Protocol`, `sk.show`, `sk.reportClaims`;
+ *   - one namespace per area for everything else, e.g. `sk.linalg.eigh`, `sk.curvature.hessianOperator`,
+ *     `sk.stats.welch`, `sk.toy.toyRunExperiment`, `sk.experiments.registerExperiments`.
+ * tests/foundation/index.test.ts keeps the flat list to what the notebooks use plus a few documented entry points.
  */
-export * from "./util/random";
-export * from "./engine";
-export * from "./plots/theme";
-export * from "./display/html";
-export * from "./display/plotly";
-export * from "./display/static-image";
-export * from "./frames/danfo";
-export * from "./report/context";
-export * from "./report/claims";
-export * from "./data";
-export * from "./linalg";
-export * from "./spectra";
-export * from "./plots/curves";
-export * from "./toy";
-export * from "./plots/schematic";
-export * from "./models";
-export * from "./train";
-export * from "./runs";
-export * from "./display/progress";
-export * from "./curvature";
-export * from "./metrics";
-export * from "./experiments";
-export * from "./plots/p1";
-export * from "./plots/p1-variants";
-/** Statistics for claim checks: summaries, Welch's t, permutation tests, bootstrap intervals, Spearman (`sk.stats.welch(a, b)`). */
+
+// ---- flat: the notebook API
+export { showHtml } from "./display/html";
+export { show } from "./display/plotly";
+export { initBackend } from "./engine/ladder";
+export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
+export { meanSem } from "./experiments/p1/aggregate";
+export { spearman } from "./stats";
+export {
+  FIG1_PLAIN_EXCESS,
+  fig1Claims,
+  figBClaims,
+  figCClaims,
+  figDClaims,
+  figEClaims,
+  figFClaims,
+  figGClaims,
+} from "./experiments/p1/claims";
+export {
+  type FigGDataSpec,
+  type P1Scale,
+  describeFigGData,
+  describeP1Data,
+  figGInputDim,
+  p1InputDim,
+} from "./experiments/p1/data";
+export {
+  FIG1_CASES,
+  FIG1_DEFAULTS,
+  type Fig1Result,
+  fig1Analyse,
+  fig1Baseline,
+  fig1Layout,
+} from "./experiments/p1/fig1";
+export { type P1Protocol, p1Execute, p1FinalRecords, p1Grid, p1Num, p1Protocol } from "./experiments/p1/protocol";
+export { p1SweepCommand, writeP1Sweep } from "./experiments/p1/sweep";
+export {
+  type FigEOptions,
+  type FigFOptions,
+  type VariantRunRow,
+  conditionCurves,
+  conditionValues,
+  figEConditions,
+  figFConditions,
+  figGConditions,
+  figGRequests,
+  gapRecovered,
+  meanDifference,
+  monotoneSteps,
+  variantRequests,
+  variantRunRows,
+  variantSweepSpecs,
+} from "./experiments/p1/variants";
+export { frameHtml, summarize, toFrame } from "./frames/danfo";
+export { curvesFigure, flowFieldFigure, pairedScatterFigure } from "./plots/curves";
+export { bandPanelsFigure, runScatterFigure, spectraPanelsFigure } from "./plots/p1";
+export { meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p1-variants";
+export { singularitySchematicFigure } from "./plots/schematic";
+export { type Figure, withProvenance } from "./plots/theme";
+export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs, verdictFrom } from "./report/claims";
+export { atScale, currentScale, projectRoot } from "./report/context";
+export { expandSweep } from "./runs/sweep";
+export { toyDefaultExperiment, toyExperimentModelConfig, toyRunExperiment } from "./toy/experiment";
+export { toyFindGhost } from "./toy/ghost";
+export { toyInit } from "./toy/init";
+export { ToyModel } from "./toy/model";
+export { toyEliminationPlane, toyOverlapPlane, toyPlaneGrid } from "./toy/planes";
+export { toyPlateauMetrics, toyStepsToLoss } from "./toy/plateau";
+export { toyOverlapCriticalPoint, toySingularityChecks } from "./toy/singular";
+export { toyPlaneStreamlines } from "./toy/streamlines";
+export { toyMonteCarloLoss } from "./toy/tf-check";
+export { registerExperiments } from "./experiments";
+
+// ---- namespaces: the whole library, by area
+export * as engine from "./engine";
+export * as data from "./data";
+export * as linalg from "./linalg";
+export * as spectra from "./spectra";
+export * as models from "./models";
+export * as train from "./train";
+export * as runs from "./runs";
+export * as curvature from "./curvature";
+export * as metrics from "./metrics";
 export * as stats from "./stats";
+export * as toy from "./toy";
+export * as experiments from "./experiments";
+export * as plots from "./plots";
+export * as display from "./display";
+export * as frames from "./frames/danfo";
+export * as report from "./report";
+export * as random from "./util/random";

@@ -1,0 +1,6 @@
+/** Figure builders (pure: data in, Plotly figure out) and the shared theme. */
+export * from "./theme";
+export * from "./curves";
+export * from "./schematic";
+export * from "./p1";
+export * from "./p1-variants";
