@@ -6,7 +6,7 @@
  * points its tfjs-node dependency at plain @tensorflow/tfjs (see docs/stack.md#danfojs).
  */
 import type { DataFrame } from "danfojs-node";
-import { TABLE_STYLE } from "../display/html";
+import { escapeHtml, showHtml, TABLE_STYLE } from "../display/html";
 import { mean, median, sd, sem } from "../stats";
 
 /** One row of a result table: flat, JSON-serialisable values. */
@@ -84,8 +84,17 @@ export function frameHtml(df: DataFrame, digits = 4): string {
           : String(v)
       : v === null
         ? ""
-        : String(v);
-  const head = cols.map((c) => `<th>${c}</th>`).join("");
+        : escapeHtml(String(v));
+  const head = cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = (df.values as Scalar[][]).map((r) => `<tr>${r.map((v) => `<td>${fmt(v)}</td>`).join("")}</tr>`).join("");
   return `${TABLE_STYLE}<table class="skiplab-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/**
+ * Shows a table in the notebook: rows (plain records, turned into a DataFrame) or a DataFrame, numbers to `digits`
+ * significant digits. The one call notebooks use for tables.
+ */
+export function showTable(table: RecordRow[] | DataFrame, digits = 4): void {
+  const df = Array.isArray(table) ? toFrame(table) : table;
+  showHtml(frameHtml(df, digits));
 }
