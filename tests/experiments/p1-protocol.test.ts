@@ -15,14 +15,13 @@ import {
   p1FinalRecords,
   p1Grid,
   p1InputDim,
-  p1MetricName,
+  p1MetricSet,
   p1Protocol,
   p1SweepSpec,
-  parseP1MetricName,
   ranks,
   spearman,
 } from "../../lib/src/experiments";
-import { expandSweep } from "../../lib/src/runs";
+import { expandSweep, runSpec } from "../../lib/src/runs";
 
 const tiny = (): P1Protocol => {
   const p = p1Protocol("smoke");
@@ -87,10 +86,19 @@ describe("p1 protocol", () => {
     expect(p1FinalRecords(second.records).map((r) => r.epoch)).toEqual([2, 2]);
   }, 120_000);
 
-  it("metric names round-trip and sweep specs expand to the same hashes as the grid", () => {
+  it("the measures are a typed metric set whose options reach the hash; sweep specs expand to the grid's hashes", () => {
     const p = tiny();
-    const name = p1MetricName(p.measures);
-    expect(parseP1MetricName(name)).toEqual(p.measures);
+    const ref = p1MetricSet({ ...p.measures, hessAt: [3, 0, 1, 1] });
+    expect(ref).toEqual({
+      name: "p1-measures",
+      version: 1,
+      params: { probe: p.measures.probe, hess: p.measures.hess, hessAt: [0, 1, 3] },
+    });
+    // equal meanings hash equal, other options do not
+    const spec = (m: typeof p.measures) =>
+      runSpec({ model: p1Grid(p)[0].spec.config.model, data: { ...p.data }, metrics: [p1MetricSet(m)] }, 0).hash;
+    expect(spec({ ...p.measures, hessAt: [1, 0] })).toBe(spec({ ...p.measures, hessAt: [0, 1, 1] }));
+    expect(spec({ ...p.measures, probe: p.measures.probe + 1 })).not.toBe(spec(p.measures));
     const sweep = expandSweep(p1SweepSpec(p, "tiny"));
     expect(new Set(sweep.map((s) => s.hash))).toEqual(new Set(p1Grid(p).map((g) => g.spec.hash)));
   });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { getMetric } from "../../lib/src/runs/spec";
 import {
   canonicalJson,
   decodeArrays,
@@ -70,5 +71,25 @@ describe("checkpoint container", () => {
     expect(fs.readFileSync(f, "utf8")).toBe("two");
     expect(fs.readdirSync(path.dirname(f))).toEqual(["x.json"]);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe("metric sets in run configs", () => {
+  it("are typed objects hashed with the config: a string is version 1 without options; version and params change the hash", () => {
+    const base = { data: { name: "gaussian-mixture" }, model: { outputDim: 2, inputDim: 4, width: 8, depth: 3 } };
+    const h = (metrics: unknown[]) => runSpec({ ...base, metrics } as never, 0).hash;
+    expect(runSpec({ ...base, metrics: ["m"] } as never, 0).config.metrics).toEqual([
+      { name: "m", version: 1, params: {} },
+    ]);
+    expect(h(["m"])).toBe(h([{ name: "m", version: 1, params: {} }]));
+    expect(h([{ name: "m", version: 2, params: {} }])).not.toBe(h(["m"]));
+    expect(h([{ name: "m", version: 1, params: { probe: 256 } }])).not.toBe(h(["m"]));
+    expect(() => h([{ name: "m" }])).toThrow(/needs \{ name: string, version: integer, params \}/);
+  });
+
+  it("an unregistered metric set is named with its version and how to register it", () => {
+    expect(() => getMetric({ name: "nope", version: 3, params: {} })).toThrow(
+      /No metric set 'nope' version 3\. .*registerMetricSet/,
+    );
   });
 });

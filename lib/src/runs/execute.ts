@@ -199,7 +199,7 @@ export async function executeRun(
       );
     }
     model = createModel(spec.config.model, spec.seed);
-    const metricFns = spec.config.metrics.map((name) => ({ name, fn: getMetric(name) }));
+    const metricFns = spec.config.metrics.map((ref) => ({ name: ref.name, fn: getMetric(ref) }));
     const t0 = performance.now();
     const onEpoch = async (info: EpochInfo) => {
       const extra: Record<string, number | string | null> = {};

@@ -3,10 +3,11 @@
  * is in the config, so the content hash (hash.ts) identifies the result.
  *
  * Data and metrics are named, not embedded: `data: { name: "gaussian-mixture", n: 2000, … }` is resolved through a
- * registry of data providers, and `metrics: ["my-metric"]` through a registry of metric functions called at every
- * epoch end. The data layer and the metrics code register theirs (`registerDataProvider`, `registerMetric`); this file
- * registers three synthetic data sets. Renaming a metric (or bumping its name, e.g. "degeneracy-v2") is how a change
- * in a metric's definition reaches the hashes.
+ * registry of data providers, and `metrics: [{ name: "p1-measures", version: 1, params: { probe: 256, … } }]` through
+ * a registry of metric sets computed at every epoch end. A metric set is a typed object hashed with the config: its
+ * params are its options, and bumping its `version` is how a change in its definition reaches the hashes (a plain
+ * string "x" means `{ name: "x", version: 1, params: {} }`). Experiments register theirs explicitly
+ * (`registerDataProvider`, `registerMetricSet`); this file knows three synthetic data sets.
  */
 import { type ModelConfig, type ModelConfigInput, modelConfig } from "../models/config";
 import type { Network } from "../models/network";
@@ -28,8 +29,15 @@ export interface RunConfig {
   data: DataSpec;
   /** Record an epoch-0 evaluation before training (train and test loss/accuracy at initialisation). */
   evalAtStart: boolean;
-  /** Metric functions (registry names) computed at every epoch end; their outputs join the epoch records. */
-  metrics: string[];
+  /** Metric sets computed at every epoch end; their outputs join the epoch records. */
+  metrics: MetricSetRef[];
+}
+
+/** A metric set as a run config names it: registry name, definition version, options (all part of the hash). */
+export interface MetricSetRef {
+  name: string;
+  version: number;
+  params: Record<string, unknown>;
 }
 
 export interface RunConfigInput {
@@ -37,7 +45,7 @@ export interface RunConfigInput {
   train?: TrainConfigInput | TrainConfig;
   data: DataSpec;
   evalAtStart?: boolean;
-  metrics?: string[];
+  metrics?: Array<MetricSetRef | string>;
 }
 
 /** A run: its complete config, seed and hash. */
@@ -57,7 +65,7 @@ export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
     train: trainConfig((input.train ?? {}) as TrainConfigInput),
     data: JSON.parse(JSON.stringify(input.data)) as DataSpec,
     evalAtStart: input.evalAtStart ?? false,
-    metrics: [...(input.metrics ?? [])],
+    metrics: (input.metrics ?? []).map(metricSetRef),
   };
 }
 
@@ -223,18 +231,47 @@ export type MetricFn = (
   ctx: MetricContext,
 ) => Record<string, number | string | null> | Promise<Record<string, number | string | null>>;
 
-const metrics = new Map<string, MetricFn>();
-
-/** Registers (or replaces) a metric under a name that run configs can list. */
-export function registerMetric(name: string, fn: MetricFn): void {
-  metrics.set(name, fn);
+/** A metric set: named, versioned, computed from the run's state and the options a run config gives it. */
+export interface MetricSet<P = Record<string, unknown>> {
+  name: string;
+  version: number;
+  compute: (ctx: MetricContext, params: P) => ReturnType<MetricFn>;
+  description?: string;
 }
 
-export function getMetric(name: string): MetricFn {
-  const m = metrics.get(name);
-  if (!m)
+/** The canonical reference form of a metric set entry (a string is version 1 without options). */
+export function metricSetRef(m: MetricSetRef | string): MetricSetRef {
+  if (typeof m === "string") return { name: m, version: 1, params: {} };
+  if (!m || typeof m.name !== "string" || !Number.isInteger(m.version)) {
     throw new Error(
-      `No metric '${name}'. Registered: ${[...metrics.keys()].join(", ") || "(none)"}. Register it with registerMetric(name, fn).`,
+      `run config: a metric set needs { name: string, version: integer, params }, got ${JSON.stringify(m)}`,
     );
-  return m;
+  }
+  return { name: m.name, version: m.version, params: JSON.parse(JSON.stringify(m.params ?? {})) };
+}
+
+const metricSets = new Map<string, MetricSet>();
+const key = (name: string, version: number) => `${name}@${version}`;
+
+/** Registers (or replaces) a metric set; run configs name it as `{ name, version, params }`. */
+export function registerMetricSet<P>(set: MetricSet<P>): void {
+  metricSets.set(key(set.name, set.version), set as unknown as MetricSet);
+}
+
+/** Registers a metric without options: `metrics: ["name"]` in a run config (version 1). */
+export function registerMetric(name: string, fn: MetricFn): void {
+  registerMetricSet({ name, version: 1, compute: (ctx) => fn(ctx) });
+}
+
+/** The function computing a run config's metric set entry. */
+export function getMetric(ref: MetricSetRef | string): MetricFn {
+  const r = metricSetRef(ref);
+  const m = metricSets.get(key(r.name, r.version));
+  if (!m) {
+    throw new Error(
+      `No metric set '${r.name}' version ${r.version}. Registered: ${[...metricSets.keys()].join(", ") || "(none)"}. ` +
+        `Register it with registerMetricSet({ name, version, compute }) (experiments: registerExperiments()).`,
+    );
+  }
+  return (ctx) => m.compute(ctx, r.params);
 }

@@ -10,7 +10,8 @@ import { pcaSplits } from "../../data/pca";
 import { standardizeSplits, toFloat32 } from "../../data/standardize";
 import { sampleSubset } from "../../data/subsets";
 import type { ClassificationDataset, Dataset } from "../../data/dataset";
-import { registerDataProvider, type DataSpec, type RunData } from "../../runs/spec";
+import { registerDataProvider, registerMetricSet, type DataSpec, type RunData } from "../../runs/spec";
+import { P1_MEASURES } from "./measures";
 import { teacherStudent } from "../../data/teacher-student";
 import type { TrainData } from "../../train/data";
 import { Rng, subSeed } from "../../util/random";
@@ -279,7 +280,11 @@ export function figGNumClasses(d: FigGDataSpec): number {
   return d.name === "p1-data" ? p1NumClasses(d) : 10;
 }
 
-/** Registers paper 1's run-data providers, `p1-data` and `p1v-data` (idempotent; no import registers anything). */
+/**
+ * Registers what paper 1's runs need: the run-data providers `p1-data` and `p1v-data` and the metric set
+ * `p1-measures` (idempotent; no import registers anything).
+ */
 export function registerP1Data(): void {
   for (const p of [P1_DATA_PROVIDER, P1_VARIANT_DATA_PROVIDER]) registerDataProvider(p.name, p.provider, p.description);
+  registerMetricSet(P1_MEASURES);
 }

@@ -11,9 +11,9 @@
  *   fig1.ts      Fig. 1: exact Hessians at constructed elimination / overlap / linear-dependence points
  *   claims.ts    the claim checks of Figs. C–G as tested functions of the notebooks' numbers
  * Nothing registers itself on import: `registerP1()` (called by `p1Execute` and the sweep command) registers the
- * data providers.
+ * data providers and the metric set.
  */
-/** Registers what paper 1's runs need (its data providers; the measures register on first use). Idempotent. */
+/** Registers what paper 1's runs need (its data providers and the `p1-measures` metric set). Idempotent. */
 export { registerP1Data as registerP1 } from "./data";
 
 export * from "./data";

@@ -1,7 +1,7 @@
 /**
  * The per-epoch singularity measures of paper 1's runs: per-layer elimination / overlap / linear dependence / κ and
- * the exact Hessian spectrum of one block at chosen epochs (docs/spec/p1.md §1.5). A run names them by a canonical
- * metric name that carries every option, so the options reach the run hash.
+ * the exact Hessian spectrum of one block at chosen epochs (docs/spec/p1.md §1.5). A run names them as the metric set
+ * `{ name: "p1-measures", version: 1, params: { probe, hess, hessAt } }`, so every option reaches the run hash.
  */
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -11,7 +11,7 @@ import {
   layerSingularities,
 } from "../../metrics/singularity";
 import { networkContext } from "../../metrics/network-context";
-import { registerMetric, type MetricContext } from "../../runs/spec";
+import type { MetricContext, MetricSet, MetricSetRef } from "../../runs/spec";
 
 /** Options of the per-epoch singularity measures (all part of the metric name, hence of the run hash). */
 export interface P1MeasureOptions {
@@ -26,31 +26,19 @@ export interface P1MeasureOptions {
   hessAt: number[];
 }
 
-/** Canonical metric name for the options; registers the metric on first use. */
-export function p1MetricName(o: P1MeasureOptions): string {
-  const at = [...new Set(o.hessAt)].sort((a, b) => a - b).join(",");
-  const name = `p1-measures-v1?probe=${o.probe}&hess=${o.hess}&hessAt=${at}`;
-  ensureMetric(name, { ...o, hessAt: at ? at.split(",").map(Number) : [] });
-  return name;
-}
+/** The metric set of paper 1's per-epoch measures (registered by `registerP1`). Bump `version` when its output changes. */
+export const P1_MEASURES: MetricSet<P1MeasureOptions> = {
+  name: "p1-measures",
+  version: 1,
+  compute: (ctx, o) => p1Measures(ctx, o),
+  description:
+    "paper 1 per-epoch measures: layer singularities, exact Hessian spectrum of one block (probe, hess, hessAt)",
+};
 
-/** Parses a metric name built by p1MetricName (so a sweep CLI can register metrics named in a file). */
-export function parseP1MetricName(name: string): P1MeasureOptions | null {
-  const m = /^p1-measures-v1\?probe=(\d+)&hess=(mid|all|none)&hessAt=([\d,]*)$/.exec(name);
-  if (!m) return null;
-  return {
-    probe: Number(m[1]),
-    hess: m[2] as P1MeasureOptions["hess"],
-    hessAt: m[3] ? m[3].split(",").map(Number) : [],
-  };
-}
-
-const registered = new Set<string>();
-
-function ensureMetric(name: string, o: P1MeasureOptions): void {
-  if (registered.has(name)) return;
-  registered.add(name);
-  registerMetric(name, (ctx) => p1Measures(ctx, o));
+/** The run config entry for the measures with these options (hessAt sorted and without repeats: one hash per meaning). */
+export function p1MetricSet(o: P1MeasureOptions): MetricSetRef {
+  const hessAt = [...new Set(o.hessAt)].sort((a, b) => a - b);
+  return { name: P1_MEASURES.name, version: P1_MEASURES.version, params: { probe: o.probe, hess: o.hess, hessAt } };
 }
 
 /** Mean of finite numeric values of keys ending in `suffix` among the hidden layers "L<k>.". */

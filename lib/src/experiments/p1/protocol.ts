@@ -9,7 +9,7 @@ import { runSpec, type RunSpec } from "../../runs/spec";
 import type { TrainConfigInput } from "../../train/config";
 import { P1DataSpec, P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "./data";
 import { P1Arch, P1_ARCHS, p1Model } from "./models";
-import { P1MeasureOptions, p1MetricName } from "./measures";
+import { P1MeasureOptions, p1MetricSet } from "./measures";
 
 /** Everything one figure's runs share. Every field is PROPOSED (docs/spec/p1.md §1.3, §1.6). */
 export interface P1Protocol {
@@ -138,7 +138,7 @@ export function p1RunSpec(
     extra: over.extra,
   });
   return runSpec(
-    { model, train: p.train, data: { ...p.data }, evalAtStart: true, metrics: [p1MetricName(p.measures)] },
+    { model, train: p.train, data: { ...p.data }, evalAtStart: true, metrics: [p1MetricSet(p.measures)] },
     seed,
   );
 }

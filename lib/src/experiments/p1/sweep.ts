@@ -7,7 +7,6 @@ import * as path from "node:path";
 import { sweepCommand } from "../../runs/cli";
 import type { SweepSpec } from "../../runs/sweep";
 import { registerP1Data } from "./data";
-import { p1MetricName, parseP1MetricName } from "./measures";
 import { P1Protocol, p1Grid, p1RunSpec } from "./protocol";
 
 /**
@@ -32,18 +31,10 @@ export function writeP1Sweep(file: string, spec: SweepSpec): string {
 }
 
 /**
- * `skiplab sweep` with paper 1's data provider and measures registered: registers every `p1-measures-v1?…` metric
- * named in the sweep file, then runs the generic sweep command (same arguments: FILE [--shard i/N] [--list] …).
+ * `skiplab sweep` with paper 1's data providers and metric set registered, then the generic sweep command (same
+ * arguments: FILE [--shard i/N] [--list] …).
  */
 export async function p1SweepCommand(argv: string[]): Promise<number> {
   registerP1Data();
-  const file = argv.find((a) => !a.startsWith("--") && a.endsWith(".json"));
-  if (file && fs.existsSync(file)) {
-    const spec = JSON.parse(fs.readFileSync(file, "utf8")) as SweepSpec;
-    for (const m of spec.base.metrics ?? []) {
-      const o = parseP1MetricName(m);
-      if (o) p1MetricName(o);
-    }
-  }
   return sweepCommand(argv);
 }

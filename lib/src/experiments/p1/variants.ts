@@ -13,7 +13,7 @@ import type { SweepSpec } from "../../runs/sweep";
 import { finite, mean, sem } from "../../stats";
 import { meanSem } from "./aggregate";
 import { figGInputDim, type FigGDataSpec } from "./data";
-import { p1MetricName } from "./measures";
+import { p1MetricSet } from "./measures";
 import { p1Model, type P1Arch } from "./models";
 import { p1Num, p1RunSpec, type P1Protocol, type P1Record, type P1RunRequest } from "./protocol";
 
@@ -237,7 +237,7 @@ export function figGRunSpec(p: P1Protocol, data: FigGDataSpec, c: VariantConditi
     extra: c.extra,
   });
   return runSpec(
-    { model, train: p.train, data: { ...data } as DataSpec, evalAtStart: true, metrics: [p1MetricName(p.measures)] },
+    { model, train: p.train, data: { ...data } as DataSpec, evalAtStart: true, metrics: [p1MetricSet(p.measures)] },
     seed,
   );
 }
