@@ -33,7 +33,8 @@ export function lockReport(outDir: string, command: string, notes: (line: string
   );
   if ("holder" in r) {
     const h = r.holder;
-    const dir = `${relative(process.cwd(), outDir) || "."}/`;
+    const rel = relative(process.cwd(), outDir);
+    const dir = `${rel === "" ? "." : rel.startsWith("..") ? outDir : rel}/`;
     const who = h ? `'${h.command}' (pid ${h.pid}${h.host && h.host !== hostname() ? ` on host ${h.host}` : ""}, started ${h.since})` : "a run that is starting right now";
     throw new ReportBusyError(
       `Another reproduce run is writing ${dir}: ${who}. Wait for it to finish, or run this one beside it with an output ` +
