@@ -62,7 +62,7 @@ export {
   variantRunRows,
   variantSweepSpecs,
 } from "./experiments/p1/variants";
-export { frameHtml, showTable, summarize, toFrame } from "./frames/danfo";
+export { showTable, summarize, toFrame } from "./frames/danfo";
 export { curvesFigure, flowFieldFigure, pairedScatterFigure } from "./plots/curves";
 export { bandPanelsFigure, runScatterFigure, spectraPanelsFigure } from "./plots/p1";
 export { meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p1-variants";

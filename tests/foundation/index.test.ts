@@ -74,6 +74,7 @@ describe("the public index", () => {
     const flat = Object.keys(index);
     const used = new Set(notebookReferences().map((r) => r.path[0]));
     const documented = [
+      "showHtml",
       "verdictFrom",
       "p1SweepCommand",
       "registerExperiments",
