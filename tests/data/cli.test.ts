@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { dataCommand, DATASET_NAMES } from "../../lib/src/data";
-import { createProgress } from "../../lib/src/data/progress";
+import { byteProgress } from "../../lib/src/display/progress";
 import { textSink, tmpDir } from "./helpers";
 
 let out: MockInstance;
@@ -59,7 +59,7 @@ describe("progress output", () => {
   it("redraws one line in place on a TTY, prints lines otherwise", () => {
     let t = 0;
     const tty = textSink();
-    const p = createProgress({ label: "f.bin", total: 1000, stream: tty, tty: true, now: () => t });
+    const p = byteProgress({ label: "f.bin", total: 1000, stream: tty, tty: true, now: () => t });
     for (let i = 1; i <= 10; i++) {
       t += 150;
       p.update(i * 100);
@@ -70,7 +70,7 @@ describe("progress output", () => {
     expect(tty.text()).toContain("[####################]");
 
     const log = textSink();
-    const q = createProgress({ label: "f.bin", total: 1000, stream: log, tty: false, now: () => t });
+    const q = byteProgress({ label: "f.bin", total: 1000, stream: log, tty: false, now: () => t });
     for (let i = 1; i <= 100; i++) q.update(i * 10);
     q.finish("done");
     const lines = log.text().trim().split("\n");
@@ -78,5 +78,12 @@ describe("progress output", () => {
     expect(lines.length).toBeLessThanOrEqual(12);
     expect(log.text()).not.toContain("\r");
     expect(lines.at(-1)).toBe("f.bin  done");
+
+    // SKIPLAB_PROGRESS=off silences it, like the training bar
+    const off = textSink();
+    const r = byteProgress({ label: "f.bin", total: 1000, stream: off, tty: false, env: { SKIPLAB_PROGRESS: "off" } });
+    r.update(500);
+    r.finish("done");
+    expect(off.text()).toBe("");
   });
 });

@@ -14,7 +14,7 @@ import * as https from "node:https";
 import * as path from "node:path";
 import { digestFile, digestMismatch, type ExpectedDigest } from "./checksum";
 import { asciiPreview, DatasetError, looksLikeHtml } from "./errors";
-import { createProgress, type ProgressOptions } from "./progress";
+import { byteProgress, type ByteProgressOptions } from "../display/progress";
 
 export interface DownloadOptions {
   /** URLs serving the file, tried in order until one gives a verified copy. */
@@ -28,7 +28,7 @@ export interface DownloadOptions {
   /** Progress output; false to silence. Default: on, to stderr. */
   progress?: boolean;
   /** Stream for progress and notes; default process.stderr. */
-  stream?: ProgressOptions["stream"];
+  stream?: ByteProgressOptions["stream"];
   /** Socket inactivity timeout in ms (default 60 s). */
   timeoutMs?: number;
   /** Maximum redirects followed per URL (default 10). */
@@ -123,7 +123,7 @@ async function downloadOnce(url: string, opts: DownloadOptions): Promise<Downloa
   const md5 = createHash("md5");
   let bytes = 0;
   let first = true;
-  const progress = createProgress({
+  const progress = byteProgress({
     label: path.basename(opts.dest),
     total: expectedBytes ?? announced,
     stream: opts.stream,

@@ -15,7 +15,7 @@ import { digestFile, digestMismatch } from "./checksum";
 import { downloadFile, type DownloadResult } from "./download";
 import { DatasetError, fetchCommand } from "./errors";
 import { downloadDir, type DataDirOptions } from "./paths";
-import { createProgress, type ProgressOptions } from "./progress";
+import { byteProgress, type ByteProgressOptions } from "../display/progress";
 import { getDatasetEntry, loaderFiles, type DatasetEntry } from "./registry";
 import { walkTarGz } from "./tar";
 
@@ -24,7 +24,7 @@ export interface FetchOptions extends DataDirOptions {
   mirror?: string;
   /** Progress bars and notes on `stream` (default true). */
   progress?: boolean;
-  stream?: ProgressOptions["stream"];
+  stream?: ByteProgressOptions["stream"];
   /** Delete the archive after a successful extraction (saves 2.6 GB for STL-10). Default false. */
   prune?: boolean;
   /** Socket inactivity timeout for downloads, ms. */
@@ -112,13 +112,13 @@ export async function extractMembers(
   entry: DatasetEntry,
   dir: string,
   opts: { progress?: boolean } = {},
-  stream: ProgressOptions["stream"] = process.stderr,
+  stream: ByteProgressOptions["stream"] = process.stderr,
 ): Promise<string[]> {
   if (entry.archive === undefined) return [];
   const archivePath = path.join(dir, entry.archive.file);
   const wanted = new Map(entry.archive.members.map((m) => [m.path, m]));
   const done: string[] = [];
-  const progress = createProgress({
+  const progress = byteProgress({
     label: `extracting ${entry.archive.file}`,
     total: fs.statSync(archivePath).size,
     stream,
