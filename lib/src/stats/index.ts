@@ -273,21 +273,14 @@ export function spearman(x: readonly number[], y: readonly number[], o: Permutat
   const rho = pearson(rx, ry);
   const perms = o.permutations ?? 2000;
   const rng = new Rng(subSeed(o.seed ?? 0, "spearman"));
+  // Without groups the one stratum is every pair, and shuffling it is exactly one seeded permutation of y.
+  const parts = strata(
+    n,
+    o.groups?.filter((_, i) => keep[i]),
+  );
   let hits = 0;
-  if (!o.groups) {
-    for (let t = 0; t < perms; t++) {
-      const perm = rng.permutation(n);
-      const shuffled = Array.from(perm, (i) => ry[i]);
-      if (Math.abs(pearson(rx, shuffled)) >= Math.abs(rho) - 1e-12) hits++;
-    }
-  } else {
-    const parts = strata(
-      n,
-      o.groups.filter((_, i) => keep[i]),
-    );
-    for (let t = 0; t < perms; t++)
-      if (Math.abs(pearson(rx, shuffleWithin(ry, parts, rng))) >= Math.abs(rho) - 1e-12) hits++;
-  }
+  for (let t = 0; t < perms; t++)
+    if (Math.abs(pearson(rx, shuffleWithin(ry, parts, rng))) >= Math.abs(rho) - 1e-12) hits++;
   return { rho, p: Number.isNaN(rho) ? NaN : (1 + hits) / (1 + perms), n };
 }
 
