@@ -203,6 +203,11 @@ describe("a notebook's claim check must be usable", () => {
       'F, claim "c": number "rho" is NaN or ±Infinity (null after JSON), not a finite number',
       'F, claim "c": number "kappa" is NaN or ±Infinity (null after JSON), not a finite number',
     ]);
+    // called on the record itself (before JSON), the values are named as they are
+    expect(claimProblems([rec({ rho: NaN, kappa: -Infinity })] as never)).toEqual([
+      'F, claim "c": number "rho" is NaN, not a finite number',
+      'F, claim "c": number "kappa" is -Infinity, not a finite number',
+    ]);
   });
 
   it("the claims block in the notebook says so too", () => {

@@ -123,7 +123,7 @@ export function claimProblems(records: ClaimsRecord[]): string[] {
     for (const [k, v] of Object.entries(c.numbers ?? {})) {
       if (typeof v === "string") continue;
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        problems.push(`${where}: number "${k}" is ${v === null ? "NaN or ±Infinity (null after JSON)" : JSON.stringify(v)}, not a finite number`);
+        problems.push(`${where}: number "${k}" is ${v === null ? "NaN or ±Infinity (null after JSON)" : typeof v === "number" ? String(v) : JSON.stringify(v)}, not a finite number`);
       }
     }
   }
