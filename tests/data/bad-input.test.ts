@@ -158,6 +158,47 @@ describe("truncated files", () => {
     fs.writeFileSync(archive, zlib.gzipSync(tarBytes([{ name: "a.bin", data: Buffer.alloc(5000) }]).subarray(0, 2048)));
     await expectDatasetErrorAsync(() => walkTarGz(archive, () => null), "truncated", ["middle of a member"]);
   });
+
+  it("a member cut short is aborted, never ended; a sink's own error comes out unchanged", async () => {
+    const dir = tmpDir();
+    const archive = path.join(dir, "cut.tar.gz");
+    const member = Buffer.from(Buffer.alloc(300_000).map((_, i) => (i * 7) % 256));
+    fs.writeFileSync(archive, zlib.gzipSync(tarBytes([{ name: "a.bin", data: member }]).subarray(0, 100_000)));
+    const events: string[] = [];
+    let bytes = 0;
+    const sink = {
+      write: (c: Uint8Array) => void (bytes += c.length),
+      end: () => void events.push("end"),
+      abort: () => void events.push("abort"),
+    };
+    await expectDatasetErrorAsync(() => walkTarGz(archive, () => sink), "truncated", [archive]);
+    expect(events).toEqual(["abort"]);
+    expect(bytes).toBeLessThan(member.length);
+
+    fs.writeFileSync(archive, zlib.gzipSync(tarBytes([{ name: "a.bin", data: member }])));
+    const diskFull = new Error("ENOSPC: no space left on device");
+    const failing = { write: () => Promise.reject(diskFull), end: () => undefined };
+    await expect(walkTarGz(archive, () => failing)).rejects.toBe(diskFull);
+  });
+
+  it("a damaged header after a large member: reported as damaged; no member is ended with part of its data", async () => {
+    const dir = tmpDir();
+    const first = Buffer.from(Buffer.alloc(512 * 5860).map((_, i) => (i * 11) % 256));
+    const tar = tarBytes([
+      { name: "first.bin", data: first },
+      { name: "second.bin", data: Buffer.from("abc") },
+    ]);
+    tar[512 + first.length + 3] ^= 0xff; // the second header (the first member's data is a multiple of 512 bytes)
+    const archive = path.join(dir, "bad.tar.gz");
+    fs.writeFileSync(archive, zlib.gzipSync(tar));
+    const ended: string[] = [];
+    const visit = (h: { name: string; size: number }) => {
+      let n = 0;
+      return { write: (c: Uint8Array) => void (n += c.length), end: () => void ended.push(`${h.name}:${n}/${h.size}`) };
+    };
+    await expectDatasetErrorAsync(() => walkTarGz(archive, visit), "format", ["checksum", archive]);
+    expect(ended.every((e) => e === `first.bin:${first.length}/${first.length}`)).toBe(true);
+  });
 });
 
 describe("wrong magic numbers and headers", () => {

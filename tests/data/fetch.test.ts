@@ -54,6 +54,11 @@ beforeAll(async () => {
       res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": GOOD.length });
       res.write(GOOD.subarray(0, 1000)); // then nothing
     },
+    "/encoded": (_req, res) => {
+      // A server that compresses the transfer despite "Accept-Encoding: identity": the bytes arrive decoded
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Encoding": "gzip" });
+      res.end(zlib.gzipSync(EVIL));
+    },
     "/drop": (req, res) => {
       res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": GOOD.length });
       res.write(GOOD.subarray(0, 100_000), () => setTimeout(() => req.socket.destroy(), 20));
@@ -175,6 +180,14 @@ describe("downloadFile", () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it("a transfer the server compressed is named as such when it fails to verify", async () => {
+    const dir = tmpDir();
+    const e = await failure(downloadFile({ urls: [`${server.url}/encoded`], dest: path.join(dir, "f"), expected, progress: false }));
+    expect(e.code).toBe("checksum");
+    expect(e.message).toContain("Content-Encoding gzip");
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it("a connection dropped mid-body leaves no file and no .part", async () => {
     const dir = tmpDir();
     const e = await failure(downloadFile({ urls: [`${server.url}/drop`], dest: path.join(dir, "f"), expected, progress: false }));
@@ -207,9 +220,13 @@ describe("downloadFile", () => {
 
   it("a refused connection is a network error naming the URL", async () => {
     const dir = tmpDir();
-    const e = await failure(downloadFile({ urls: ["http://127.0.0.1:9/x.bin"], dest: path.join(dir, "f"), expected, progress: false, timeoutMs: 2000 }));
+    const closed = await startServer({});
+    const url = `${closed.url}/x.bin`;
+    await closed.close(); // nothing listens on that port now
+    const e = await failure(downloadFile({ urls: [url], dest: path.join(dir, "f"), expected, progress: false, timeoutMs: 2000 }));
     expect(e.code).toBe("network");
-    expect(e.message).toContain("127.0.0.1:9");
+    expect(e.message).toContain(url);
+    expect(e.message).toContain("ECONNREFUSED");
   });
 });
 

@@ -9,9 +9,10 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
 import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { digestFile, digestMismatch, type ExpectedDigest } from "./checksum";
 import { asciiPreview, DatasetError, looksLikeHtml } from "./errors";
 import { byteProgress, type ByteProgressOptions } from "../display/progress";
@@ -29,7 +30,7 @@ export interface DownloadOptions {
   progress?: boolean;
   /** Stream for progress and notes; default process.stderr. */
   stream?: ByteProgressOptions["stream"];
-  /** Socket inactivity timeout in ms (default 60 s). */
+  /** Inactivity timeout in ms, while waiting for the headers or between chunks of the body (default 60 s). */
   timeoutMs?: number;
   /** Maximum redirects followed per URL (default 10). */
   maxRedirects?: number;
@@ -93,9 +94,26 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
 async function downloadOnce(url: string, opts: DownloadOptions): Promise<DownloadResult> {
   const part = opts.dest + ".part";
   const fix = opts.fix ?? "try again later, or download the file by hand and place it at " + opts.dest;
-  const { res, finalUrl } = await openUrl(url, opts.maxRedirects ?? 10, opts.timeoutMs ?? 60_000, fix);
+  const idle = idleTimeout(opts.timeoutMs ?? 60_000);
+  try {
+    const { res, finalUrl } = await openUrl(url, opts.maxRedirects ?? 10, idle, fix);
+    return await receive(res, finalUrl, part, opts, idle, fix);
+  } finally {
+    idle.clear();
+  }
+}
+
+/** Streams a 200 response into `part` through the checks, then renames it onto `opts.dest` once it verifies. */
+async function receive(
+  res: Response,
+  finalUrl: string,
+  part: string,
+  opts: DownloadOptions,
+  idle: IdleTimeout,
+  fix: string,
+): Promise<DownloadResult> {
   const expectedBytes = opts.expected.bytes;
-  const contentType = String(res.headers["content-type"] ?? "");
+  const contentType = res.headers.get("content-type") ?? "";
   if (/text\/html/i.test(contentType)) {
     const head = await readSome(res, 512);
     throw new DatasetError({
@@ -107,9 +125,10 @@ async function downloadOnce(url: string, opts: DownloadOptions): Promise<Downloa
       fix,
     });
   }
-  const announced = res.headers["content-length"] === undefined ? null : Number(res.headers["content-length"]);
+  const length = res.headers.get("content-length");
+  const announced = length === null ? null : Number(length);
   if (announced !== null && expectedBytes !== undefined && announced !== expectedBytes) {
-    res.destroy();
+    await res.body?.cancel().catch(() => undefined);
     throw new DatasetError({
       code: "size",
       what: "The server announces a different file size than the registry (the upstream file may have changed)",
@@ -122,28 +141,25 @@ async function downloadOnce(url: string, opts: DownloadOptions): Promise<Downloa
   const sha = createHash("sha256");
   const md5 = createHash("md5");
   let bytes = 0;
-  let first = true;
   const progress = byteProgress({
     label: path.basename(opts.dest),
     total: expectedBytes ?? announced,
     stream: opts.stream,
     silent: opts.progress === false,
   });
-  const fh = await fs.promises.open(part, "w");
-  try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      if (first) {
-        first = false;
-        if (looksLikeHtml(chunk.subarray(0, 64))) {
-          throw new DatasetError({
-            code: "html",
-            what: "The server sent an HTML page instead of the dataset file",
-            file: finalUrl,
-            expected: "binary dataset content",
-            found: JSON.stringify(asciiPreview(chunk, 80)),
-            fix,
-          });
-        }
+  /** Checks each chunk as it passes: an HTML page sniffed from the first bytes, a body longer than expected. */
+  async function* verified(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      idle.touch();
+      if (bytes === 0 && looksLikeHtml(chunk.subarray(0, 64))) {
+        throw new DatasetError({
+          code: "html",
+          what: "The server sent an HTML page instead of the dataset file",
+          file: finalUrl,
+          expected: "binary dataset content",
+          found: JSON.stringify(asciiPreview(Buffer.from(chunk), 80)),
+          fix,
+        });
       }
       bytes += chunk.length;
       if (expectedBytes !== undefined && bytes > expectedBytes) {
@@ -158,42 +174,59 @@ async function downloadOnce(url: string, opts: DownloadOptions): Promise<Downloa
       }
       sha.update(chunk);
       md5.update(chunk);
-      await fh.write(chunk);
       progress.update(bytes);
+      yield chunk;
     }
-    if (!res.complete) {
+  }
+  try {
+    if (res.body === null) throw new Error("the response has no body");
+    try {
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), verified, fs.createWriteStream(part));
+    } catch (e) {
+      if (e instanceof DatasetError) throw e;
       throw new DatasetError({
         code: "network",
         what: "The connection closed before the download finished",
         file: finalUrl,
         expected: `${expectedBytes ?? announced ?? "?"} bytes`,
-        found: `${bytes} bytes`,
+        found: `${bytes} bytes (${idle.reason() ?? describeFetchError(e)})`,
         fix,
+        cause: e,
       });
     }
     const digest = { bytes, sha256: sha.digest("hex"), md5: md5.digest("hex") };
     const bad = digestMismatch(digest, opts.expected);
     if (bad !== null) {
+      const encoding = res.headers.get("content-encoding");
+      const decoded = encoding !== null && encoding !== "identity" ? ` (the server compressed the transfer with Content-Encoding ${encoding})` : "";
       throw new DatasetError({
         code: bytes === expectedBytes || expectedBytes === undefined ? "checksum" : "size",
         what: "The downloaded file does not match the registry checksum; it was discarded",
         file: finalUrl,
         expected: describeExpected(opts.expected),
-        found: bad,
+        found: bad + decoded,
         fix: `${fix}; if it keeps failing the server may serve a different file (report it)`,
       });
     }
-    await fh.sync();
-    await fh.close();
+    syncFile(part);
     fs.renameSync(part, opts.dest);
     progress.finish(`${(bytes / 1e6).toFixed(1)} MB, sha256 ok`);
     return { status: "downloaded", dest: opts.dest, from: finalUrl, bytes, sha256: digest.sha256 };
   } catch (e) {
-    res.destroy();
-    await fh.close().catch(() => undefined);
+    await res.body?.cancel().catch(() => undefined);
     fs.rmSync(part, { force: true });
     progress.finish("failed");
     throw e;
+  }
+}
+
+/** Flushes a written file to disk before it is renamed into place. */
+function syncFile(file: string): void {
+  const fd = fs.openSync(file, "r+");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -205,35 +238,82 @@ function describeExpected(e: ExpectedDigest): string {
   return parts.join(", ");
 }
 
+interface IdleTimeout {
+  /** Aborts the request when no data arrives for the timeout. */
+  signal: AbortSignal;
+  /** Data arrived: restart the clock. */
+  touch(): void;
+  clear(): void;
+  /** Why the request was aborted, if it was. */
+  reason(): string | null;
+}
+
+/** An inactivity timeout (during the headers or the body), restarted by every chunk received. */
+function idleTimeout(ms: number): IdleTimeout {
+  const controller = new AbortController();
+  const message = `no data for ${ms / 1000} s (timeout)`;
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(message)), ms);
+  };
+  touch();
+  return {
+    signal: controller.signal,
+    touch,
+    clear: () => clearTimeout(timer),
+    reason: () => (controller.signal.aborted ? message : null),
+  };
+}
+
+/** The underlying reason of a fetch failure ("fetch failed" says nothing; its cause names the socket error). */
+function describeFetchError(e: unknown): string {
+  const err = e as Error & { cause?: Error & { code?: string } };
+  const cause = err.cause;
+  if (cause instanceof Error) return cause.code !== undefined && !cause.message.includes(cause.code) ? `${cause.message} (${cause.code})` : cause.message;
+  return err.message;
+}
+
 /** GET `url`, following up to `maxRedirects` redirects; resolves with a 200 response or throws a DatasetError. */
-async function openUrl(
-  url: string,
-  maxRedirects: number,
-  timeoutMs: number,
-  fix: string,
-): Promise<{ res: http.IncomingMessage; finalUrl: string }> {
+async function openUrl(url: string, maxRedirects: number, idle: IdleTimeout, fix: string): Promise<{ res: Response; finalUrl: string }> {
   let current = url;
   for (let hop = 0; hop <= maxRedirects; hop++) {
-    const res = await get(current, timeoutMs);
-    const status = res.statusCode ?? 0;
-    if (status >= 300 && status < 400 && res.headers.location !== undefined) {
-      res.resume();
-      const next = new URL(res.headers.location, current).toString();
+    let res: Response;
+    try {
+      res = await fetch(current, {
+        redirect: "manual", // followed here, to keep the count, the URL actually served, and the check on the scheme
+        signal: idle.signal,
+        headers: { "User-Agent": USER_AGENT, "Accept-Encoding": "identity", Accept: "*/*" },
+      });
+    } catch (e) {
+      throw new DatasetError({
+        code: "network",
+        what: `Cannot download: ${idle.reason() ?? describeFetchError(e)}`,
+        file: current,
+        fix: "check the network connection (and any proxy), then re-run the command",
+        cause: e,
+      });
+    }
+    idle.touch();
+    const location = res.headers.get("location");
+    if (res.status >= 300 && res.status < 400 && location !== null) {
+      await res.body?.cancel().catch(() => undefined);
+      const next = new URL(location, current).toString();
       if (!/^https?:/.test(next)) {
         throw new DatasetError({ code: "network", what: "Redirect to a non-HTTP URL", file: current, found: next, fix });
       }
       current = next;
       continue;
     }
-    if (status !== 200) {
+    if (res.status !== 200) {
       const head = await readSome(res, 2048);
-      const html = looksLikeHtml(head) || /text\/html/i.test(String(res.headers["content-type"] ?? ""));
+      const html = looksLikeHtml(head) || /text\/html/i.test(res.headers.get("content-type") ?? "");
       throw new DatasetError({
         code: "http",
-        what: `The server answered HTTP ${status} ${res.statusMessage ?? ""}`.trim(),
+        what: `The server answered HTTP ${res.status} ${res.statusText}`.trim(),
         file: current,
         expected: "HTTP 200 with the dataset file",
-        found: `HTTP ${status}${html ? " with an HTML error page" : ""}: ${JSON.stringify(asciiPreview(head, 80))}`,
+        found: `HTTP ${res.status}${html ? " with an HTML error page" : ""}: ${JSON.stringify(asciiPreview(head, 80))}`,
         fix,
       });
     }
@@ -248,43 +328,21 @@ async function openUrl(
   });
 }
 
-function get(url: string, timeoutMs: number): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const mod = url.startsWith("https:") ? https : http;
-    const req = mod.get(
-      url,
-      { headers: { "User-Agent": USER_AGENT, "Accept-Encoding": "identity", Accept: "*/*" } },
-      (res) => resolve(res),
-    );
-    // Socket inactivity, during the headers or the body: destroying the request also ends the response stream.
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no data for ${timeoutMs / 1000} s (timeout)`)));
-    req.on("error", (e) =>
-      reject(
-        new DatasetError({
-          code: "network",
-          what: `Cannot download: ${e.message}`,
-          file: url,
-          fix: "check the network connection (and any proxy), then re-run the command",
-          cause: e,
-        }),
-      ),
-    );
-  });
-}
-
 /** Reads up to `max` bytes of a response body, then discards the rest. */
-async function readSome(res: http.IncomingMessage, max: number): Promise<Buffer> {
+async function readSome(res: Response, max: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
+  const reader = res.body?.getReader();
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      n += chunk.length;
-      if (n >= max) break;
+    while (reader !== undefined && n < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(Buffer.from(value));
+      n += value.length;
     }
   } catch {
     // a broken error body is still an error; report what we have
   }
-  res.destroy();
+  await reader?.cancel().catch(() => undefined);
   return Buffer.concat(parts).subarray(0, max);
 }

@@ -157,6 +157,9 @@ export async function extractMembers(
             fs.renameSync(part, dest);
             done.push(m.path);
           },
+          async abort() {
+            await fh.close();
+          },
         };
       },
       (n) => progress.update(n),
