@@ -2,7 +2,8 @@
  * Seeded synthetic datasets: teacher-student (regression and classification) and Gaussian mixtures.
  */
 import { describe, expect, it } from "vitest";
-import { gaussianMixture, labelHistogram, makeTeacher, teacherForward, teacherStudent, type Teacher } from "../../lib/src/data";
+import { Rng } from "../../lib/src/util/random";
+import { blobMeans, gaussianMixture, labelHistogram, sampleBlobs, makeTeacher, teacherForward, teacherStudent, type Teacher } from "../../lib/src/data";
 
 /**
  * The teacher network written out independently of the library: one input row through ((W·h + b) then the
@@ -129,3 +130,31 @@ describe("Gaussian mixture", () => {
     expect(Math.abs(accuracy(0) - 1 / 3)).toBeLessThan(0.05);
   });
 });
+
+describe("Gaussian blobs (the one sampler behind every blob dataset)", () => {
+  it("`scale` placement draws N(0, scale²) means; samples follow the documented draw order", () => {
+    const k = 3, d = 4, n = 50;
+    const means = blobMeans(new Rng(7), k, d, { scale: 0.5 });
+    const ref = new Rng(7);
+    expect(Array.from(means)).toEqual(Array.from({ length: k * d }, () => 0.5 * ref.normal()));
+    for (const labels of ["interleaved", "random"] as const) {
+      const { x, y } = sampleBlobs(new Rng(11), means, k, n, { noise: 2, labels });
+      const g = new Rng(11);
+      for (let i = 0; i < n; i++) {
+        const c = labels === "random" ? g.int(k) : i % k;
+        expect(y[i]).toBe(c);
+        for (let j = 0; j < d; j++) expect(x[i * d + j]).toBe(Math.fround(means[c * d + j] + 2 * g.normal()));
+      }
+    }
+  });
+
+  it("`separation` placement: k ≤ d means exactly that far apart; k > d means on the sphere of radius separation/√2", () => {
+    const dist = (m: Float64Array, d: number, a: number, b: number) =>
+      Math.hypot(...Array.from({ length: d }, (_, j) => m[a * d + j] - m[b * d + j]));
+    const orth = blobMeans(new Rng(1), 5, 8, { separation: 2 });
+    for (let a = 0; a < 5; a++) for (let b = a + 1; b < 5; b++) expect(dist(orth, 8, a, b)).toBeCloseTo(2, 12);
+    const many = blobMeans(new Rng(1), 6, 2, { separation: 2 });
+    for (let c = 0; c < 6; c++) expect(Math.hypot(many[2 * c], many[2 * c + 1])).toBeCloseTo(Math.SQRT2, 12);
+  });
+});
+

@@ -5,6 +5,7 @@
  * order p(n)·ε with p(n) a low-degree polynomial; we use p(n) = 4·max(n, 10), which leaves a 10–100× margin over
  * what both backends reach on these seeds while still catching any real bug (errors of 1e-8 or worse).
  */
+import { orthonormalise } from "../../lib/src/linalg/vector";
 import { Rng, subSeed } from "../../lib/src/util/random";
 import { lapackAvailable, lapackStatus, type Backend } from "../../lib/src/linalg";
 import { needs, pythonWith } from "../support/requirements";
@@ -33,20 +34,12 @@ export function randomMatrix(seed: number, m: number, n: number): Float64Array {
 export function randomOrthogonal(seed: number, n: number): Float64Array {
   const rng = new Rng(subSeed(seed, "orthogonal"));
   const Q = new Float64Array(n * n);
+  const columns: Float64Array[] = [];
   for (let c = 0; c < n; c++) {
     const x = Q.subarray(c * n, (c + 1) * n);
     for (let i = 0; i < n; i++) x[i] = rng.normal();
-    for (let pass = 0; pass < 2; pass++) {
-      for (let p = 0; p < c; p++) {
-        const y = Q.subarray(p * n, (p + 1) * n);
-        let d = 0;
-        for (let i = 0; i < n; i++) d += x[i] * y[i];
-        for (let i = 0; i < n; i++) x[i] -= d * y[i];
-      }
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x[i] * x[i];
-    for (let i = 0; i < n; i++) x[i] /= Math.sqrt(s);
+    orthonormalise(x, columns);
+    columns.push(x);
   }
   return Q;
 }

@@ -15,7 +15,7 @@
  * restored through `withParamValues`).
  */
 import * as tf from "@tensorflow/tfjs";
-import { norm } from "../spectra/vector";
+import { norm } from "../linalg/vector";
 import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
 import { flattenParams, gradientsOf, LossFn, ParamFilter, ParamSet, selectParams, withParamValues } from "./params";
 

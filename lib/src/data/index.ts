@@ -76,5 +76,5 @@ export {
   type TeacherConfig,
   type TeacherStudentOptions,
 } from "./teacher-student";
-export { gaussianMixture, type GaussianMixtureOptions } from "./gaussian-mixture";
+export { blobMeans, gaussianMixture, sampleBlobs, type BlobPlacement, type GaussianMixtureOptions } from "./gaussian-mixture";
 export { DATA_USAGE, dataCommand } from "./cli";

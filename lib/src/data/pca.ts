@@ -18,6 +18,7 @@ import { Rng, subSeed } from "../util/random";
 import { withInputs, type Dataset } from "./dataset";
 import { DatasetError } from "./errors";
 import { eigh } from "../linalg/eigh";
+import { dot, norm, orthonormalise, scale } from "../linalg/vector";
 
 export interface PcaOptions {
   /** Root seed: the start block uses subSeed(seed, "pca"), the fit subsample subSeed(seed, "pca-fit"). */
@@ -108,7 +109,7 @@ export function fitPca(train: Dataset, k: number, opts: PcaOptions): PcaModel {
         const o = row(r) * d;
         for (let j = 0; j < d; j++) v[j] += u * (x[o + j] - mean[j]);
       }
-      scale(v, 1 / Math.sqrt(dot(v, v)));
+      scale(1 / norm(v), v);
     }
   }
   for (let c = 0; c < k; c++) fixSign(components.subarray(c * d, (c + 1) * d));
@@ -373,50 +374,26 @@ function combineRows(S: Float64Array, R: Float64Array, p: number, m: number): Fl
   return out;
 }
 
-/** Modified Gram-Schmidt, applied twice ("twice is enough"); a collapsed row is replaced by a fresh random one. */
+/**
+ * Orthonormalises the rows of Q in order (Gram–Schmidt twice, `vec.orthonormalise`); a row lost to round-off
+ * (M has rank < p) is replaced by a fresh random one, orthonormal to the rows before it.
+ */
 function orthonormalizeRows(Q: Float64Array, p: number, m: number, rng: Rng): void {
+  const rows: Float64Array[] = [];
   for (let a = 0; a < p; a++) {
     const qa = Q.subarray(a * m, (a + 1) * m);
-    const before = Math.sqrt(dot(qa, qa));
-    for (let pass = 0; pass < 2; pass++) {
-      for (let b = 0; b < a; b++) {
-        const qb = Q.subarray(b * m, (b + 1) * m);
-        axpy(-dot(qa, qb), qb, qa);
-      }
-    }
-    let nrm = Math.sqrt(dot(qa, qa));
-    if (!(nrm > 1e-10 * Math.max(before, 1e-300))) {
-      // Lost to round-off (M has rank < p): restart the row randomly, orthogonal to the others.
+    const before = norm(qa);
+    if (!(orthonormalise(qa, rows) > 1e-10 * Math.max(before, 1e-300))) {
       for (let j = 0; j < m; j++) qa[j] = rng.normal();
-      for (let pass = 0; pass < 2; pass++) {
-        for (let b = 0; b < a; b++) {
-          const qb = Q.subarray(b * m, (b + 1) * m);
-          axpy(-dot(qa, qb), qb, qa);
-        }
-      }
-      nrm = Math.sqrt(dot(qa, qa));
+      orthonormalise(qa, rows);
     }
-    scale(qa, 1 / nrm);
+    rows.push(qa);
   }
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
-}
-
-function scale(v: Float64Array, s: number): void {
-  for (let i = 0; i < v.length; i++) v[i] *= s;
 }
 
 /** Makes the largest-magnitude entry positive. */
 function fixSign(v: Float64Array): void {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (Math.abs(v[i]) > Math.abs(v[best])) best = i;
-  if (v[best] < 0) scale(v, -1);
+  if (v[best] < 0) scale(-1, v);
 }

@@ -7,6 +7,7 @@
  * inputs need, and QR first makes tall matrices (5000×128 weight/Jacobian blocks) cost only O(mn²).
  */
 import { FLOAT64_EPS, checkShape, transpose, unitScale } from "./dense";
+import { orthonormalise } from "./vector";
 import { Backend, LAPACK_COL_MAJOR, ch, lapack, resolveBackend } from "../engine/lapack";
 
 export interface SvdOptions {
@@ -315,22 +316,12 @@ function completeOrthonormal(V: Float64Array, n: number, cols: number[]): void {
   let candidate = 0;
   for (const c of cols) {
     const x = V.subarray(c * n, (c + 1) * n);
+    const basis = [...filled].map((f) => V.subarray(f * n, (f + 1) * n));
     for (; candidate < n; candidate++) {
       x.fill(0);
       x[candidate] = 1;
-      for (let pass = 0; pass < 2; pass++) {
-        for (const f of filled) {
-          const y = V.subarray(f * n, (f + 1) * n);
-          let d = 0;
-          for (let i = 0; i < n; i++) d += x[i] * y[i];
-          for (let i = 0; i < n; i++) x[i] -= d * y[i];
-        }
-      }
-      let nn = 0;
-      for (let i = 0; i < n; i++) nn += x[i] * x[i];
-      if (nn > 0.25) {
-        const inv = 1 / Math.sqrt(nn);
-        for (let i = 0; i < n; i++) x[i] *= inv;
+      // Keep e_candidate only if at least half of its length (in norm²: a quarter) survives the projection.
+      if (orthonormalise(x, basis) > 0.5) {
         candidate++;
         break;
       }

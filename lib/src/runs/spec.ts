@@ -15,6 +15,7 @@ import { type TrainConfig, type TrainConfigInput, trainConfig } from "../train/c
 import type { TrainData } from "../train/data";
 import type { EpochRecord } from "../train/loop";
 import { Rng } from "../util/random";
+import { blobMeans, sampleBlobs } from "../data/gaussian-mixture";
 import { runHash } from "./hash";
 
 /** A data set named by a provider plus the provider's parameters (all part of the hash). */
@@ -121,9 +122,11 @@ function num(spec: DataSpec, key: string, def: number): number {
 /**
  * gaussian-mixture: `classes` Gaussian blobs in `dim` dimensions. Class means μ_c ~ N(0, separation²/dim · I) (so
  * ‖μ_a − μ_b‖ ≈ separation·√2), x = μ_y + noise·N(0, I), labels uniform. Train (`n`) and test (`nTest`) sets come from
- * one stream seeded by `seed` (default 0, independent of the run seed).
+ * one stream seeded by `seed` (default 0, independent of the run seed). Drawn by data/gaussian-mixture.ts's
+ * `blobMeans` ({ scale }) and `sampleBlobs` (random labels); note that `separation` here is not the exact distance
+ * between means that `gaussianMixture({ separation })` gives.
  */
-function gaussianMixture(spec: DataSpec): RunData {
+function gaussianMixtureProvider(spec: DataSpec): RunData {
   const n = num(spec, "n", 2000);
   const nTest = num(spec, "nTest", 0);
   const dim = num(spec, "dim", 32);
@@ -131,17 +134,13 @@ function gaussianMixture(spec: DataSpec): RunData {
   const separation = num(spec, "separation", 3);
   const noise = num(spec, "noise", 1);
   const rng = new Rng(num(spec, "seed", 0));
-  const means = rng.normals(classes * dim, 0, separation / Math.sqrt(dim));
-  const make = (m: number): TrainData => {
-    const x = new Float32Array(m * dim);
-    const y = new Int32Array(m);
-    for (let i = 0; i < m; i++) {
-      const c = rng.int(classes);
-      y[i] = c;
-      for (let j = 0; j < dim; j++) x[i * dim + j] = means[c * dim + j] + noise * rng.normal();
-    }
-    return { x, y, n: m, dim, numClasses: classes };
-  };
+  const means = blobMeans(rng, classes, dim, { scale: separation / Math.sqrt(dim) });
+  const make = (m: number): TrainData => ({
+    ...sampleBlobs(rng, means, classes, m, { noise, labels: "random" }),
+    n: m,
+    dim,
+    numClasses: classes,
+  });
   const train = make(n);
   return nTest > 0 ? { train, test: make(nTest) } : { train };
 }
@@ -198,7 +197,7 @@ function teacherRegression(spec: DataSpec): RunData {
 
 registerDataProvider(
   "gaussian-mixture",
-  gaussianMixture,
+  gaussianMixtureProvider,
   "synthetic classification: Gaussian blobs (n, nTest, dim, classes, separation, noise, seed)",
 );
 registerDataProvider(

@@ -8,7 +8,7 @@
  */
 import { Rng, subSeed } from "../util/random";
 import { SymOperator, applyOperator } from "./operator";
-import { dot, rademacher } from "./vector";
+import { dot, rademacher } from "../linalg/vector";
 
 export interface HutchinsonOptions {
   /** Root seed; probes come from `subSeed(seed, "hutchinson")`. */

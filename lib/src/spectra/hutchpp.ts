@@ -10,7 +10,7 @@
  */
 import { Rng, subSeed } from "../util/random";
 import { SymOperator, applyOperator } from "./operator";
-import { dot, orthogonalise, orthonormalBasis, rademacher } from "./vector";
+import { dot, orthogonalise, orthonormalBasis, rademacher } from "../linalg/vector";
 
 export interface HutchppOptions {
   /** Root seed; sketch and probes come from `subSeed(seed, "hutchpp")`. */

@@ -4,7 +4,7 @@
  * trace estimates, Lanczos, and stochastic Lanczos quadrature densities. Every algorithm is seeded and returns its
  * per-iteration estimates along with the final value.
  */
-export * as vec from "./vector";
+export * as vec from "../linalg/vector";
 export { applyOperator, blockOperator, countingOperator, denseOperator } from "./operator";
 export type { SymOperator } from "./operator";
 export { powerIteration } from "./power-iteration";

@@ -15,7 +15,7 @@
 import { eighTridiagonal } from "../linalg/tridiagonal";
 import { Rng, subSeed } from "../util/random";
 import { SymOperator, applyOperator } from "./operator";
-import { axpy, dot, norm, orthogonalise, rademacher, scale } from "./vector";
+import { axpy, dot, norm, orthogonalise, rademacher, scale } from "../linalg/vector";
 
 export interface LanczosOptions {
   /** Root seed; the start vector is a normalised Rademacher vector from `subSeed(seed, "lanczos")`. */

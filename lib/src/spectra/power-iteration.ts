@@ -12,7 +12,7 @@
  */
 import { Rng, subSeed } from "../util/random";
 import { SymOperator, applyOperator } from "./operator";
-import { axpy, dot, gaussian, norm, orthogonalise } from "./vector";
+import { axpy, dot, gaussian, norm, orthogonalise } from "../linalg/vector";
 
 export interface PowerIterationOptions {
   /** Root seed; start vectors come from `subSeed(seed, "power-iteration")`. */

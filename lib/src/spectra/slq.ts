@@ -15,7 +15,7 @@
 import { Rng, subSeed } from "../util/random";
 import { lanczos } from "./lanczos";
 import { SymOperator } from "./operator";
-import { rademacher } from "./vector";
+import { rademacher } from "../linalg/vector";
 
 export interface SlqOptions {
   /** Root seed; probes come from `subSeed(seed, "slq")`. */

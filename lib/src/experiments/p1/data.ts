@@ -13,6 +13,7 @@ import type { ClassificationDataset, Dataset } from "../../data/dataset";
 import { registerDataProvider, registerMetricSet, type DataSpec, type RunData } from "../../runs/spec";
 import { P1_MEASURES } from "./measures";
 import { teacherStudent } from "../../data/teacher-student";
+import { blobMeans, sampleBlobs } from "../../data/gaussian-mixture";
 import type { TrainData } from "../../train/data";
 import { Rng, subSeed } from "../../util/random";
 
@@ -104,17 +105,13 @@ function syntheticData(d: P1DataSpec): RunData {
   const dim = d.pca ?? 32;
   const classes = 10;
   const rng = new Rng(subSeed(d.subsetSeed, "p1-synthetic"));
-  const means = rng.normals(classes * dim, 0, 2.5 / Math.sqrt(dim));
-  const make = (m: number): TrainData => {
-    const x = new Float32Array(m * dim); // [m, dim]
-    const y = new Int32Array(m);
-    for (let i = 0; i < m; i++) {
-      const c = i % classes;
-      y[i] = c;
-      for (let j = 0; j < dim; j++) x[i * dim + j] = means[c * dim + j] + rng.normal();
-    }
-    return { x, y, n: m, dim, numClasses: classes };
-  };
+  const means = blobMeans(rng, classes, dim, { scale: 2.5 / Math.sqrt(dim) });
+  const make = (m: number): TrainData => ({
+    ...sampleBlobs(rng, means, classes, m, { noise: 1, labels: "interleaved" }),
+    n: m,
+    dim,
+    numClasses: classes,
+  });
   return { train: make(d.nTrain), test: make(d.nTest) };
 }
 

@@ -1,12 +1,14 @@
 /**
- * The "parameters as one vector" algebra every curvature algorithm in `spectra/` is written in: a flat
- * Float64Array holds all (selected) parameters, and dot/axpy/norm/scale/orthonormalise are the only operations the
- * algorithms use. Exported from the package as the namespace `vec` (e.g. `vec.dot(a, b)`).
+ * Dense float64 vector algebra: dot, axpy, norm, scale, and Gram–Schmidt (orthogonalise, orthonormalise,
+ * orthonormalBasis). Every curvature algorithm in `spectra/` is written in it (a flat Float64Array holds all the
+ * selected parameters), and so is every orthonormalisation in the library (PCA's subspace iteration, the SVD's
+ * completion of a null space, the Gaussian-mixture class means). Exported from the package as the namespace `vec`
+ * (e.g. `vec.dot(a, b)`).
  *
  * Convention: functions that return a Float64Array and take an `out`/target argument modify it in place and return
  * it; everything else allocates.
  */
-import { Rng } from "../util/random";
+import type { Rng } from "../util/random";
 
 function sameLength(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) throw new Error(`vec.${what}: length mismatch ${a.length} vs ${b.length}`);
