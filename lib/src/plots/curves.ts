@@ -2,6 +2,7 @@
  * Pure figure builders for curves, 2-D flow fields and paired comparisons: (records, options) → Figure.
  * They compute nothing about the models; notebooks pass in what the library measured.
  */
+import { panelGrid } from "./grid";
 import { axis, baseLayout, familyColor, Figure } from "./theme";
 
 /** One line of a learning-curve plot. */
@@ -125,12 +126,8 @@ export interface FlowOptions {
 
 /** A grid of flow-field panels (row-major). */
 export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
-  const cols = o.cols;
-  const rows = Math.ceil(panels.length / cols);
-  const gapX = 0.08;
-  const gapY = 0.12;
-  const w = (1 - gapX * (cols - 1)) / cols;
-  const h = (1 - gapY * (rows - 1)) / rows;
+  const grid = panelGrid(panels.length, { cols: o.cols, gapX: 0.08, gapY: 0.12 });
+  const rows = grid.rows;
   const data: Array<Record<string, unknown>> = [];
   const layoutExtra: Record<string, unknown> = {};
   const shapes: unknown[] = [];
@@ -138,25 +135,15 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
   const zAll = panels.flatMap((p) => Array.from(p.z).filter(Number.isFinite));
   const zRange = o.zRange ?? [Math.min(...zAll), Math.max(...zAll)];
   panels.forEach((p, i) => {
-    const r = Math.floor(i / cols);
-    const c = i % cols;
-    const k = i === 0 ? "" : String(i + 1);
-    const xa = `x${k}`;
-    const ya = `y${k}`;
-    const x0 = c * (w + gapX);
-    const y1 = 1 - r * (h + gapY);
-    layoutExtra[`xaxis${k}`] = axis(p.axisLabels[0], {
-      domain: [x0, x0 + w],
-      anchor: ya,
-      range: [p.a[0], p.a[p.a.length - 1]],
-      showgrid: false,
-    });
-    layoutExtra[`yaxis${k}`] = axis(p.axisLabels[1], {
-      domain: [y1 - h, y1],
-      anchor: xa,
-      range: [p.b[0], p.b[p.b.length - 1]],
-      showgrid: false,
-    });
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
+    Object.assign(
+      layoutExtra,
+      cell.axes(
+        axis(p.axisLabels[0], { range: [p.a[0], p.a[p.a.length - 1]], showgrid: false }),
+        axis(p.axisLabels[1], { range: [p.b[0], p.b[p.b.length - 1]], showgrid: false }),
+      ),
+    );
     const nA = p.a.length;
     const z: number[][] = [];
     for (let ib = 0; ib < p.b.length; ib++) z.push(Array.from(p.z).slice(ib * nA, (ib + 1) * nA));
@@ -273,17 +260,7 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
         hovertemplate: `${p.ghost.label}<extra></extra>`,
       });
     }
-    annotations.push({
-      text: `<b>${p.title}</b>`,
-      xref: "paper",
-      yref: "paper",
-      x: x0 + w / 2,
-      y: y1,
-      yshift: 18,
-      showarrow: false,
-      xanchor: "center",
-      font: { size: 13 },
-    });
+    annotations.push(cell.title(p.title, { dy: 0, yshift: 5, align: "center", size: 13 }));
   });
   return {
     data,

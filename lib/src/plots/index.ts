@@ -1,5 +1,6 @@
 /** Figure builders (pure: data in, Plotly figure out) and the shared theme. */
 export * from "./theme";
+export * from "./grid";
 export * from "./curves";
 export * from "./schematic";
 export * from "./p1";

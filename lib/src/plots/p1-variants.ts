@@ -3,6 +3,7 @@
  * or error bars) and a bar chart of "fraction of the plain → residual gap recovered" with reference lines.
  * `(series, options) → Figure`; nothing here computes a metric, writes a file or displays.
  */
+import { panelGrid } from "./grid";
 import { axis, baseLayout, familyColor, Figure } from "./theme";
 
 /** Colours of the variant conditions; plain/residual/hyper-residual keep the shared family colours. */
@@ -70,43 +71,27 @@ function hexToRgba(hex: string, alpha: number): string {
  * appears in); clicking it toggles the label in every panel.
  */
 export function meanSemPanelsFigure(panels: MeanSemPanel[], o: MeanSemPanelsOptions): Figure {
-  const cols = Math.max(1, Math.min(o.cols, panels.length));
-  const rows = Math.ceil(panels.length / cols);
-  const gapX = 0.08;
-  const gapY = rows > 1 ? 0.14 : 0;
-  const w = (1 - gapX * (cols - 1)) / cols;
-  const h = (1 - gapY * (rows - 1)) / rows;
+  const grid = panelGrid(panels.length, { cols: Math.max(1, Math.min(o.cols, panels.length)), gapX: 0.08, gapY: 0.14 });
+  const rows = grid.rows;
   const data: Array<Record<string, unknown>> = [];
   const layoutExtra: Record<string, unknown> = {};
   const annotations: Array<Record<string, unknown>> = [];
   const shapes: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
   panels.forEach((p, i) => {
-    const k = i + 1;
-    const xa = k === 1 ? "x" : `x${k}`;
-    const ya = k === 1 ? "y" : `y${k}`;
-    const r = Math.floor(i / cols);
-    const c = i % cols;
-    const x0 = c * (w + gapX);
-    const y1 = 1 - r * (h + gapY);
-    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(p.xTitle, { domain: [x0, x0 + w], anchor: ya });
-    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis(p.yTitle, {
-      domain: [y1 - h, y1],
-      anchor: xa,
-      ...(p.logY ? { type: "log", exponentformat: "power" } : {}),
-      ...(p.yRange ? { range: p.yRange } : {}),
-    });
-    annotations.push({
-      text: `<b>${p.title}</b>`,
-      xref: "paper",
-      yref: "paper",
-      x: x0,
-      y: y1 + 0.005,
-      xanchor: "left",
-      yanchor: "bottom",
-      showarrow: false,
-      font: { size: 12 },
-    });
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
+    Object.assign(
+      layoutExtra,
+      cell.axes(
+        axis(p.xTitle),
+        axis(p.yTitle, {
+          ...(p.logY ? { type: "log", exponentformat: "power" } : {}),
+          ...(p.yRange ? { range: p.yRange } : {}),
+        }),
+      ),
+    );
+    annotations.push(cell.title(p.title));
     for (const hl of p.hLines ?? []) {
       shapes.push({
         type: "line",
@@ -234,18 +219,14 @@ export function recoveredGapFigure(
   groups: Array<{ title: string; bars: RecoveredBar[] }>,
   o: { title: string; xTitle: string; threshold?: { x: number; label: string }; width?: number; height?: number },
 ): Figure {
-  const cols = groups.length;
-  const gap = 0.1;
-  const w = (1 - gap * (cols - 1)) / cols;
+  const grid = panelGrid(groups.length, { gapX: 0.1 });
   const data: Array<Record<string, unknown>> = [];
   const layoutExtra: Record<string, unknown> = {};
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   groups.forEach((g, i) => {
-    const k = i + 1;
-    const xa = k === 1 ? "x" : `x${k}`;
-    const ya = k === 1 ? "y" : `y${k}`;
-    const x0 = i * (w + gap);
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
     const vals = g.bars
       .flatMap((b) => [
         b.mean - (Number.isFinite(b.sem) ? b.sem : 0),
@@ -255,31 +236,15 @@ export function recoveredGapFigure(
       .filter(Number.isFinite);
     const lo = Math.min(-0.2, ...vals.map((v) => v - 0.05));
     const hi = Math.max(1.15, ...vals.map((v) => v + 0.05));
-    layoutExtra[`xaxis${k === 1 ? "" : k}`] = axis(o.xTitle, {
-      domain: [x0, x0 + w],
-      anchor: ya,
-      zeroline: false,
-      range: [lo, hi],
-    });
-    // the bar labels once, on the first panel (every panel has the same bars)
-    layoutExtra[`yaxis${k === 1 ? "" : k}`] = axis("", {
-      anchor: xa,
-      autorange: "reversed",
-      automargin: true,
-      showgrid: false,
-      showticklabels: i === 0,
-    });
-    annotations.push({
-      text: `<b>${g.title}</b>`,
-      xref: "paper",
-      yref: "paper",
-      x: x0,
-      y: 1.0,
-      xanchor: "left",
-      yanchor: "bottom",
-      showarrow: false,
-      font: { size: 12 },
-    });
+    Object.assign(
+      layoutExtra,
+      cell.axes(
+        axis(o.xTitle, { zeroline: false, range: [lo, hi] }),
+        // the bar labels once, on the first panel (every panel has the same bars)
+        axis("", { autorange: "reversed", automargin: true, showgrid: false, showticklabels: i === 0 }),
+      ),
+    );
+    annotations.push(cell.title(g.title, { dy: 0 }));
     data.push({
       type: "bar",
       orientation: "h",

@@ -2,6 +2,7 @@
  * Pure figure builders for paper 1's Fig. 1 spectra, Fig. C mean ± s.e.m. curves and Fig. D scatter.
  * (records, options) → Figure; nothing is computed about models here.
  */
+import { panelGrid } from "./grid";
 import { axis, baseLayout, familyColor, Figure } from "./theme";
 
 /** One panel of sorted spectra: a line per family of |λ|/max|λ| against eigenvalue rank, and the null threshold. */
@@ -17,37 +18,28 @@ export function spectraPanelsFigure(
   panels: SpectrumPanel[],
   o: { title: string; cols: number; width?: number; height?: number },
 ): Figure {
-  const rows = Math.ceil(panels.length / o.cols);
+  const grid = panelGrid(panels.length, { cols: o.cols, gapX: 0.07, gapY: 0.12 });
+  const rows = grid.rows;
   const data: Array<Record<string, unknown>> = [];
   const layout: Record<string, unknown> = {};
   const annotations: Array<Record<string, unknown>> = [];
   const shapes: Array<Record<string, unknown>> = [];
-  const gx = 0.07;
-  const gy = 0.12;
-  const w = (1 - gx * (o.cols - 1)) / o.cols;
-  const h = (1 - gy * (rows - 1)) / rows;
   panels.forEach((p, i) => {
-    const r = Math.floor(i / o.cols);
-    const c = i % o.cols;
-    const k = i + 1;
-    const xa = k === 1 ? "x" : `x${k}`;
-    const ya = k === 1 ? "y" : `y${k}`;
-    const x0 = c * (w + gx);
-    const y1 = 1 - r * (h + gy);
-    layout[k === 1 ? "xaxis" : `xaxis${k}`] = axis("eigenvalue rank (ascending |λ|)", {
-      domain: [x0, x0 + w],
-      anchor: ya,
-      title: { text: "rank (ascending |λ|)", font: { size: 11 } },
-    });
-    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis("|λ| / max|λ|", {
-      domain: [y1 - h, y1],
-      anchor: xa,
-      type: "log",
-      exponentformat: "power",
-      range: [-19, 0.3],
-      dtick: 3,
-      title: { text: "|λ| / max|λ|", font: { size: 11 } },
-    });
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
+    Object.assign(
+      layout,
+      cell.axes(
+        axis("eigenvalue rank (ascending |λ|)", { title: { text: "rank (ascending |λ|)", font: { size: 11 } } }),
+        axis("|λ| / max|λ|", {
+          type: "log",
+          exponentformat: "power",
+          range: [-19, 0.3],
+          dtick: 3,
+          title: { text: "|λ| / max|λ|", font: { size: 11 } },
+        }),
+      ),
+    );
     for (const s of p.series) {
       data.push({
         type: "scatter",
@@ -73,17 +65,7 @@ export function spectraPanelsFigure(
       y1: p.tau,
       line: { color: "#888", dash: "dot", width: 1 },
     });
-    annotations.push({
-      xref: "paper",
-      yref: "paper",
-      x: x0,
-      y: y1 + 0.005,
-      xanchor: "left",
-      yanchor: "bottom",
-      text: `<b>${p.title}</b>`,
-      showarrow: false,
-      font: { size: 12 },
-    });
+    annotations.push(cell.title(p.title));
   });
   return {
     data,
@@ -114,34 +96,21 @@ export function bandPanelsFigure(
   panels: Array<{ title: string; yTitle: string; curves: BandCurve[]; logY?: boolean; yRange?: [number, number] }>,
   o: { title: string; xTitle: string; width?: number; height?: number },
 ): Figure {
-  const n = panels.length;
-  const gx = 0.08;
-  const w = (1 - gx * (n - 1)) / n;
+  const grid = panelGrid(panels.length, { gapX: 0.08 });
   const data: Array<Record<string, unknown>> = [];
   const layout: Record<string, unknown> = {};
   const annotations: Array<Record<string, unknown>> = [];
   panels.forEach((p, i) => {
-    const k = i + 1;
-    const xa = k === 1 ? "x" : `x${k}`;
-    const ya = k === 1 ? "y" : `y${k}`;
-    const x0 = i * (w + gx);
-    layout[k === 1 ? "xaxis" : `xaxis${k}`] = axis(o.xTitle, { domain: [x0, x0 + w], anchor: ya });
-    layout[k === 1 ? "yaxis" : `yaxis${k}`] = axis(p.yTitle, {
-      anchor: xa,
-      ...(p.logY ? { type: "log" } : {}),
-      ...(p.yRange ? { range: p.yRange } : {}),
-    });
-    annotations.push({
-      xref: "paper",
-      yref: "paper",
-      x: x0,
-      y: 1.01,
-      xanchor: "left",
-      yanchor: "bottom",
-      text: `<b>${p.title}</b>`,
-      showarrow: false,
-      font: { size: 12 },
-    });
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
+    Object.assign(
+      layout,
+      cell.axes(
+        axis(o.xTitle),
+        axis(p.yTitle, { ...(p.logY ? { type: "log" } : {}), ...(p.yRange ? { range: p.yRange } : {}) }),
+      ),
+    );
+    annotations.push(cell.title(p.title, { dy: 0.01 }));
     for (const c of p.curves) {
       const color = familyColor(c.family);
       const lo = c.mean.map((m, j) => m - (Number.isFinite(c.sem[j]) ? c.sem[j] : 0));

@@ -7,6 +7,7 @@
  *   (b) overlap: J_a = J_b, so only w_a + w_b matters
  *   (c) linear dependence: J_c = α J_a + β J_b (linear units), so w_a, w_b, w_c trade along one direction
  */
+import { panelGrid } from "./grid";
 import { baseLayout, familyColor, Figure } from "./theme";
 
 interface Node {
@@ -124,20 +125,21 @@ const PANELS: PanelSpec[] = [
 
 /** The three-panel singularity schematic (pure: no data needed). */
 export function singularitySchematicFigure(opts: { width?: number; height?: number } = {}): Figure {
-  const n = PANELS.length;
-  const gap = 0.05;
-  const w = (1 - gap * (n - 1)) / n;
+  const grid = panelGrid(PANELS.length, { gapX: 0.05, y: [0.22, 0.92] });
   const data: Array<Record<string, unknown>> = [];
   const shapes: unknown[] = [];
   const annotations: unknown[] = [];
   const layout: Record<string, unknown> = {};
   PANELS.forEach((p, i) => {
-    const k = i === 0 ? "" : String(i + 1);
-    const xa = `x${k}`;
-    const ya = `y${k}`;
-    const x0 = i * (w + gap);
-    layout[`xaxis${k}`] = { domain: [x0, x0 + w], range: [-0.05, 1.05], visible: false, fixedrange: true };
-    layout[`yaxis${k}`] = { domain: [0.22, 0.92], range: [-0.05, 1.02], visible: false, fixedrange: true };
+    const cell = grid.cells[i];
+    const { xa, ya } = cell;
+    Object.assign(
+      layout,
+      cell.axes(
+        { range: [-0.05, 1.05], visible: false, fixedrange: true },
+        { range: [-0.05, 1.02], visible: false, fixedrange: true },
+      ),
+    );
     const at = (id: string) => p.nodes.find((q) => q.id === id)!;
     for (const e of p.edges) {
       const a = at(e.from);
@@ -186,20 +188,11 @@ export function singularitySchematicFigure(opts: { width?: number; height?: numb
       hoverinfo: "skip",
       showlegend: false,
     });
+    annotations.push(cell.title(p.title, { dy: 0.02, align: "center", size: 14 }));
     annotations.push({
       xref: "paper",
       yref: "paper",
-      x: x0 + w / 2,
-      xanchor: "center",
-      y: 0.99,
-      text: `<b>${p.title}</b>`,
-      showarrow: false,
-      font: { size: 14 },
-    });
-    annotations.push({
-      xref: "paper",
-      yref: "paper",
-      x: x0 + w / 2,
+      x: (cell.x[0] + cell.x[1]) / 2,
       xanchor: "center",
       y: 0.19,
       yanchor: "top",
