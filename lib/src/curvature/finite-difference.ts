@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { norm } from "../linalg/vector";
 import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
-import { flattenParams, gradientsOf, LossFn, ParamFilter, ParamSet, selectParams, withParamValues } from "./params";
+import { flattenParams, LossFn, ParamFilter, ParamSet, selectedGrads, selectParams, withParamValues } from "./params";
 
 /** float32 machine epsilon 2⁻²³ (spacing of float32 numbers at 1). */
 export const FLOAT32_EPS = 1.1920928955078125e-7;
@@ -38,12 +38,7 @@ export function finiteDifferenceHessianOperator(
   const layout = selectParams(set, options.filter);
   const gradientAt = async (theta: Float64Array): Promise<Float64Array> =>
     readFlat(
-      withParamValues(set, layout, theta, (params) =>
-        tf.tidy(() => {
-          const xs = layout.slices.map((s) => params[s.index]);
-          return concatFlat(gradientsOf(() => loss(params), xs).grads);
-        }),
-      ),
+      withParamValues(set, layout, theta, (params) => tf.tidy(() => concatFlat(selectedGrads(layout, params, loss)))),
     );
   return curvatureOperator("finite-difference-hessian", layout, "finiteDifferenceHessianOperator", async (v) => {
     const vn = norm(v);

@@ -19,19 +19,8 @@
  * twice here, so any implementation of it is fine.
  */
 import * as tf from "@tensorflow/tfjs";
-import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
-import {
-  ForwardFn,
-  gradientsOf,
-  listDot,
-  mergeParams,
-  ParamFilter,
-  ParamLayout,
-  ParamSet,
-  selectedTensors,
-  selectParams,
-  unflatten,
-} from "./params";
+import { concatFlat, CurvatureOperator, tensorCurvatureOperator } from "./operator";
+import { ForwardFn, gradientsOf, listDot, ParamFilter, ParamLayout, ParamSet, selectedGrads } from "./params";
 
 /** The loss in the outputs, for its Hessian H_out. */
 export type OutputLoss =
@@ -85,12 +74,11 @@ export function jacobianVectorProduct(
   layout: ParamLayout,
   v: readonly tf.Tensor[],
 ): tf.Tensor2D {
-  const xs = selectedTensors(set, layout);
   const z = forward(set.tensors.slice());
   const u = tf.zerosLike(z);
   const { grads } = gradientsOf(() => {
-    const vjp = gradientsOf(() => tf.sum(tf.mul(u, forward(mergeParams(set, layout, xs)))) as tf.Scalar, xs);
-    return listDot(vjp.grads, v);
+    const vjp = selectedGrads(layout, set.tensors, (params) => tf.sum(tf.mul(u, forward(params))) as tf.Scalar);
+    return listDot(vjp, v);
   }, [u]);
   return grads[0] as tf.Tensor2D;
 }
@@ -102,9 +90,7 @@ export function vectorJacobianProduct(
   layout: ParamLayout,
   w: tf.Tensor2D,
 ): tf.Tensor1D {
-  const xs = selectedTensors(set, layout);
-  const { grads } = gradientsOf(() => tf.sum(tf.mul(w, forward(mergeParams(set, layout, xs)))) as tf.Scalar, xs);
-  return concatFlat(grads);
+  return concatFlat(selectedGrads(layout, set.tensors, (params) => tf.sum(tf.mul(w, forward(params))) as tf.Scalar));
 }
 
 /**
@@ -117,15 +103,10 @@ export function gaussNewtonOperator(
   output: OutputLoss,
   options: GaussNewtonOptions = {},
 ): CurvatureOperator {
-  const layout = selectParams(set, options.filter);
-  return curvatureOperator("gauss-newton", layout, "gaussNewtonOperator", (v) =>
-    readFlat(
-      tf.tidy(() => {
-        const jv = jacobianVectorProduct(forward, set, layout, unflatten(v, layout)); // [B, C]
-        const z = forward(set.tensors.slice());
-        const hjv = outputHessianProduct(output, z, jv); // H_out J v  [B, C]
-        return vectorJacobianProduct(forward, set, layout, hjv); // Jᵀ H_out J v
-      }),
-    ),
-  );
+  return tensorCurvatureOperator("gauss-newton", "gaussNewtonOperator", set, options.filter, (v, layout) => {
+    const jv = jacobianVectorProduct(forward, set, layout, v); // [B, C]
+    const z = forward(set.tensors.slice());
+    const hjv = outputHessianProduct(output, z, jv); // H_out J v  [B, C]
+    return vectorJacobianProduct(forward, set, layout, hjv); // Jᵀ H_out J v
+  });
 }

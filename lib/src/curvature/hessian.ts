@@ -18,19 +18,8 @@
  * central differences of the gradient (`finiteDifferenceHessianOperator`) for exactly this reason.
  */
 import * as tf from "@tensorflow/tfjs";
-import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
-import {
-  gradientsOf,
-  listDot,
-  LossFn,
-  mergeParams,
-  ParamFilter,
-  ParamLayout,
-  ParamSet,
-  selectedTensors,
-  selectParams,
-  unflatten,
-} from "./params";
+import { concatFlat, CurvatureOperator, tensorCurvatureOperator } from "./operator";
+import { listDot, LossFn, ParamFilter, ParamLayout, ParamSet, selectedGrads } from "./params";
 
 export interface HessianOperatorOptions {
   /** Which parameters (default all); the others are held fixed. */
@@ -43,18 +32,13 @@ export interface HessianOperatorOptions {
  * training step the same operator gives the new Hessian. Leaves no tensors behind.
  */
 export function hessianOperator(loss: LossFn, set: ParamSet, options: HessianOperatorOptions = {}): CurvatureOperator {
-  const layout = selectParams(set, options.filter);
-  return curvatureOperator("hessian", layout, "hessianOperator", (v) =>
-    readFlat(tf.tidy(() => hvpTensors(loss, set, layout, unflatten(v, layout)))),
+  return tensorCurvatureOperator("hessian", "hessianOperator", set, options.filter, (v, layout) =>
+    hvpTensors(loss, set, layout, v),
   );
 }
 
 /** H·v as one flat tensor, for v given per slice. Call inside tf.tidy. */
 export function hvpTensors(loss: LossFn, set: ParamSet, layout: ParamLayout, v: readonly tf.Tensor[]): tf.Tensor1D {
-  const xs = selectedTensors(set, layout);
-  const { grads } = gradientsOf(() => {
-    const inner = gradientsOf(() => loss(mergeParams(set, layout, xs)), xs);
-    return listDot(inner.grads, v); // ⟨∇L(θ), v⟩, still a function of θ on the tape
-  }, xs);
-  return concatFlat(grads);
+  // ⟨∇L(θ), v⟩ is still a function of θ on the tape; its gradient is H v
+  return concatFlat(selectedGrads(layout, set.tensors, (params) => listDot(selectedGrads(layout, params, loss), v)));
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SymOperator } from "../spectra/operator";
-import type { ParamLayout } from "./params";
+import { type ParamFilter, type ParamLayout, type ParamSet, selectParams, unflatten } from "./params";
 
 export type CurvatureKind = "hessian" | "gauss-newton" | "finite-difference-hessian";
 
@@ -38,6 +38,21 @@ export function checkLength(what: string, v: Float64Array, dim: number): void {
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) throw new Error(`${what}: vector has a non-finite entry at ${i}`);
   }
+}
+
+/**
+ * A `CurvatureOperator` whose product is built from tf ops: selects the parameters (`filter`), hands `product` the
+ * vector split per slice as tensors, and reads the flat result back as float64. Leaves no tensors behind.
+ */
+export function tensorCurvatureOperator(
+  kind: CurvatureKind,
+  name: string,
+  set: ParamSet,
+  filter: ParamFilter | undefined,
+  product: (v: tf.Tensor[], layout: ParamLayout) => tf.Tensor1D,
+): CurvatureOperator {
+  const layout = selectParams(set, filter);
+  return curvatureOperator(kind, layout, name, (v) => readFlat(tf.tidy(() => product(unflatten(v, layout), layout))));
 }
 
 /**

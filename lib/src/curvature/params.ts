@@ -227,6 +227,20 @@ export function gradientsOf(f: () => tf.Scalar, xs: readonly tf.Tensor[]): { val
   return { value, grads: grads.map((g, i) => g ?? tf.zerosLike(xs[i])) };
 }
 
+/**
+ * The gradient of `f` with respect to the selected entries of the full parameter list `params` (slice order; zeros
+ * where `f` does not depend on one). Recorded on the tape, so it can be differentiated again: the building block of
+ * every curvature product. Call inside tf.tidy.
+ */
+export function selectedGrads(
+  layout: ParamLayout,
+  params: readonly tf.Tensor[],
+  f: (params: tf.Tensor[]) => tf.Scalar,
+): tf.Tensor[] {
+  const xs = layout.slices.map((s) => params[s.index]);
+  return gradientsOf(() => f(params.slice()), xs).grads;
+}
+
 /** Σ_k ⟨a_k, b_k⟩ over matching lists of tensors, as a scalar tensor. */
 export function listDot(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): tf.Scalar {
   if (a.length !== b.length) throw new Error(`listDot: ${a.length} vs ${b.length} tensors`);
