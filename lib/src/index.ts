@@ -6,7 +6,7 @@
  *   - flat, curated: what the notebooks call (showing figures and tables, claim checks, the papers' protocols and
  *     figure builders, the backend and reads), e.g. `sk.p1Protocol`, `sk.show`, `sk.reportClaims`;
  *   - one namespace per area for everything else, e.g. `sk.linalg.eigh`, `sk.curvature.hessianOperator`,
- *     `sk.stats.welch`, `sk.toy.toyRunExperiment`, `sk.experiments.registerExperiments`.
+ *     `sk.stats.welch`, `sk.toy.runExperiment`, `sk.experiments.registerExperiments`.
  * tests/foundation/index.test.ts keeps the flat list to what the notebooks use plus a few documented entry points.
  */
 
@@ -71,15 +71,6 @@ export { type Figure, withProvenance } from "./plots/theme";
 export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs, verdictFrom } from "./report/claims";
 export { atScale, currentScale, projectRoot } from "./report/context";
 export { expandSweep } from "./runs/sweep";
-export { toyDefaultExperiment, toyExperimentModelConfig, toyRunExperiment } from "./toy/experiment";
-export { toyFindGhost } from "./toy/ghost";
-export { toyInit } from "./toy/init";
-export { ToyModel } from "./toy/model";
-export { toyEliminationPlane, toyOverlapPlane, toyPlaneGrid } from "./toy/planes";
-export { toyPlateauMetrics, toyStepsToLoss } from "./toy/plateau";
-export { toyOverlapCriticalPoint, toySingularityChecks } from "./toy/singular";
-export { toyPlaneStreamlines } from "./toy/streamlines";
-export { toyMonteCarloLoss } from "./toy/tf-check";
 export { registerExperiments } from "./experiments";
 
 // ---- namespaces: the whole library, by area

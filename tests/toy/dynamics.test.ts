@@ -1,28 +1,21 @@
 import { describe, expect, it } from "vitest";
-import {
-  toyGradientDescent,
-  toyInit,
-  toyModel,
-  toyModelConfig,
-  toyPlateauMetrics,
-  toyStepsToLoss,
-} from "../../lib/src/toy";
+import { gradientDescent, initParams, buildModel, modelConfig, plateauMetrics, stepsToLoss } from "../../lib/src/toy";
 
 describe("gradient descent", () => {
   const gd = { lr: 0.05, steps: 3000, recordEvery: 500, lossFloor: null };
 
-  it("toyInit gives the same θ_0 for plain and residual, and different θ_0 for different seeds", () => {
-    const a = toyInit(toyModelConfig("plain"), 3, 0.1);
-    const b = toyInit(toyModelConfig("residual"), 3, 0.1);
+  it("initParams gives the same θ_0 for plain and residual, and different θ_0 for different seeds", () => {
+    const a = initParams(modelConfig("plain"), 3, 0.1);
+    const b = initParams(modelConfig("residual"), 3, 0.1);
     expect(Array.from(a)).toEqual(Array.from(b));
-    expect(Array.from(toyInit(toyModelConfig("plain"), 4, 0.1))).not.toEqual(Array.from(a));
+    expect(Array.from(initParams(modelConfig("plain"), 4, 0.1))).not.toEqual(Array.from(a));
   });
 
   for (const arch of ["plain", "residual"] as const) {
     it(`${arch}: runs from the same seeded init are bit-identical and the loss decreases`, () => {
-      const m = toyModel(toyModelConfig(arch));
-      const r1 = toyGradientDescent(m, toyInit(m.config, 5, 0.1), gd);
-      const r2 = toyGradientDescent(m, toyInit(m.config, 5, 0.1), gd);
+      const m = buildModel(modelConfig(arch));
+      const r1 = gradientDescent(m, initParams(m.config, 5, 0.1), gd);
+      const r2 = gradientDescent(m, initParams(m.config, 5, 0.1), gd);
       expect(r1.loss.length).toBe(3001);
       expect(Array.from(r1.loss)).toEqual(Array.from(r2.loss));
       expect(Array.from(r1.snapshots)).toEqual(Array.from(r2.snapshots));
@@ -34,8 +27,8 @@ describe("gradient descent", () => {
   }
 
   it("stops early below lossFloor and records the final θ", () => {
-    const m = toyModel(toyModelConfig("plain"));
-    const r = toyGradientDescent(m, toyInit(m.config, 5, 0.1), { ...gd, steps: 100000, lossFloor: 1e-3 });
+    const m = buildModel(modelConfig("plain"));
+    const r = gradientDescent(m, initParams(m.config, 5, 0.1), { ...gd, steps: 100000, lossFloor: 1e-3 });
     expect(r.stoppedEarly).toBe(true);
     expect(r.loss.length).toBe(r.stepsRun + 1);
     expect(r.loss[r.stepsRun]).toBeLessThan(1e-3);
@@ -45,8 +38,8 @@ describe("gradient descent", () => {
   });
 
   it("closest-approach metrics match a direct scan of the snapshots (recordEvery = 1)", () => {
-    const m = toyModel(toyModelConfig("plain"));
-    const r = toyGradientDescent(m, toyInit(m.config, 2, 0.1), {
+    const m = buildModel(modelConfig("plain"));
+    const r = gradientDescent(m, initParams(m.config, 2, 0.1), {
       lr: 0.05,
       steps: 400,
       recordEvery: 1,
@@ -77,26 +70,26 @@ describe("plateau metrics", () => {
   const loss = Float64Array.from(curve);
 
   it("stepsToLoss finds the first crossing, or null", () => {
-    expect(toyStepsToLoss(loss, 0.05)).toBe(600 + Math.ceil((Math.log(2) / Math.log(1000)) * 100));
-    expect(toyStepsToLoss(loss, 1e-9)).toBeNull();
+    expect(stepsToLoss(loss, 0.05)).toBe(600 + Math.ceil((Math.log(2) / Math.log(1000)) * 100));
+    expect(stepsToLoss(loss, 1e-9)).toBeNull();
   });
 
   it("counts exactly the plateau, not the tail below the floor", () => {
-    const pm = toyPlateauMetrics(loss, { eps: 1e-3, rateThreshold: 1e-3 });
+    const pm = plateauMetrics(loss, { eps: 1e-3, rateThreshold: 1e-3 });
     // plateau steps: t = 100..599 (the step 99 → 100 still drops 2.3%; the tail below ε = 1e-3 never counts)
     expect(pm.longestPlateau).toBe(500);
     expect(pm.longestPlateauStart).toBe(100);
     expect(pm.plateauSteps).toBe(500);
     expect(pm.longestPlateauLoss).toBeCloseTo(0.1, 4);
-    expect(pm.stepsToEps).toBe(toyStepsToLoss(loss, 1e-3));
+    expect(pm.stepsToEps).toBe(stepsToLoss(loss, 1e-3));
   });
 
   it("a run stuck above the floor counts all its steps; the offset sets the irreducible loss", () => {
     const stuck = new Float64Array(200).fill(0.5);
-    expect(toyPlateauMetrics(stuck, { eps: 1e-3, rateThreshold: 1e-3 }).plateauSteps).toBe(199);
+    expect(plateauMetrics(stuck, { eps: 1e-3, rateThreshold: 1e-3 }).plateauSteps).toBe(199);
     // 0.5 + 0.01·e^{−t/10}: relative to L the change is tiny, relative to L − 0.5 it is 10%/step
     const noisy = Float64Array.from({ length: 50 }, (_, t) => 0.5 + 0.01 * Math.exp(-t / 10));
-    expect(toyPlateauMetrics(noisy, { eps: 0.5, floor: 0, rateThreshold: 1e-2 }).plateauSteps).toBe(49);
-    expect(toyPlateauMetrics(noisy, { eps: 0.5, floor: 0, offset: 0.5, rateThreshold: 1e-2 }).plateauSteps).toBe(0);
+    expect(plateauMetrics(noisy, { eps: 0.5, floor: 0, rateThreshold: 1e-2 }).plateauSteps).toBe(49);
+    expect(plateauMetrics(noisy, { eps: 0.5, floor: 0, offset: 0.5, rateThreshold: 1e-2 }).plateauSteps).toBe(0);
   });
 });

@@ -11,21 +11,21 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  toyCompareArchs,
-  toyDefaultExperiment,
-  toyModel,
-  toyModelConfig,
-  toyNewtonRefine,
-  toyOverlapCriticalPoint,
-  toyRunExperiment,
+  compareArchs,
+  defaultExperiment,
+  buildModel,
+  modelConfig,
+  newtonRefine,
+  overlapCriticalPoint,
+  runExperiment,
 } from "../../lib/src/toy";
 
-const base = toyDefaultExperiment({ steps: 30000 });
+const base = defaultExperiment({ steps: 30000 });
 
 describe("Fig. B end to end (default teacher, 20 seeds)", () => {
   it("ε = L_lin: residual reaches ε first for ≥ 18/20 seeds, ≥ 3× sooner at the median (elimination escape)", () => {
-    const recs = toyRunExperiment({ ...base, eps: 1 });
-    const cmp = toyCompareArchs(recs);
+    const recs = runExperiment({ ...base, eps: 1 });
+    const cmp = compareArchs(recs);
     expect(cmp.pairs).toBe(20);
     expect(cmp.bFaster).toBeGreaterThanOrEqual(18);
     const [p, r] = ["plain", "residual"].map((a) => cmp.summaries.find((s) => s.arch === a)!);
@@ -33,12 +33,12 @@ describe("Fig. B end to end (default teacher, 20 seeds)", () => {
   });
 
   it("ε = 0.5·L_lin (default): residual faster for ≥ 15/20; the plain plateau sits at the overlap saddle", () => {
-    const recs = toyRunExperiment(base);
-    const cmp = toyCompareArchs(recs);
+    const recs = runExperiment(base);
+    const cmp = compareArchs(recs);
     expect(cmp.bFaster).toBeGreaterThanOrEqual(15);
     const plain = recs.filter((r) => r.arch === "plain");
     const resid = recs.filter((r) => r.arch === "residual");
-    const saddle = toyOverlapCriticalPoint(toyModelConfig("plain")).loss; // 9.42e-3
+    const saddle = overlapCriticalPoint(modelConfig("plain")).loss; // 9.42e-3
     const withPlateau = plain.filter((r) => r.longestPlateau >= 150);
     expect(withPlateau.length).toBeGreaterThanOrEqual(15);
     for (const r of withPlateau) expect(Math.abs(r.longestPlateauLoss - saddle) / saddle).toBeLessThan(0.1);
@@ -48,19 +48,19 @@ describe("Fig. B end to end (default teacher, 20 seeds)", () => {
   });
 
   it("NEGATIVE: ε = 0.15·L_lin: residual slower for ≥ 15/20 and ≥ 2 residual runs never get there", () => {
-    const recs = toyRunExperiment({ ...base, eps: 0.15 });
-    const cmp = toyCompareArchs(recs);
+    const recs = runExperiment({ ...base, eps: 0.15 });
+    const cmp = compareArchs(recs);
     expect(cmp.pairs - cmp.bFaster - cmp.ties).toBeGreaterThanOrEqual(15);
     expect(cmp.summaries.find((s) => s.arch === "residual")!.failures).toBeGreaterThanOrEqual(2);
     expect(cmp.summaries.find((s) => s.arch === "plain")!.failures).toBe(0);
   });
 
   it("NEGATIVE: the residual traps are strict local minima (J_1 ∥ J_2 at L = 3.84e-3; unit-swapped at L = 7.19e-4)", () => {
-    const recs = toyRunExperiment({ ...base, seeds: [0, 4] });
-    const m = toyModel(toyModelConfig("residual"));
+    const recs = runExperiment({ ...base, seeds: [0, 4] });
+    const m = buildModel(modelConfig("residual"));
     const found = recs
       .filter((r) => r.arch === "residual")
-      .map((r) => toyNewtonRefine(m, r.finalTheta))
+      .map((r) => newtonRefine(m, r.finalTheta))
       .sort((a, b) => b.loss - a.loss);
     expect(found[0].loss).toBeCloseTo(3.839e-3, 5);
     expect(found[1].loss).toBeCloseTo(7.191e-4, 6);

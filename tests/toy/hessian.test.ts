@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng, subSeed } from "../../lib/src/util/random";
-import { toyEigenvector, toyHessian, toyJacobiEigen, toyMatVec, toyModel, toyModelConfig } from "../../lib/src/toy";
+import { eigenvector, hessian, jacobiEigen, matVec, buildModel, modelConfig } from "../../lib/src/toy";
 import { randomTheta } from "./helpers";
 
 describe("Jacobi symmetric eigen-solver", () => {
@@ -9,11 +9,11 @@ describe("Jacobi symmetric eigen-solver", () => {
     for (const n of [1, 2, 5, 12, 20]) {
       const A = new Float64Array(n * n);
       for (let r = 0; r < n; r++) for (let c = r; c < n; c++) A[r * n + c] = A[c * n + r] = rng.normal();
-      const e = toyJacobiEigen(A, n);
+      const e = jacobiEigen(A, n);
       for (let q = 1; q < n; q++) expect(e.values[q]).toBeGreaterThanOrEqual(e.values[q - 1]);
       for (let c = 0; c < n; c++) {
-        const v = toyEigenvector(e, c);
-        const Av = toyMatVec(A, v);
+        const v = eigenvector(e, c);
+        const Av = matVec(A, v);
         for (let r = 0; r < n; r++) expect(Math.abs(Av[r] - e.values[c] * v[r])).toBeLessThan(1e-12);
         for (let c2 = 0; c2 < n; c2++) {
           let dot = 0;
@@ -27,7 +27,7 @@ describe("Jacobi symmetric eigen-solver", () => {
   it("recovers exact zero and repeated eigenvalues", () => {
     // rank-1 matrix u uᵀ with |u|² = 3: eigenvalues 0, 0, 3
     const A = Float64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1]);
-    const e = toyJacobiEigen(A, 3);
+    const e = jacobiEigen(A, 3);
     expect(Math.abs(e.values[0])).toBeLessThan(1e-15);
     expect(Math.abs(e.values[1])).toBeLessThan(1e-15);
     expect(e.values[2]).toBeCloseTo(3, 14);
@@ -37,9 +37,9 @@ describe("Jacobi symmetric eigen-solver", () => {
 describe("toy Hessian", () => {
   for (const arch of ["plain", "residual"] as const) {
     it(`${arch}: symmetric and equal to second differences of the exact loss`, () => {
-      const m = toyModel(toyModelConfig(arch));
+      const m = buildModel(modelConfig(arch));
       const th = randomTheta(m, 11);
-      const H = toyHessian(m, th);
+      const H = hessian(m, th);
       const P = m.paramCount;
       const h = 1e-4;
       const t = Float64Array.from(th);
@@ -75,8 +75,8 @@ describe("toy Hessian", () => {
   }
 
   it("is positive definite at the teacher (an isolated global minimum) for the residual model", () => {
-    const m = toyModel(toyModelConfig("residual"));
-    const e = toyJacobiEigen(toyHessian(m, m.teacherTheta()), m.paramCount);
+    const m = buildModel(modelConfig("residual"));
+    const e = jacobiEigen(hessian(m, m.teacherTheta()), m.paramCount);
     expect(e.values[0]).toBeGreaterThan(1e-3);
   });
 });

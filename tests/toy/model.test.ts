@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng, subSeed } from "../../lib/src/util/random";
-import { ToyArch, ToyModel, toyModel, toyModelConfig, toySteinMoment } from "../../lib/src/toy";
+import { ToyArch, ToyModel, buildModel, modelConfig, steinMoment } from "../../lib/src/toy";
 import { fdGradient, randomTheta, relErr } from "./helpers";
 
 const ARCHS: ToyArch[] = ["plain", "residual"];
@@ -8,7 +8,7 @@ const ARCHS: ToyArch[] = ["plain", "residual"];
 describe("toy model: analytic gradient vs central finite differences", () => {
   for (const arch of ARCHS) {
     it(`${arch}: relative error < 1e-7 at 10 random points`, () => {
-      const m = toyModel(toyModelConfig(arch));
+      const m = buildModel(modelConfig(arch));
       const g = m.zeros();
       for (let seed = 0; seed < 10; seed++) {
         const th = randomTheta(m, seed);
@@ -29,8 +29,8 @@ describe("toy model: analytic gradient vs central finite differences", () => {
       ["residual", "plain"],
       ["residual", "student"],
     ] as const) {
-      const m = toyModel(
-        toyModelConfig(arch, {
+      const m = buildModel(
+        modelConfig(arch, {
           inputDim: 3,
           hiddenUnits: 3,
           skipScale: 0.7,
@@ -58,9 +58,9 @@ describe("toy model: closed-form loss vs Monte Carlo", () => {
   ];
   for (const c of cases) {
     it(`${c.arch} student, ${c.teacher ?? "student"} teacher, σ² = ${c.noiseVar}`, () => {
-      const cfg = toyModelConfig(c.arch, { noiseVar: c.noiseVar });
+      const cfg = modelConfig(c.arch, { noiseVar: c.noiseVar });
       if (c.teacher) cfg.teacher.arch = c.teacher;
-      const m = toyModel(cfg);
+      const m = buildModel(cfg);
       const th = randomTheta(m, 7);
       const rng = new Rng(subSeed(7, "mc"));
       const n = 200000;
@@ -87,7 +87,7 @@ describe("toy model: closed-form loss vs Monte Carlo", () => {
   it("the Stein cross terms are resolved: MC agrees with L and would not agree with L minus them", () => {
     // Residual student and teacher: L contains ½ΣΣ w_i w_j s(S(J_i)_j + S(J_j)_i) − ΣΣ w_i v_k (s S(J_i)_k + s S(K_k)_i)
     // + ½ΣΣ v_k v_l s(S(K_k)_l + S(K_l)_k). Check that this sum is ≫ 4 SE while MC still matches L.
-    const m = toyModel(toyModelConfig("residual"));
+    const m = buildModel(modelConfig("residual"));
     const th = randomTheta(m, 7);
     const J = [0, 1].map((i) => [th[m.indexJ(i, 0)], th[m.indexJ(i, 1)]]);
     const w = [th[m.indexW(0)], th[m.indexW(1)]];
@@ -96,9 +96,9 @@ describe("toy model: closed-form loss vs Monte Carlo", () => {
     let stein = 0;
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 2; j++) {
-        stein += 0.5 * w[i] * w[j] * (toySteinMoment(J[i], j) + toySteinMoment(J[j], i));
-        stein -= w[i] * v[j] * (toySteinMoment(J[i], j) + toySteinMoment(K[j], i));
-        stein += 0.5 * v[i] * v[j] * (toySteinMoment(K[i], j) + toySteinMoment(K[j], i));
+        stein += 0.5 * w[i] * w[j] * (steinMoment(J[i], j) + steinMoment(J[j], i));
+        stein -= w[i] * v[j] * (steinMoment(J[i], j) + steinMoment(K[j], i));
+        stein += 0.5 * v[i] * v[j] * (steinMoment(K[i], j) + steinMoment(K[j], i));
       }
     }
     const rng = new Rng(subSeed(8, "mc"));
@@ -124,7 +124,7 @@ describe("toy model: closed-form loss vs Monte Carlo", () => {
 describe("toy model: invariants", () => {
   for (const arch of ARCHS) {
     it(`${arch}: L = 0 and ∇L = 0 at the teacher (same-family teacher)`, () => {
-      const m = toyModel(toyModelConfig(arch));
+      const m = buildModel(modelConfig(arch));
       const g = m.zeros();
       const L = m.lossGrad(m.teacherTheta(), g);
       expect(Math.abs(L)).toBeLessThan(1e-14);
@@ -133,7 +133,7 @@ describe("toy model: invariants", () => {
   }
 
   it("with noise the minimum is σ²/2", () => {
-    const m = toyModel(toyModelConfig("plain", { noiseVar: 0.3 }));
+    const m = buildModel(modelConfig("plain", { noiseVar: 0.3 }));
     expect(m.loss(m.teacherTheta())).toBeCloseTo(0.15, 14);
   });
 
@@ -149,8 +149,8 @@ describe("toy model: invariants", () => {
   };
 
   it("plain: swapping the two units leaves L unchanged; residual: it does not", () => {
-    const plain = toyModel(toyModelConfig("plain"));
-    const resid = toyModel(toyModelConfig("residual"));
+    const plain = buildModel(modelConfig("plain"));
+    const resid = buildModel(modelConfig("residual"));
     for (let seed = 0; seed < 5; seed++) {
       const th = randomTheta(plain, 200 + seed);
       expect(Math.abs(plain.loss(swapUnits(plain, th)) - plain.loss(th))).toBeLessThan(1e-15);
@@ -162,7 +162,7 @@ describe("toy model: invariants", () => {
   });
 
   it("plain: a sign flip (J_i, w_i) → (−J_i, −w_i) leaves L unchanged (g is odd)", () => {
-    const m = toyModel(toyModelConfig("plain"));
+    const m = buildModel(modelConfig("plain"));
     const th = randomTheta(m, 300);
     const f = Float64Array.from(th);
     for (let q = 0; q < m.d; q++) f[m.indexJ(1, q)] *= -1;
@@ -171,7 +171,7 @@ describe("toy model: invariants", () => {
   });
 
   it("featureGram is the exact w–w Hessian block (∂²L/∂w_i∂w_j)", () => {
-    const m = toyModel(toyModelConfig("residual"));
+    const m = buildModel(modelConfig("residual"));
     const th = randomTheta(m, 400);
     const Q = m.featureGram(th);
     const h = 1e-4;
@@ -189,6 +189,6 @@ describe("toy model: invariants", () => {
   });
 
   it("rejects a residual student with more units than inputs", () => {
-    expect(() => toyModel(toyModelConfig("residual", { hiddenUnits: 3 }))).toThrow(/hiddenUnits ≤ inputDim/);
+    expect(() => buildModel(modelConfig("residual", { hiddenUnits: 3 }))).toThrow(/hiddenUnits ≤ inputDim/);
   });
 });

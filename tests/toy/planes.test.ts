@@ -1,26 +1,26 @@
 import { describe, expect, it } from "vitest";
 import {
   ToyPlaneField,
-  toyEliminationPlane,
-  toyFindGhost,
-  toyModel,
-  toyModelConfig,
-  toyOverlapPlane,
-  toyPlaneGrid,
-  toyPlanePoint,
-  toyPlaneStreamlines,
+  eliminationPlane,
+  findGhost,
+  buildModel,
+  modelConfig,
+  overlapPlane,
+  planeGrid,
+  planePoint,
+  planeStreamlines,
 } from "../../lib/src/toy";
 
-const plain = toyModel(toyModelConfig("plain"));
-const resid = toyModel(toyModelConfig("residual"));
+const plain = buildModel(modelConfig("plain"));
+const resid = buildModel(modelConfig("residual"));
 
 describe("2-D planes", () => {
   for (const m of [plain, resid]) {
-    for (const make of [toyEliminationPlane, toyOverlapPlane]) {
+    for (const make of [eliminationPlane, overlapPlane]) {
       const plane = make(m);
       it(`${m.config.arch} ${plane.name}: the teacher landmark maps to θ* (L = 0, zero flow)`, () => {
         const t = plane.landmarks[0];
-        const th = toyPlanePoint(plane, t.a, t.b);
+        const th = planePoint(plane, t.a, t.b);
         const star = m.teacherTheta();
         for (let q = 0; q < th.length; q++) expect(th[q]).toBeCloseTo(star[q], 14);
         const out = new Float64Array(3);
@@ -50,19 +50,19 @@ describe("2-D planes", () => {
   }
 
   it("the plain swapped-teacher landmark of the overlap plane is a zero-loss point; not for residual", () => {
-    const sw = toyOverlapPlane(plain).landmarks[1];
+    const sw = overlapPlane(plain).landmarks[1];
     const out = new Float64Array(3);
-    new ToyPlaneField(plain, toyOverlapPlane(plain)).evaluate(sw.a, sw.b, out);
+    new ToyPlaneField(plain, overlapPlane(plain)).evaluate(sw.a, sw.b, out);
     expect(Math.abs(out[0])).toBeLessThan(1e-14);
-    const swr = toyOverlapPlane(resid).landmarks[1];
-    new ToyPlaneField(resid, toyOverlapPlane(resid)).evaluate(swr.a, swr.b, out);
+    const swr = overlapPlane(resid).landmarks[1];
+    new ToyPlaneField(resid, overlapPlane(resid)).evaluate(swr.a, swr.b, out);
     expect(out[0]).toBeGreaterThan(1e-2);
   });
 
   it("plain overlap plane: on u = 0 the flow has no z component (exact degeneracy); residual: it has", () => {
     const out = new Float64Array(3);
-    const fp = new ToyPlaneField(plain, toyOverlapPlane(plain));
-    const fr = new ToyPlaneField(resid, toyOverlapPlane(resid));
+    const fp = new ToyPlaneField(plain, overlapPlane(plain));
+    const fr = new ToyPlaneField(resid, overlapPlane(resid));
     for (const z of [-0.9, -0.2, 0.3, 0.8]) {
       fp.evaluate(0, z, out);
       expect(out[2]).toBe(0);
@@ -72,8 +72,8 @@ describe("2-D planes", () => {
   });
 
   it("grid: 60×60 layout is row-major [b][a] with flow = −∇ℓ", () => {
-    const plane = toyOverlapPlane(plain);
-    const g = toyPlaneGrid(plain, plane, { aMin: -2, aMax: 2, nA: 60, bMin: -1.5, bMax: 1.5, nB: 60 });
+    const plane = overlapPlane(plain);
+    const g = planeGrid(plain, plane, { aMin: -2, aMax: 2, nA: 60, bMin: -1.5, bMax: 1.5, nB: 60 });
     expect(g.loss.length).toBe(3600);
     expect(g.a[0]).toBe(-2);
     expect(g.a[59]).toBe(2);
@@ -90,8 +90,8 @@ describe("2-D planes", () => {
 describe("streamlines", () => {
   it("stay in the box and go downhill (ℓ non-increasing along each line)", () => {
     for (const m of [plain, resid]) {
-      const plane = toyOverlapPlane(m);
-      const lines = toyPlaneStreamlines(m, plane, { aRange: [-2.5, 2.5], bRange: [-1.5, 1.5], seedsA: 6, seedsB: 6 });
+      const plane = overlapPlane(m);
+      const lines = planeStreamlines(m, plane, { aRange: [-2.5, 2.5], bRange: [-1.5, 1.5], seedsA: 6, seedsB: 6 });
       expect(lines.length).toBeGreaterThan(30);
       for (const s of lines) {
         for (let i = 0; i < s.x.length; i++) {
@@ -108,17 +108,17 @@ describe("streamlines", () => {
 
 describe("ghost finder", () => {
   it("plain: the slowest point sits on the singular line (the restricted saddle at the origin of both planes)", () => {
-    const ge = toyFindGhost(plain, toyEliminationPlane(plain), { window: { aMin: -1, aMax: 1, bMin: -1, bMax: 1 } });
+    const ge = findGhost(plain, eliminationPlane(plain), { window: { aMin: -1, aMax: 1, bMin: -1, bMax: 1 } });
     expect(ge.distance).toBeLessThan(1e-8);
     expect(ge.speed).toBeLessThan(1e-12);
-    const go = toyFindGhost(plain, toyOverlapPlane(plain), { window: { aMin: -0.5, aMax: 0.5, bMin: -1, bMax: 1 } });
+    const go = findGhost(plain, overlapPlane(plain), { window: { aMin: -0.5, aMax: 0.5, bMin: -1, bMax: 1 } });
     expect(go.distance).toBeLessThan(1e-8);
     expect(Math.abs(go.b)).toBeLessThan(1e-6);
     expect(go.speed).toBeLessThan(1e-12);
   });
 
   it("residual: the overlap ghost is displaced off (0, 0) (a restricted saddle at (u, z) ≈ (0.04, 0.42))", () => {
-    const go = toyFindGhost(resid, toyOverlapPlane(resid), {
+    const go = findGhost(resid, overlapPlane(resid), {
       window: { aMin: -0.25, aMax: 0.25, bMin: -1, bMax: 1 },
       reference: { a: 0, b: 0 },
     });
@@ -130,7 +130,7 @@ describe("ghost finder", () => {
   });
 
   it("residual: no slow point near the elimination lines (the minimum speed there is large)", () => {
-    const ge = toyFindGhost(resid, toyEliminationPlane(resid), {
+    const ge = findGhost(resid, eliminationPlane(resid), {
       window: { aMin: -0.3, aMax: 0.3, bMin: -0.3, bMax: 0.3 },
     });
     expect(ge.speed).toBeGreaterThan(0.3);

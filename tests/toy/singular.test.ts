@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { toyModel, toyModelConfig, toyOverlapCriticalPoint, toySingularityChecks } from "../../lib/src/toy";
+import { buildModel, modelConfig, overlapCriticalPoint, singularityChecks } from "../../lib/src/toy";
 
 describe("singular directions (feeds the claim check)", () => {
-  const plain = toySingularityChecks(toyModel(toyModelConfig("plain")));
-  const resid = toySingularityChecks(toyModel(toyModelConfig("residual")));
+  const plain = singularityChecks(buildModel(modelConfig("plain")));
+  const resid = singularityChecks(buildModel(modelConfig("residual")));
   const probe = (c: typeof plain, kind: string) => c.probes.find((p) => p.kind === kind)!;
 
   it("the plain overlap saddle is a critical point with J_1 = J_2", () => {
-    const s = toyOverlapCriticalPoint(toyModelConfig("plain"));
+    const s = overlapCriticalPoint(modelConfig("plain"));
     expect(s.gradNorm).toBeLessThan(1e-12);
     expect(s.theta[0]).toBe(s.theta[2]);
     expect(s.theta[1]).toBe(s.theta[3]);

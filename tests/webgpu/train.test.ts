@@ -10,10 +10,10 @@ import { syncReadsAvailable } from "../../lib/src/engine/read";
 import { type ModelConfigInput, createModel } from "../../lib/src/models";
 import { loadRunData } from "../../lib/src/runs/spec";
 import { type MetricRecord, type TrainCheckpoint, type TrainData, evaluate, train } from "../../lib/src/train";
-import { toyModelConfig } from "../../lib/src/toy/config";
-import { toyInit } from "../../lib/src/toy/init";
+import { modelConfig } from "../../lib/src/toy/config";
+import { initParams } from "../../lib/src/toy/init";
 import { ToyModel } from "../../lib/src/toy/model";
-import { toyMonteCarloLoss, toyMonteCarloLossAsync } from "../../lib/src/toy/tf-check";
+import { monteCarloLoss, monteCarloLossAsync } from "../../lib/src/toy/tf-check";
 import { initTestBackend, relErr, testBackend } from "./helpers";
 
 const strip = (rs: MetricRecord[]) => rs.map(({ wall_s, ...r }) => r);
@@ -120,15 +120,15 @@ describe(`training on ${testBackend()}`, () => {
   });
 
   it("toy Monte Carlo check: the async twin equals the sync one (wasm/cpu) and agrees with the closed form", async () => {
-    const toy = new ToyModel(toyModelConfig("residual"));
-    const theta = toyInit(toy.config, 5, 0.8);
+    const toy = new ToyModel(modelConfig("residual"));
+    const theta = initParams(toy.config, 5, 0.8);
     const before = tf.memory().numTensors;
-    const r = await toyMonteCarloLossAsync(toy, theta, 100_000, 1, 25_000);
+    const r = await monteCarloLossAsync(toy, theta, 100_000, 1, 25_000);
     expect(tf.memory().numTensors).toBe(before);
     expect(r.backend).toBe(testBackend());
     expect(Math.abs(r.z)).toBeLessThan(4);
-    if (syncReadsAvailable()) expect(toyMonteCarloLoss(toy, theta, 100_000, 1, 25_000)).toEqual(r);
-    else expect(() => toyMonteCarloLoss(toy, theta, 1000, 1)).toThrow(/toyMonteCarloLossAsync/);
+    if (syncReadsAvailable()) expect(monteCarloLoss(toy, theta, 100_000, 1, 25_000)).toEqual(r);
+    else expect(() => monteCarloLoss(toy, theta, 1000, 1)).toThrow(/monteCarloLossAsync/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

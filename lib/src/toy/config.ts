@@ -47,7 +47,7 @@ export interface ToyModelConfig {
  *  - Orthogonal, equal-norm K_k give both teacher units the same "difficulty": a plain student started from small
  *    weights first fits the common linear component with both units along one direction, then sits on the overlap
  *    manifold (in practice its sign-flipped branch J_2 ≈ −J_1, w_2 ≈ −w_1, equivalent because g is odd) at the
- *    overlap saddle, L = 9.42e-3 (`toyOverlapCriticalPoint`): the Saad–Solla symmetric plateau, 485 steps median
+ *    overlap saddle, L = 9.42e-3 (`overlapCriticalPoint`): the Saad–Solla symmetric plateau, 485 steps median
  *    at η = 0.05, σ_init = 0.1.
  *  - |K_k| ≈ 1.1 puts the units in erf's nonlinear range, so the one-effective-unit solution is clearly worse than
  *    the teacher (the plateau is a visible step) while the nonlinear part stays small (L_lin = 0.0145).
@@ -66,7 +66,7 @@ export const TOY_DEFAULT_TEACHER: ToyTeacherConfig = {
 };
 
 /** The default config for a student family; `overrides` replace whole fields (teacher included). */
-export function toyModelConfig(arch: ToyArch, overrides: Partial<Omit<ToyModelConfig, "arch">> = {}): ToyModelConfig {
+export function modelConfig(arch: ToyArch, overrides: Partial<Omit<ToyModelConfig, "arch">> = {}): ToyModelConfig {
   return {
     inputDim: 2,
     hiddenUnits: 2,
@@ -83,6 +83,6 @@ export function toyModelConfig(arch: ToyArch, overrides: Partial<Omit<ToyModelCo
 }
 
 /** Number of parameters P = k·d + k of a student (J row-major, then w). */
-export function toyParamCount(cfg: Pick<ToyModelConfig, "inputDim" | "hiddenUnits">): number {
+export function paramCount(cfg: Pick<ToyModelConfig, "inputDim" | "hiddenUnits">): number {
   return cfg.hiddenUnits * cfg.inputDim + cfg.hiddenUnits;
 }

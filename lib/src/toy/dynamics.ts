@@ -80,12 +80,12 @@ export interface ToyRun {
 }
 
 /** Runs GD from θ_0 (not modified). */
-export function toyGradientDescent(model: ToyModel, theta0: Float64Array, cfg: ToyGDConfig): ToyRun {
+export function gradientDescent(model: ToyModel, theta0: Float64Array, cfg: ToyGDConfig): ToyRun {
   const { lr, steps, recordEvery } = cfg;
-  if (!(lr > 0)) throw new Error(`toyGradientDescent: lr must be > 0, got ${lr}`);
-  if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`toyGradientDescent: steps must be an integer ≥ 0`);
+  if (!(lr > 0)) throw new Error(`toy.gradientDescent: lr must be > 0, got ${lr}`);
+  if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`toy.gradientDescent: steps must be an integer ≥ 0`);
   if (!(Number.isInteger(recordEvery) && recordEvery >= 1))
-    throw new Error(`toyGradientDescent: recordEvery must be ≥ 1`);
+    throw new Error(`toy.gradientDescent: recordEvery must be ≥ 1`);
   const floor = cfg.lossFloor ?? -Infinity;
   const trackFrom = cfg.trackFromStep ?? 0;
   const P = model.paramCount;

@@ -24,7 +24,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
  * erf(x) = (2/√π) e^{−x²} Σ_n 2ⁿ x^{2n+1} / (1·3···(2n+1)), which has no cancellation, and ±1 for |x| ≥ 6
  * (erfc(6) ≈ 2e-17). JavaScript has no Math.erf.
  */
-export function toyErf(x: number): number {
+export function erf(x: number): number {
   if (x !== x) return NaN;
   const ax = Math.abs(x);
   if (ax >= 6) return x > 0 ? 1 : -1;
@@ -44,12 +44,12 @@ export function toyErf(x: number): number {
 }
 
 /** The toy unit g(u) = erf(u/√2) (the Gaussian CDF rescaled to (−1, 1)). */
-export function toyUnit(u: number): number {
-  return toyErf(u * Math.SQRT1_2);
+export function unit(u: number): number {
+  return erf(u * Math.SQRT1_2);
 }
 
 /** Pair moment G(a, b) = E[g(a·x) g(b·x)] for x ~ N(0, I). */
-export function toyPairMoment(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function pairMoment(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
   let aa = 0;
   let bb = 0;
@@ -62,7 +62,7 @@ export function toyPairMoment(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 }
 
 /** Stein term S(a)_j = E[x_j g(a·x)] = √(2/π) a_j / √(1+a·a). */
-export function toySteinMoment(a: ArrayLike<number>, j: number): number {
+export function steinMoment(a: ArrayLike<number>, j: number): number {
   let aa = 0;
   for (let m = 0; m < a.length; m++) aa += a[m] * a[m];
   return (TOY_SQRT_2_OVER_PI * a[j]) / Math.sqrt(1 + aa);

@@ -15,17 +15,17 @@
  *    0.65·L_lin, the residual student's near-parallel-J spurious minimum at 0.265·L_lin and its unit-swapped spurious
  *    minimum at 0.050·L_lin (tests/toy/experiment.test.ts).
  */
-import { ToyArch, ToyModelConfig, toyModelConfig } from "./config";
-import { ToyClosestApproach, toyGradientDescent } from "./dynamics";
-import { toyInit } from "./init";
+import { ToyArch, ToyModelConfig, modelConfig } from "./config";
+import { ToyClosestApproach, gradientDescent } from "./dynamics";
+import { initParams } from "./init";
 import { ToyModel } from "./model";
-import { toyPlateauMetrics } from "./plateau";
+import { plateauMetrics } from "./plateau";
 
 /** How an experiment's ε is scaled (see module doc). */
 export type ToyEpsScale = "absolute" | "zeroLoss" | "linearFitLoss";
 
 /** ε in absolute loss units for one model. */
-export function toyEpsAbsolute(model: ToyModel, eps: number, scale: ToyEpsScale): number {
+export function epsAbsolute(model: ToyModel, eps: number, scale: ToyEpsScale): number {
   if (scale === "zeroLoss") return eps * model.teacherEnergy;
   if (scale === "linearFitLoss") return eps * model.linearFitLoss;
   return eps;
@@ -63,8 +63,8 @@ export interface ToyExperimentConfig {
  * The default experiment [PROPOSED], as a fresh copy (`overrides` replace whole fields). See the field comments
  * and lib/src/toy/config.ts for the teacher.
  */
-export function toyDefaultExperiment(overrides: Partial<ToyExperimentConfig> = {}): ToyExperimentConfig {
-  const { arch: _arch, ...model } = toyModelConfig("plain");
+export function defaultExperiment(overrides: Partial<ToyExperimentConfig> = {}): ToyExperimentConfig {
+  const { arch: _arch, ...model } = modelConfig("plain");
   return {
     model,
     archs: ["plain", "residual"],
@@ -85,8 +85,8 @@ export function toyDefaultExperiment(overrides: Partial<ToyExperimentConfig> = {
   };
 }
 
-/** The default experiment (do not mutate; use `toyDefaultExperiment()` for an editable copy). */
-export const TOY_DEFAULT_EXPERIMENT: Readonly<ToyExperimentConfig> = toyDefaultExperiment();
+/** The default experiment (do not mutate; use `defaultExperiment()` for an editable copy). */
+export const TOY_DEFAULT_EXPERIMENT: Readonly<ToyExperimentConfig> = defaultExperiment();
 
 /** One run of the experiment. */
 export interface ToyRunRecord {
@@ -123,27 +123,27 @@ export interface ToyRunRecord {
 }
 
 /** The student config of one family in an experiment. */
-export function toyExperimentModelConfig(cfg: ToyExperimentConfig, arch: ToyArch): ToyModelConfig {
+export function experimentModelConfig(cfg: ToyExperimentConfig, arch: ToyArch): ToyModelConfig {
   return { ...cfg.model, arch };
 }
 
 /** Runs every (seed, arch) of the experiment; records are ordered seed-major, arch-minor. */
-export function toyRunExperiment(cfg: ToyExperimentConfig): ToyRunRecord[] {
-  const models = new Map(cfg.archs.map((arch) => [arch, new ToyModel(toyExperimentModelConfig(cfg, arch))] as const));
+export function runExperiment(cfg: ToyExperimentConfig): ToyRunRecord[] {
+  const models = new Map(cfg.archs.map((arch) => [arch, new ToyModel(experimentModelConfig(cfg, arch))] as const));
   const out: ToyRunRecord[] = [];
   for (const seed of cfg.seeds) {
-    const theta0 = toyInit(cfg.model, seed, cfg.initStd);
+    const theta0 = initParams(cfg.model, seed, cfg.initStd);
     for (const arch of cfg.archs) {
       const model = models.get(arch)!;
       const zeroLoss = model.teacherEnergy;
-      const epsAbs = toyEpsAbsolute(model, cfg.eps, cfg.epsScale);
-      const run = toyGradientDescent(model, theta0, {
+      const epsAbs = epsAbsolute(model, cfg.eps, cfg.epsScale);
+      const run = gradientDescent(model, theta0, {
         lr: cfg.lr,
         steps: cfg.steps,
         recordEvery: cfg.recordEvery,
         lossFloor: cfg.stopFactor * epsAbs,
       });
-      const pm = toyPlateauMetrics(run.loss, {
+      const pm = plateauMetrics(run.loss, {
         eps: epsAbs,
         rateThreshold: cfg.plateauRate * cfg.lr,
         offset: 0.5 * cfg.model.noiseVar,
@@ -213,7 +213,7 @@ function quantile(sorted: number[], p: number): number {
 }
 
 /** Summaries per family and the paired count of seeds where `b` (default residual) beats `a` (default plain). */
-export function toyCompareArchs(records: ToyRunRecord[], a: ToyArch = "plain", b: ToyArch = "residual"): ToyComparison {
+export function compareArchs(records: ToyRunRecord[], a: ToyArch = "plain", b: ToyArch = "residual"): ToyComparison {
   const archs = Array.from(new Set(records.map((r) => r.arch)));
   const steps = (r: ToyRunRecord): number => r.stepsToEps ?? Infinity;
   const summaries = archs.map((arch): ToyArchSummary => {

@@ -21,7 +21,7 @@ export interface ToyWindow {
   bMax: number;
 }
 
-/** Options of `toyFindGhost`. */
+/** Options of `findGhost`. */
 export interface ToyGhostOptions {
   /** Search window (should straddle the singular line). */
   window: ToyWindow;
@@ -61,13 +61,13 @@ export interface ToyGhost {
 }
 
 /** Finds the slowest restricted flow in a window (grid argmin refined by Nelder–Mead on ‖∇ℓ‖²). */
-export function toyFindGhost(model: ToyModel, plane: ToyPlane, opts: ToyGhostOptions): ToyGhost {
+export function findGhost(model: ToyModel, plane: ToyPlane, opts: ToyGhostOptions): ToyGhost {
   const { aMin, aMax, bMin, bMax } = opts.window;
   const n = opts.grid ?? 41;
   const xTol = opts.xTol ?? 1e-10;
   const maxIter = opts.maxIter ?? 2000;
   const line = opts.line ?? plane.singularLines[0];
-  if (!line) throw new Error("toyFindGhost: plane has no singular line and none was given");
+  if (!line) throw new Error("toy.findGhost: plane has no singular line and none was given");
   const field = new ToyPlaneField(model, plane);
   const ev = new Float64Array(3);
   const clampA = (a: number): number => Math.min(aMax, Math.max(aMin, a));

@@ -8,11 +8,11 @@
  * Accuracy ~1e-10 absolute with the default h = 1e-5 (truncation O(h²), rounding O(ε/h)); checked against
  * second differences of the exact loss in tests/toy.
  */
-import { toyJacobiEigen, ToyEigen } from "./jacobi-eigen";
+import { jacobiEigen, ToyEigen } from "./jacobi-eigen";
 import { ToyModel } from "./model";
 
 /** The P×P Hessian (row-major) of `model` at θ. */
-export function toyHessian(model: ToyModel, theta: Float64Array, opts: { step?: number } = {}): Float64Array {
+export function hessian(model: ToyModel, theta: Float64Array, opts: { step?: number } = {}): Float64Array {
   const h = opts.step ?? 1e-5;
   const P = model.paramCount;
   const H = new Float64Array(P * P);
@@ -44,12 +44,12 @@ export function toyHessian(model: ToyModel, theta: Float64Array, opts: { step?: 
 }
 
 /** Eigen-decomposition (ascending) of the toy Hessian at θ. */
-export function toyHessianEigen(model: ToyModel, theta: Float64Array, opts: { step?: number } = {}): ToyEigen {
-  return toyJacobiEigen(toyHessian(model, theta, opts), model.paramCount);
+export function hessianEigen(model: ToyModel, theta: Float64Array, opts: { step?: number } = {}): ToyEigen {
+  return jacobiEigen(hessian(model, theta, opts), model.paramCount);
 }
 
 /** H·u for a row-major P×P matrix. */
-export function toyMatVec(
+export function matVec(
   H: ArrayLike<number>,
   u: ArrayLike<number>,
   out: Float64Array = new Float64Array(u.length),

@@ -1,7 +1,8 @@
 /**
  * The two-hidden-unit toy model of Orhan & Pitkow (2018) "Fig. B": exact float64 loss, gradient and Hessian,
  * gradient-descent dynamics, plateau metrics, 2-D flow fields, ghosts and singular-direction checks.
- * Every exported name carries a `toy`/`Toy` prefix so it cannot collide with the deep-network modules.
+ * Exported from the package as the namespace `toy` (e.g. `sk.toy.runExperiment(config)`); its types keep a `Toy`
+ * prefix (`ToyModel`, `ToyModelConfig`, …) so that they read unambiguously when imported elsewhere.
  */
 export * from "./config";
 export * from "./erf-moments";

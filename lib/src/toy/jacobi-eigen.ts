@@ -6,7 +6,7 @@
  * precision for small eigenvalues, which is what the null-direction checks need.
  */
 
-/** Result of `toyJacobiEigen`: eigenvalues ascending, eigenvectors as columns of a row-major n×n matrix. */
+/** Result of `jacobiEigen`: eigenvalues ascending, eigenvectors as columns of a row-major n×n matrix. */
 export interface ToyEigen {
   /** n: matrix size. */
   n: number;
@@ -21,14 +21,14 @@ export interface ToyEigen {
 }
 
 /** Eigen-decomposition of the symmetric row-major n×n matrix `a` (not modified; only its upper triangle is read). */
-export function toyJacobiEigen(
+export function jacobiEigen(
   a: ArrayLike<number>,
   n: number,
   opts: { tol?: number; maxSweeps?: number } = {},
 ): ToyEigen {
   const tol = opts.tol ?? 1e-15;
   const maxSweeps = opts.maxSweeps ?? 100;
-  if (a.length < n * n) throw new Error(`toyJacobiEigen: matrix has ${a.length} entries, need ${n * n}`);
+  if (a.length < n * n) throw new Error(`toy.jacobiEigen: matrix has ${a.length} entries, need ${n * n}`);
   const A = new Float64Array(n * n);
   for (let r = 0; r < n; r++) {
     for (let c = r; c < n; c++) {
@@ -95,8 +95,8 @@ export function toyJacobiEigen(
   return { n, values, vectors, sweeps, offNorm: off };
 }
 
-/** Column `c` of a row-major n×n matrix (e.g. one eigenvector of `toyJacobiEigen`). */
-export function toyEigenvector(e: ToyEigen, c: number): Float64Array {
+/** Column `c` of a row-major n×n matrix (e.g. one eigenvector of `jacobiEigen`). */
+export function eigenvector(e: ToyEigen, c: number): Float64Array {
   const out = new Float64Array(e.n);
   for (let r = 0; r < e.n; r++) out[r] = e.vectors[r * e.n + c];
   return out;

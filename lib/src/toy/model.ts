@@ -17,8 +17,8 @@
  *
  * (G, S and their gradients: see erf-moments.ts). `lossGrad` allocates nothing.
  */
-import { ToyModelConfig, toyParamCount } from "./config";
-import { TOY_SQRT_2_OVER_PI, TOY_TWO_OVER_PI, toyUnit } from "./erf-moments";
+import { ToyModelConfig, paramCount } from "./config";
+import { TOY_SQRT_2_OVER_PI, TOY_TWO_OVER_PI, unit } from "./erf-moments";
 
 const C = TOY_SQRT_2_OVER_PI;
 const TWO_PI_INV = TOY_TWO_OVER_PI;
@@ -78,7 +78,7 @@ export class ToyModel {
     if (this.s !== 0 && k > d)
       throw new Error(`ToyModel: a residual student needs hiddenUnits ≤ inputDim (unit i gets x_i)`);
     if (this.sT !== 0 && kT > d) throw new Error(`ToyModel: a residual teacher needs ≤ inputDim units`);
-    this.paramCount = toyParamCount(config);
+    this.paramCount = paramCount(config);
     this.wOffset = k * d;
 
     this.K = new Float64Array(kT * d);
@@ -277,7 +277,7 @@ export class ToyModel {
     for (let i = 0; i < k; i++) {
       let u = 0;
       for (let m = 0; m < d; m++) u += theta[i * d + m] * x[m];
-      let phi = toyUnit(u);
+      let phi = unit(u);
       if (s !== 0) phi += s * x[i];
       y += theta[this.wOffset + i] * phi;
     }
@@ -291,7 +291,7 @@ export class ToyModel {
     for (let a = 0; a < kT; a++) {
       let u = 0;
       for (let m = 0; m < d; m++) u += K[a * d + m] * x[m];
-      let psi = toyUnit(u);
+      let psi = unit(u);
       if (sT !== 0) psi += sT * x[a];
       y += v[a] * psi;
     }
@@ -300,6 +300,6 @@ export class ToyModel {
 }
 
 /** Builds the compiled model of a config. */
-export function toyModel(config: ToyModelConfig): ToyModel {
+export function buildModel(config: ToyModelConfig): ToyModel {
   return new ToyModel(config);
 }

@@ -52,7 +52,7 @@ export interface ToyPlane {
 }
 
 /** Writes θ(a, b) into `out` (length P) and returns it. */
-export function toyPlanePoint(
+export function planePoint(
   plane: ToyPlane,
   a: number,
   b: number,
@@ -82,7 +82,7 @@ export class ToyPlaneField {
   /** ℓ(a, b); writes [ℓ, ∂ℓ/∂a, ∂ℓ/∂b] into `out` (length ≥ 3). */
   evaluate(a: number, b: number, out: Float64Array): number {
     const { dirA, dirB } = this.plane;
-    toyPlanePoint(this.plane, a, b, this.theta);
+    planePoint(this.plane, a, b, this.theta);
     const L = this.model.lossGrad(this.theta, this.grad);
     let ga = 0;
     let gb = 0;
@@ -107,12 +107,12 @@ function baseTeacher(model: ToyModel, who: string): Float64Array {
  * Elimination plane of student unit `unit` (default 0): J_u = α K̂_u, w_u = β, everything else at (K, v).
  * The teacher sits at (α, β) = (‖K_u‖, v_u); for the plain model, (−‖K_u‖, −v_u) computes the same function.
  */
-export function toyEliminationPlane(model: ToyModel, unit = 0): ToyPlane {
-  const origin = baseTeacher(model, "toyEliminationPlane");
+export function eliminationPlane(model: ToyModel, unit = 0): ToyPlane {
+  const origin = baseTeacher(model, "toy.eliminationPlane");
   const d = model.d;
   const K = model.teacherK(unit);
   const norm = Math.hypot(...K);
-  if (!(norm > 0)) throw new Error(`toyEliminationPlane: teacher unit ${unit} has K = 0`);
+  if (!(norm > 0)) throw new Error(`toy.eliminationPlane: teacher unit ${unit} has K = 0`);
   for (let m = 0; m < d; m++) origin[model.indexJ(unit, m)] = 0;
   origin[model.indexW(unit)] = 0;
   const dirA = model.zeros();
@@ -142,10 +142,10 @@ export function toyEliminationPlane(model: ToyModel, unit = 0): ToyPlane {
  * Overlap plane of student units (i, j) (default (0, 1)) in Wei et al.'s coordinates (u, z); see module doc.
  * The teacher sits at (u, z) = (‖K_i − K_j‖, (v_i − v_j)/W); the unit-swapped teacher at (−u, −z).
  */
-export function toyOverlapPlane(model: ToyModel, units: [number, number] = [0, 1]): ToyPlane {
-  const origin = baseTeacher(model, "toyOverlapPlane");
+export function overlapPlane(model: ToyModel, units: [number, number] = [0, 1]): ToyPlane {
+  const origin = baseTeacher(model, "toy.overlapPlane");
   const [i, j] = units;
-  if (i === j) throw new Error("toyOverlapPlane: needs two different units");
+  if (i === j) throw new Error("toy.overlapPlane: needs two different units");
   const d = model.d;
   const Ki = model.teacherK(i);
   const Kj = model.teacherK(j);
@@ -153,9 +153,9 @@ export function toyOverlapPlane(model: ToyModel, units: [number, number] = [0, 1
   const vj = model.teacherV(j);
   const diff = Ki.map((x, m) => x - Kj[m]);
   const uStar = Math.hypot(...diff);
-  if (!(uStar > 0)) throw new Error("toyOverlapPlane: teacher units coincide (K_i = K_j)");
+  if (!(uStar > 0)) throw new Error("toy.overlapPlane: teacher units coincide (K_i = K_j)");
   const W = vi + vj;
-  if (W === 0) throw new Error("toyOverlapPlane: v_i + v_j = 0, the z coordinate is undefined");
+  if (W === 0) throw new Error("toy.overlapPlane: v_i + v_j = 0, the z coordinate is undefined");
   const dirA = model.zeros();
   const dirB = model.zeros();
   for (let m = 0; m < d; m++) {
@@ -223,9 +223,9 @@ function linspace(lo: number, hi: number, n: number): Float64Array {
 }
 
 /** Evaluates loss, restricted flow and speed on a grid of the plane. */
-export function toyPlaneGrid(model: ToyModel, plane: ToyPlane, spec: ToyGridSpec): ToyPlaneGrid {
+export function planeGrid(model: ToyModel, plane: ToyPlane, spec: ToyGridSpec): ToyPlaneGrid {
   const { nA, nB } = spec;
-  if (!(nA >= 1 && nB >= 1)) throw new Error("toyPlaneGrid: nA and nB must be ≥ 1");
+  if (!(nA >= 1 && nB >= 1)) throw new Error("toy.planeGrid: nA and nB must be ≥ 1");
   const a = linspace(spec.aMin, spec.aMax, nA);
   const b = linspace(spec.bMin, spec.bMax, nB);
   const field = new ToyPlaneField(model, plane);

@@ -14,7 +14,7 @@
  * A run stuck above the floor until T counts all those steps, which is the honest reading (it never escaped).
  */
 
-/** Options of `toyPlateauMetrics`. */
+/** Options of `plateauMetrics`. */
 export interface ToyPlateauOptions {
   /** ε: the target loss of stepsToLoss. */
   eps: number;
@@ -47,13 +47,13 @@ export interface ToyPlateauMetrics {
 }
 
 /** First t with loss[t] < eps, or null. */
-export function toyStepsToLoss(loss: ArrayLike<number>, eps: number): number | null {
+export function stepsToLoss(loss: ArrayLike<number>, eps: number): number | null {
   for (let t = 0; t < loss.length; t++) if (loss[t] < eps) return t;
   return null;
 }
 
 /** Plateau metrics of a loss curve (see module doc for the definitions). */
-export function toyPlateauMetrics(loss: ArrayLike<number>, opts: ToyPlateauOptions): ToyPlateauMetrics {
+export function plateauMetrics(loss: ArrayLike<number>, opts: ToyPlateauOptions): ToyPlateauMetrics {
   const floor = opts.floor ?? opts.eps;
   const offset = opts.offset ?? 0;
   const r = opts.rateThreshold;
@@ -87,7 +87,7 @@ export function toyPlateauMetrics(loss: ArrayLike<number>, opts: ToyPlateauOptio
     plateauLoss = acc / best;
   }
   return {
-    stepsToEps: toyStepsToLoss(loss, opts.eps),
+    stepsToEps: stepsToLoss(loss, opts.eps),
     plateauSteps,
     longestPlateau: best,
     longestPlateauStart: bestStart,

@@ -6,7 +6,7 @@
  *  - overlap, J_1 = J_2, u = (e_{w_1} − e_{w_2})/√2. Plain: rows 1 and 2 of Q and R coincide, so ∇L·u = 0 and
  *    uᵀHu = uᵀQu = 0 exactly, at every such point. H u = (F, −F)/√2 in the J_1, J_2 slots with F = ∂L/∂J_i / w_i,
  *    so u is a null vector of H exactly where the overlap point is also critical in J (the overlap saddle,
- *    `toyOverlapCriticalPoint`). Residual: the skip terms s·x_1 ≠ s·x_2 make both derivatives nonzero.
+ *    `overlapCriticalPoint`). Residual: the skip terms s·x_1 ≠ s·x_2 make both derivatives nonzero.
  *  - silent unit, J_1 = 0, u = e_{w_1}. Plain: Q_1j = R_1k = 0, so ∂L/∂w_1 = 0 and ∂²L/∂w_1² = 0 exactly, and
  *    w_1 is flat to all orders; H e_{w_1} = ∂²L/∂w_1∂J_1 ≠ 0 in general (erf has g′(0) ≠ 0, unlike a dead ReLU),
  *    so H is singular on this line only where it is also critical (e.g. with w_1 = 0 as well: the corner).
@@ -16,8 +16,8 @@
  *    identity skip into the unit does not make J_1 identifiable when the unit's output is discarded.
  */
 import { ToyModelConfig } from "./config";
-import { toyHessian, toyMatVec } from "./hessian";
-import { toyJacobiEigen } from "./jacobi-eigen";
+import { hessian, matVec } from "./hessian";
+import { jacobiEigen } from "./jacobi-eigen";
 import { ToyModel } from "./model";
 
 /** Derivatives of L along one direction u at one point. */
@@ -51,7 +51,7 @@ export interface ToyDirectionProbe {
 }
 
 /** Probes L at θ along `direction` (normalised here). */
-export function toyDirectionProbe(
+export function directionProbe(
   model: ToyModel,
   theta: Float64Array,
   direction: ArrayLike<number>,
@@ -61,17 +61,17 @@ export function toyDirectionProbe(
   const P = model.paramCount;
   const u = Float64Array.from(direction);
   const nu = Math.hypot(...u);
-  if (!(nu > 0)) throw new Error("toyDirectionProbe: zero direction");
+  if (!(nu > 0)) throw new Error("toy.directionProbe: zero direction");
   for (let q = 0; q < P; q++) u[q] /= nu;
   const g = model.zeros();
   const loss = model.lossGrad(theta, g);
   let gradAlong = 0;
   for (let q = 0; q < P; q++) gradAlong += g[q] * u[q];
-  const H = toyHessian(model, theta);
-  const Hu = toyMatVec(H, u);
+  const H = hessian(model, theta);
+  const Hu = matVec(H, u);
   let curv = 0;
   for (let q = 0; q < P; q++) curv += u[q] * Hu[q];
-  const eig = toyJacobiEigen(H, P);
+  const eig = jacobiEigen(H, P);
   let iMin = 0;
   let maxAbs = 0;
   for (let q = 0; q < P; q++) {
@@ -97,7 +97,7 @@ export function toyDirectionProbe(
   };
 }
 
-/** Result of `toyNewtonRefine`. */
+/** Result of `newtonRefine`. */
 export interface ToyNewtonResult {
   /** The refined point (a copy). */
   theta: Float64Array;
@@ -115,7 +115,7 @@ export interface ToyNewtonResult {
  * pseudo-inverse dropping |λ| < 1e-10·max|λ|. Stops when ‖∇L‖ < gradTol (default 1e-14) or after maxIter (20).
  * Use it to classify where a GD run ended (e.g. the residual student's spurious minima).
  */
-export function toyNewtonRefine(
+export function newtonRefine(
   model: ToyModel,
   theta0: Float64Array,
   opts: { maxIter?: number; gradTol?: number } = {},
@@ -129,7 +129,7 @@ export function toyNewtonRefine(
   for (; it < maxIter; it++) {
     model.lossGrad(th, g);
     if (Math.hypot(...g) < gradTol) break;
-    const e = toyJacobiEigen(toyHessian(model, th), P);
+    const e = jacobiEigen(hessian(model, th), P);
     const lmax = Math.max(...Array.from(e.values, Math.abs));
     for (let c = 0; c < P; c++) {
       const lam = e.values[c];
@@ -140,7 +140,7 @@ export function toyNewtonRefine(
     }
   }
   const loss = model.lossGrad(th, g);
-  const eig = toyJacobiEigen(toyHessian(model, th), P);
+  const eig = jacobiEigen(hessian(model, th), P);
   return { theta: th, loss, gradNorm: Math.hypot(...g), eigenvalues: eig.values, iterations: it };
 }
 
@@ -162,11 +162,11 @@ export interface ToyOverlapCriticalPoint {
  * W = Σ v_k, by gradient descent then Newton polishing; embeds it as J_1 = J_2 = J, w_1 = w_2 = W/2. Every critical
  * point of the reduced problem embeds as a critical point of the 2-unit plain model. Needs hiddenUnits = 2.
  */
-export function toyOverlapCriticalPoint(
+export function overlapCriticalPoint(
   config: ToyModelConfig,
   opts: { maxSteps?: number; lr?: number } = {},
 ): ToyOverlapCriticalPoint {
-  if (config.hiddenUnits !== 2) throw new Error("toyOverlapCriticalPoint: needs hiddenUnits = 2");
+  if (config.hiddenUnits !== 2) throw new Error("toy.overlapCriticalPoint: needs hiddenUnits = 2");
   const teacherArch = config.teacher.arch === "student" ? "plain" : config.teacher.arch;
   const red = new ToyModel({
     ...config,
@@ -191,7 +191,7 @@ export function toyOverlapCriticalPoint(
     if (Math.hypot(...g) < 1e-9) break;
     for (let q = 0; q < th.length; q++) th[q] -= lr * g[q];
   }
-  th.set(toyNewtonRefine(red, th).theta);
+  th.set(newtonRefine(red, th).theta);
   const full = new ToyModel({ ...config, arch: "plain", teacher: { ...config.teacher, arch: teacherArch } });
   const theta = full.zeros();
   for (let m = 0; m < d; m++) {
@@ -219,7 +219,7 @@ export interface ToySingularityChecks {
 function nullDirectionInJ(model: ToyModel, theta: Float64Array, unit: number): Float64Array {
   const P = model.paramCount;
   const d = model.d;
-  const H = toyHessian(model, theta);
+  const H = hessian(model, theta);
   const c = new Float64Array(d);
   for (let m = 0; m < d; m++) c[m] = H[model.indexW(unit) * P + model.indexJ(unit, m)];
   const nc = Math.hypot(...c);
@@ -245,16 +245,16 @@ function nullDirectionInJ(model: ToyModel, theta: Float64Array, unit: number): F
  * Runs the standard probes (see module doc) on `model` (2 student units, 2 teacher units). The other parameters
  * sit at the teacher's values (K, v) of the model's own teacher.
  */
-export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
-  if (model.k !== 2 || model.kT !== 2) throw new Error("toySingularityChecks: needs 2 student and 2 teacher units");
+export function singularityChecks(model: ToyModel): ToySingularityChecks {
+  if (model.k !== 2 || model.kT !== 2) throw new Error("toy.singularityChecks: needs 2 student and 2 teacher units");
   const d = model.d;
-  const saddle = toyOverlapCriticalPoint(model.config);
+  const saddle = overlapCriticalPoint(model.config);
   const uOverlap = model.zeros();
   uOverlap[model.indexW(0)] = 1;
   uOverlap[model.indexW(1)] = -1;
   const probes: ToyDirectionProbe[] = [];
   probes.push(
-    toyDirectionProbe(
+    directionProbe(
       model,
       saddle.theta,
       uOverlap,
@@ -270,7 +270,7 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
     ovl[model.indexJ(1, m)] = mm;
   }
   probes.push(
-    toyDirectionProbe(
+    directionProbe(
       model,
       ovl,
       uOverlap,
@@ -282,11 +282,11 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
   for (let m = 0; m < d; m++) silent[model.indexJ(0, m)] = 0;
   const uW1 = model.zeros();
   uW1[model.indexW(0)] = 1;
-  probes.push(toyDirectionProbe(model, silent, uW1, "silent-unit", "J_1 = 0, rest at teacher; u = e_w1"));
+  probes.push(directionProbe(model, silent, uW1, "silent-unit", "J_1 = 0, rest at teacher; u = e_w1"));
   const zeroW = Float64Array.from(teacher);
   zeroW[model.indexW(0)] = 0;
   probes.push(
-    toyDirectionProbe(
+    directionProbe(
       model,
       zeroW,
       nullDirectionInJ(model, zeroW, 0),
@@ -297,7 +297,7 @@ export function toySingularityChecks(model: ToyModel): ToySingularityChecks {
   const corner = Float64Array.from(silent);
   corner[model.indexW(0)] = 0;
   probes.push(
-    toyDirectionProbe(
+    directionProbe(
       model,
       corner,
       nullDirectionInJ(model, corner, 0),

@@ -11,7 +11,7 @@
 import { ToyModel } from "./model";
 import { ToyPlane, ToyPlaneField } from "./planes";
 
-/** Options of `toyPlaneStreamlines`. */
+/** Options of `planeStreamlines`. */
 export interface ToyStreamlineOptions {
   /** Box [aMin, aMax] × [bMin, bMax] the lines stay in. */
   aRange: [number, number];
@@ -53,7 +53,7 @@ interface Trace {
 }
 
 /** Traces streamlines of the restricted gradient flow of `model` on `plane`. */
-export function toyPlaneStreamlines(model: ToyModel, plane: ToyPlane, opts: ToyStreamlineOptions): ToyStreamline[] {
+export function planeStreamlines(model: ToyModel, plane: ToyPlane, opts: ToyStreamlineOptions): ToyStreamline[] {
   const [aMin, aMax] = opts.aRange;
   const [bMin, bMax] = opts.bRange;
   const diag = Math.hypot(aMax - aMin, bMax - bMin);

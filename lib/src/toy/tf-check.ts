@@ -72,9 +72,9 @@ function monteCarloResult(
 
 /**
  * Monte Carlo loss at θ with `samples` seeded Gaussian inputs (batched to bound memory). Synchronous: wasm, cpu,
- * tensorflow; on webgpu use `toyMonteCarloLossAsync` (same numbers).
+ * tensorflow; on webgpu use `monteCarloLossAsync` (same numbers).
  */
-export function toyMonteCarloLoss(
+export function monteCarloLoss(
   model: ToyModel,
   theta: Float64Array,
   samples: number,
@@ -88,7 +88,7 @@ export function toyMonteCarloLoss(
     for (let done = 0; done < samples; done += batch) {
       const s = mc.batchSums(Math.min(batch, samples - done));
       try {
-        const [a, b] = readFloat32Sync(s, "toyMonteCarloLoss", "`await toyMonteCarloLossAsync(…)`");
+        const [a, b] = readFloat32Sync(s, "monteCarloLoss", "`await monteCarloLossAsync(…)`");
         sum += a;
         sumSq += b;
       } finally {
@@ -101,8 +101,8 @@ export function toyMonteCarloLoss(
   return monteCarloResult(model, theta, samples, sum, sumSq);
 }
 
-/** `toyMonteCarloLoss` with asynchronous reads: works on every backend, webgpu included. */
-export async function toyMonteCarloLossAsync(
+/** `monteCarloLoss` with asynchronous reads: works on every backend, webgpu included. */
+export async function monteCarloLossAsync(
   model: ToyModel,
   theta: Float64Array,
   samples: number,
