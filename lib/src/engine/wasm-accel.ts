@@ -138,41 +138,21 @@ function loadBlas(env: Record<string, string | undefined>): Blas | null {
       }
     };
     try {
-      const P = "void *";
-      const sgemm = lib.func("cblas_sgemm", "void", [
-        "int",
-        "int",
-        "int",
-        "int",
-        "int",
-        "int",
-        "float",
-        P,
-        "int",
-        P,
-        "int",
-        "float",
-        P,
-        "int",
-      ]);
-      const sgemv = lib.func("cblas_sgemv", "void", [
-        "int",
-        "int",
-        "int",
-        "int",
-        "float",
-        P,
-        "int",
-        P,
-        "int",
-        "float",
-        P,
-        "int",
-      ]);
-      const somatcopy = optional(() =>
-        lib.func("cblas_somatcopy", "void", ["int", "int", "int", "int", "float", P, "int", P, "int"]),
+      // CBLAS prototypes (the enums are ints; matrices are raw float32 heap pointers)
+      const sgemm = lib.func(
+        "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, void *A, int lda, " +
+          "void *B, int ldb, float beta, void *C, int ldc)",
       );
-      const setThreads = optional(() => lib.func("openblas_set_num_threads", "void", ["int"]));
+      const sgemv = lib.func(
+        "void cblas_sgemv(int order, int trans, int m, int n, float alpha, void *A, int lda, void *x, int incx, " +
+          "float beta, void *y, int incy)",
+      );
+      const somatcopy = optional(() =>
+        lib.func(
+          "void cblas_somatcopy(int order, int trans, int rows, int cols, float alpha, void *A, int lda, void *B, int ldb)",
+        ),
+      );
+      const setThreads = optional(() => lib.func("void openblas_set_num_threads(int n)"));
       return (blas = { path, sgemm, sgemv, somatcopy, setThreads });
     } catch {
       notes.push(`${path}: no cblas_sgemm/cblas_sgemv`);

@@ -41,18 +41,22 @@ export function variantRequests(
   conditions: readonly VariantCondition[],
   seeds: readonly number[] = p.seeds,
 ): P1RunRequest[] {
-  const out: P1RunRequest[] = [];
-  for (const c of conditions)
-    for (const seed of seeds)
-      out.push({
-        arch: c.arch,
-        depth: p.depth,
-        width: p.width,
-        seed,
-        condition: c.key,
-        spec: p1RunSpec(p, c.arch, seed, { init: c.init, extra: c.extra }),
-      });
-  return out;
+  return conditionRequests(p, conditions, seeds, (c, seed) => ({
+    condition: c.key,
+    spec: p1RunSpec(p, c.arch, seed, { init: c.init, extra: c.extra }),
+  }));
+}
+
+/** One request per condition × seed (conditions outer), at the protocol's depth and width. */
+function conditionRequests(
+  p: P1Protocol,
+  conditions: readonly VariantCondition[],
+  seeds: readonly number[],
+  make: (c: VariantCondition, seed: number) => Pick<P1RunRequest, "condition" | "spec">,
+): P1RunRequest[] {
+  return conditions.flatMap((c) =>
+    seeds.map((seed) => ({ arch: c.arch, depth: p.depth, width: p.width, seed, ...make(c, seed) })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -249,19 +253,12 @@ export function figGRequests(
   conditions: readonly VariantCondition[],
   seeds: readonly number[] = p.seeds,
 ): P1RunRequest[] {
-  const out: P1RunRequest[] = [];
-  for (const d of datasets)
-    for (const c of conditions)
-      for (const seed of seeds)
-        out.push({
-          arch: c.arch,
-          depth: p.depth,
-          width: p.width,
-          seed,
-          condition: `${d.key}|${c.key}`,
-          spec: figGRunSpec(p, d.data, c, seed),
-        });
-  return out;
+  return datasets.flatMap((d) =>
+    conditionRequests(p, conditions, seeds, (c, seed) => ({
+      condition: `${d.key}|${c.key}`,
+      spec: figGRunSpec(p, d.data, c, seed),
+    })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
