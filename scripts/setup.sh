@@ -38,6 +38,11 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 ldconfig -p 2>/dev/null | grep -q "liblapacke\.so" || need+=(liblapacke)
 ldconfig -p 2>/dev/null | grep -q "libopenblas\.so" || need+=(libopenblas0)
+# oneDNN 2.x: convolutions and their gradients on the wasm backend (engine/onednn.ts); the headers and a C compiler
+# let the test suite check the binding's constants against them (tests/engine/onednn.test.ts)
+ldconfig -p 2>/dev/null | grep -q "libdnnl\.so\.2" || need+=(libdnnl2)
+[ -f /usr/include/oneapi/dnnl/dnnl.h ] || need+=(libdnnl-dev)
+command -v cc >/dev/null || need+=(gcc)
 # one package may provide several modules
 mapfile -t need < <(printf '%s\n' ${need[@]+"${need[@]}"} | awk 'NF && !seen[$0]++')
 

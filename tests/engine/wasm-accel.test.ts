@@ -98,7 +98,7 @@ describe("accelerated wasm kernels", () => {
     const X = randn(rng, [16, 9]);
     const W = randn(rng, [9, 4]);
     const g = () => tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.matMul(x, w)))))([X, W])[1];
-    const [a, b] = both(g, { blas: false });
+    const [a, b] = both(g, { blas: false, conv: false });
     expect(wasmAccelStatus().kernels).toEqual(["Sum", "Identity", "Cast"]);
     expect(relDiff(a, b)).toBeLessThan(MM_REL);
     const before = tf.memory().numTensors;
@@ -111,9 +111,16 @@ describe("accelerated wasm kernels", () => {
   });
 
   it("restore puts tfjs' kernels back", () => {
-    accelerateWasm();
+    const s = accelerateWasm();
+    if (s.conv !== null) {
+      expect(s.kernels).toEqual(expect.arrayContaining(["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]));
+      expect(s.conv).toMatch(/oneDNN 2\./);
+      expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeDefined();
+    } else expect(s.convReason).toMatch(/libdnnl2/);
     restoreWasmKernels();
     expect(wasmAccelStatus().enabled).toBe(false);
+    expect(wasmAccelStatus().conv).toBeNull();
     expect(matmulEngine()).toMatch(/XNNPACK/);
+    expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeUndefined(); // wasm never had one
   });
 });

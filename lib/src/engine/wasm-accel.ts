@@ -6,6 +6,8 @@
  *   Transpose 2-D → OpenBLAS `cblas_somatcopy`
  *   Sum over axis 0 of a 2-D tensor (the bias gradient of every dense layer) → `cblas_sgemv` with a ones vector
  *                   (a JS loop without BLAS); tfjs' kernel transposes first, ~110 µs for 128×128
+ *   Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter → oneDNN (engine/conv.ts; wasm has no filter gradient
+ *                   kernel of its own, and its input gradient is a scalar loop)
  *   Identity, same-dtype Cast → share the input's data (reference count) instead of copying it; the cpu and webgl
  *                   backends already do this. tfjs clones every tensor saved for backprop through Identity, so the
  *                   copies cost ~3.5 ms of a 30×128 training step.
@@ -30,6 +32,8 @@
  * Threads: the `threads` option, else `SKIPLAB_BLAS_THREADS`, else 1 (tfjs-wasm itself uses one core in Node).
  */
 import * as tf from "@tensorflow/tfjs";
+import { installConvKernels, restoreConvKernels } from "./conv";
+import { ONEDNN_INSTALL_HINT, oneDnnStatus, setOneDnnThreads } from "./onednn";
 
 const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
@@ -95,11 +99,23 @@ export interface WasmAccelStatus {
   kernels: string[];
   /** Why BLAS (or everything) is not in use, or "". */
   reason: string;
+  /** The convolution engine: "oneDNN 2.6.3 (libdnnl.so.2, 1 thread)", or null (tfjs' own kernels, no filter gradient). */
+  conv: string | null;
+  /** Why convolutions are not on oneDNN, or "". */
+  convReason: string;
 }
 
 let blas: Blas | null | undefined; // undefined: not tried yet
 let blasError = "";
-let status: WasmAccelStatus = { enabled: false, blas: null, threads: null, kernels: [], reason: "not enabled" };
+let status: WasmAccelStatus = {
+  enabled: false,
+  blas: null,
+  threads: null,
+  kernels: [],
+  reason: "not enabled",
+  conv: null,
+  convReason: "not enabled",
+};
 const originals = new Map<string, tf.KernelConfig>();
 
 function candidates(env: Record<string, string | undefined>): string[] {
@@ -321,6 +337,8 @@ export interface AccelerateWasmOptions {
   threads?: number;
   /** Share data in Identity and same-dtype Cast, and sum axis 0 without a transpose (default true). */
   kernels?: boolean;
+  /** Run Conv2D and both its gradients on oneDNN (default true; needs oneDNN 2.x, see engine/onednn.ts). */
+  conv?: boolean;
   /** Throw when BLAS is asked for and cannot be loaded. */
   required?: boolean;
   env?: Record<string, string | undefined>;
@@ -355,24 +373,46 @@ export function accelerateWasm(options: AccelerateWasmOptions = {}): WasmAccelSt
   } else if (lib && replace("Sum", (o) => sumKernel(lib, o))) {
     kernels.push("Sum");
   }
+  let conv: string | null = null;
+  let convReason = "switched off (conv: false)";
+  if (options.conv ?? true) {
+    const convThreads = Math.max(1, Math.floor(options.threads ?? (Number(env.SKIPLAB_BLAS_THREADS) || 1)));
+    setOneDnnThreads(convThreads);
+    const c = installConvKernels();
+    kernels.push(...c.kernels);
+    const dnnl = oneDnnStatus();
+    conv = c.kernels.length > 0 ? `${dnnl.library}, ${convThreads} thread${convThreads === 1 ? "" : "s"}` : null;
+    convReason = c.kernels.length > 0 ? "" : `${c.reason}: ${dnnl.tried.join("; ")}. ${ONEDNN_INSTALL_HINT}`;
+  }
   status = {
     enabled: kernels.length > 0,
     blas: lib ? lib.path : null,
     threads: lib && lib.setThreads ? threads : null,
     kernels,
     reason: wantBlas && !lib ? blasError : "",
+    conv,
+    convReason,
   };
   return { ...status, kernels: [...kernels] };
 }
 
 /** Puts tfjs' own wasm kernels back. */
 export function restoreWasmKernels(): WasmAccelStatus {
+  restoreConvKernels();
   for (const [name, original] of originals) {
     if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
     tf.registerKernel(original);
   }
   originals.clear();
-  status = { enabled: false, blas: null, threads: null, kernels: [], reason: "not enabled" };
+  status = {
+    enabled: false,
+    blas: null,
+    threads: null,
+    kernels: [],
+    reason: "not enabled",
+    conv: null,
+    convReason: "not enabled",
+  };
   return { ...status };
 }
 

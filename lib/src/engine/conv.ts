@@ -1,0 +1,208 @@
+/**
+ * 2-D convolutions for tfjs' wasm backend, on oneDNN (engine/onednn.ts), and their gradients at every order.
+ *
+ * What tfjs 4.22's wasm backend lacks: `Conv2DBackpropFilter` is not registered at all (every filter gradient
+ * throws), `Conv2DBackpropInput` is a scalar loop about 10× slower than the forward conv, and no backprop kernel has
+ * a gradient of its own, so a Hessian-vector product through a conv throws. This module
+ *
+ *   - registers Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter for wasm on oneDNN (NHWC float32; anything
+ *     else, e.g. NCHW, goes to tfjs' own kernel where there is one), and
+ *   - registers the missing gradient of Conv2DBackpropFilter for every backend:
+ *       dW = F(x, dy) is bilinear, so for an upstream gradient G (shaped like W)
+ *       ∂⟨G, dW⟩/∂x  = Conv2DBackpropInput(dy, G)  (the input gradient of a conv with filter G)
+ *       ∂⟨G, dW⟩/∂dy = Conv2D(x, G).
+ *     tfjs already has the gradients of Conv2D and Conv2DBackpropInput (built from the three ops), so with this one
+ *     every order of differentiation through a conv is defined.
+ *
+ * Installed by `accelerateWasm()` (engine/wasm-accel.ts) when oneDNN loads; `restoreConvKernels()` puts tfjs' own
+ * back (and unregisters the filter gradient kernel wasm never had).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type ConvGeometry, convBackwardData, convBackwardWeights, convForward, loadOneDnn } from "./onednn";
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: "NHWC" | "NCHW";
+  dilations?: number | [number, number];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  inputShape?: [number, number, number, number];
+  filterShape?: [number, number, number, number];
+}
+
+const pair = (v: number | [number, number] | undefined, def: number): [number, number] =>
+  v === undefined ? [def, def] : typeof v === "number" ? [v, v] : [v[0], v[1]];
+
+/** oneDNN's geometry from tfjs' conv info (shapes NHWC, filter HWIO). */
+export function convGeometry(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    pair(attrs.strides, 1),
+    pair(attrs.dilations, 1),
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    padBegin: [info.padInfo.top, info.padInfo.left],
+    padEnd: [info.padInfo.bottom, info.padInfo.right],
+    groups: 1,
+  };
+}
+
+const empty = (shape: readonly number[]) => shape.some((d) => d === 0);
+
+/** Runs `compute` on heap views taken after the output is allocated; zero-sized problems give zeros. */
+function withOutput(
+  backend: WasmBackendLike,
+  shape: number[],
+  inputs: tf.TensorInfo[],
+  compute: (out: Float32Array, ...ins: Float32Array[]) => void,
+): tf.TensorInfo {
+  const out = backend.makeOutput(shape, "float32");
+  const outView = backend.typedArrayFromHeap(out);
+  if (inputs.some((t) => empty(t.shape)) || empty(shape)) {
+    outView.fill(0);
+    return out;
+  }
+  compute(outView, ...inputs.map((t) => backend.typedArrayFromHeap(t)));
+  return out;
+}
+
+function usable(attrs: ConvAttrs, ...ts: tf.TensorInfo[]): boolean {
+  return (attrs.dataFormat ?? "NHWC") === "NHWC" && ts.every((t) => t.dtype === "float32");
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function fallback(name: string, original: tf.KernelConfig | undefined, args: KernelArgs) {
+  if (!original) {
+    throw new Error(`${name} on wasm: only NHWC float32 runs on oneDNN, and tfjs has no wasm kernel to fall back to`);
+  }
+  return original.kernelFunc(args);
+}
+
+function conv2dKernel(original?: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    if (!usable(attrs, x, filter)) return fallback("Conv2D", original, args);
+    const g = convGeometry(x.shape as never, filter.shape as never, attrs);
+    return withOutput(
+      args.backend as unknown as WasmBackendLike,
+      [g.batch, g.outHeight, g.outWidth, g.outChannels],
+      [x, filter],
+      (y, xv, wv) => convForward(g, xv, wv, y),
+    );
+  };
+}
+
+function backpropInputKernel(original?: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    if (!usable(attrs, dy, filter)) return fallback("Conv2DBackpropInput", original, args);
+    const g = convGeometry(attrs.inputShape!, filter.shape as never, attrs);
+    return withOutput(args.backend as unknown as WasmBackendLike, [...attrs.inputShape!], [dy, filter], (dx, dyv, wv) =>
+      convBackwardData(g, dyv, wv, dx),
+    );
+  };
+}
+
+function backpropFilterKernel(original?: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    if (!usable(attrs, x, dy)) return fallback("Conv2DBackpropFilter", original, args);
+    const g = convGeometry(x.shape as never, attrs.filterShape!, attrs);
+    return withOutput(args.backend as unknown as WasmBackendLike, [...attrs.filterShape!], [x, dy], (dw, xv, dyv) =>
+      convBackwardWeights(g, xv, dyv, dw),
+    );
+  };
+}
+
+let gradientRegistered = false;
+
+/**
+ * Registers the gradient of Conv2DBackpropFilter (see the module comment) unless tfjs has one. Idempotent; every
+ * backend benefits (the gradient is built from tfjs ops).
+ */
+export function registerConvGradients(): void {
+  if (gradientRegistered || tf.getGradient("Conv2DBackpropFilter")) return;
+  tf.registerGradient({
+    kernelName: "Conv2DBackpropFilter",
+    inputsToSave: ["x", "dy"],
+    gradFunc: (upstream: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const G = upstream as tf.Tensor4D;
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as ConvAttrs;
+      const strides = pair(a.strides, 1);
+      const pad = a.pad as "valid" | "same" | number;
+      return {
+        x: () => tf.conv2dTranspose(dy, G, x.shape, strides, pad, a.dimRoundingMode),
+        dy: () => tf.conv2d(x, G, strides, pad, "NHWC", 1, a.dimRoundingMode),
+      };
+    },
+  });
+  gradientRegistered = true;
+}
+
+const KERNELS: Array<[string, (original?: tf.KernelConfig) => tf.KernelFunc]> = [
+  ["Conv2D", conv2dKernel],
+  ["Conv2DBackpropInput", backpropInputKernel],
+  ["Conv2DBackpropFilter", backpropFilterKernel],
+];
+const replaced = new Map<string, tf.KernelConfig | null>();
+
+export interface ConvKernelStatus {
+  /** Kernel names now served by oneDNN on wasm. */
+  kernels: string[];
+  /** Why none are, when none are. */
+  reason: string;
+}
+
+/** Installs the oneDNN conv kernels on the wasm backend (idempotent); says what it did. */
+export function installConvKernels(): ConvKernelStatus {
+  registerConvGradients();
+  const dnnl = loadOneDnn();
+  if (!dnnl) return { kernels: [], reason: "oneDNN is not available" };
+  restoreConvKernels();
+  for (const [name, make] of KERNELS) {
+    const original = tf.getKernel(name, "wasm");
+    replaced.set(name, original ?? null);
+    if (original) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: make(original) });
+  }
+  return { kernels: KERNELS.map(([n]) => n), reason: "" };
+}
+
+/** Puts tfjs' own conv kernels back (and removes the ones wasm never had). */
+export function restoreConvKernels(): void {
+  for (const [name, original] of replaced) {
+    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+    if (original) tf.registerKernel(original);
+  }
+  replaced.clear();
+}
