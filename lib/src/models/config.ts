@@ -126,7 +126,44 @@ export interface BlockNetConfig {
   task: Task;
 }
 
-export type ModelConfig = MlpConfig | BlockNetConfig;
+/**
+ * Papers 2 and 3's convolutional nets (docs/spec/p2.md §2.0, docs/spec/p3.md): PlainNet / ResNet / ResNeXt in He et
+ * al.'s CIFAR layout — a 3×3 stem, three stages of blocks at widths w, 2w, 4w (stride 2 into stages 2 and 3), global
+ * average pooling and a dense read-out (models/convnet.ts has the equations).
+ */
+export interface ConvNetConfig {
+  kind: "conv";
+  /** `plain`: no shortcuts at all (the ResNet with its shortcuts removed); `resnet`; `resnext` (bottleneck only). */
+  family: "plain" | "resnet" | "resnext";
+  /** `basic`: two 3×3 convs per block, depth 6n + 2; `bottleneck`: 1×1, 3×3, 1×1 (output 4× wider), depth 9n + 2. */
+  block: "basic" | "bottleneck";
+  /** [height, width, channels] of an input image; rows of x are the images flattened in HWC order. */
+  inputShape: [number, number, number];
+  /** h·w·c (derived from inputShape). */
+  inputDim: number;
+  outputDim: number;
+  /** Weight layers counted as He et al. do: 6n + 2 (basic) or 9n + 2 (bottleneck), n blocks per stage. */
+  depth: number;
+  /** Stage-1 width (16 in He et al.'s CIFAR nets); stages 2 and 3 double it. */
+  width: number;
+  /** ResNeXt: groups of the 3×3 conv. */
+  cardinality: number;
+  /** ResNeXt: channels per group in stage 1 (doubling per stage). */
+  groupWidth: number;
+  /** How a residual block that changes shape adds its input: a 1×1 conv ("projection", He's option B) or
+   *  subsampling plus zero channels ("zero-pad", option A). PROPOSED default: projection. */
+  shortcut: "projection" | "zero-pad";
+  /** BN after every conv (then the convs have no bias). */
+  batchNorm: boolean;
+  activation: Activation;
+  /** He or orthogonal, over fan-in = kernel² · input channels per group. */
+  init: InitConfig;
+  biasInit: number;
+  biasRegularizer: BiasRegularizerConfig | null;
+  task: Task;
+}
+
+export type ModelConfig = MlpConfig | BlockNetConfig | ConvNetConfig;
 
 /** Partial configs as users write them: any field may be left out and takes its default. */
 export type MlpConfigInput = Partial<Omit<MlpConfig, "kind" | "skip" | "init">> & {
@@ -135,7 +172,11 @@ export type MlpConfigInput = Partial<Omit<MlpConfig, "kind" | "skip" | "init">> 
   init?: InitInput;
 };
 export type BlockNetConfigInput = Partial<Omit<BlockNetConfig, "kind" | "init">> & { kind: "blocks"; init?: InitInput };
-export type ModelConfigInput = MlpConfigInput | BlockNetConfigInput;
+export type ConvNetConfigInput = Partial<Omit<ConvNetConfig, "kind" | "init" | "inputDim">> & {
+  kind: "conv";
+  init?: InitInput;
+};
+export type ModelConfigInput = MlpConfigInput | BlockNetConfigInput | ConvNetConfigInput;
 
 /** A skip as written by users: a type name or a partial object. */
 export type SkipInput =
@@ -244,9 +285,37 @@ export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind
   return c;
 }
 
-/** Fills the defaults of either family (`kind` decides; default "mlp"). */
+/** ResNet-20 on 28×28×1 images (Fashion-MNIST), 10 classes, BN, He init, projection shortcuts. */
+export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?: "conv" }): ConvNetConfig {
+  const inputShape = input.inputShape ?? [28, 28, 1];
+  const c: ConvNetConfig = {
+    kind: "conv",
+    family: input.family ?? "resnet",
+    block: input.block ?? (input.family === "resnext" ? "bottleneck" : "basic"),
+    inputShape: [inputShape[0], inputShape[1], inputShape[2]],
+    inputDim: inputShape[0] * inputShape[1] * inputShape[2],
+    outputDim: input.outputDim ?? 10,
+    depth: input.depth ?? 20,
+    width: input.width ?? 16,
+    cardinality: input.cardinality ?? 4,
+    groupWidth: input.groupWidth ?? 4,
+    shortcut: input.shortcut ?? "projection",
+    batchNorm: input.batchNorm ?? true,
+    activation: input.activation ?? "relu",
+    init: resolveInit(input.init),
+    biasInit: input.biasInit ?? 0,
+    biasRegularizer: input.biasRegularizer ?? null,
+    task: input.task ?? "classification",
+  };
+  validateConv(c);
+  return c;
+}
+
+/** Fills the defaults of the family `kind` names (default "mlp"). */
 export function modelConfig(input: ModelConfigInput): ModelConfig {
-  return input.kind === "blocks" ? blockNetConfig(input) : mlpConfig(input as MlpConfigInput);
+  if (input.kind === "blocks") return blockNetConfig(input);
+  if (input.kind === "conv") return convNetConfig(input);
+  return mlpConfig(input as MlpConfigInput);
 }
 
 function positiveInt(name: string, v: number): void {
@@ -294,6 +363,31 @@ function validateBlocks(c: BlockNetConfig): void {
   }
 }
 
+function validateConv(c: ConvNetConfig): void {
+  validateCommon(c);
+  for (const [i, v] of c.inputShape.entries()) positiveInt(`inputShape[${i}]`, v);
+  if (!["plain", "resnet", "resnext"].includes(c.family))
+    throw new Error(`model config: family '${c.family}' is not plain, resnet or resnext`);
+  if (c.block !== "basic" && c.block !== "bottleneck")
+    throw new Error(`model config: block '${c.block}' is not basic or bottleneck`);
+  if (c.family === "resnext" && c.block !== "bottleneck")
+    throw new Error("model config: ResNeXt blocks are bottlenecks (block: 'bottleneck')");
+  const per = c.block === "basic" ? 6 : 9;
+  if (!Number.isInteger((c.depth - 2) / per) || c.depth < per + 2) {
+    throw new Error(
+      `model config: a ${c.block} conv net has depth ${per}n + 2 (e.g. ${per + 2}, ${3 * per + 2}, ${9 * per + 2}), got ${c.depth}`,
+    );
+  }
+  if (c.shortcut !== "projection" && c.shortcut !== "zero-pad")
+    throw new Error(`model config: shortcut '${c.shortcut}' is not projection or zero-pad`);
+  if (c.init.type !== "he" && c.init.type !== "orthogonal")
+    throw new Error(`model config: conv nets take init he or orthogonal, not '${c.init.type}'`);
+  if (c.family === "resnext") {
+    positiveInt("cardinality", c.cardinality);
+    positiveInt("groupWidth", c.groupWidth);
+  }
+}
+
 /** Number of zero singular values a degenerate skip matrix of width n gets: round(zeroFraction·n). */
 export function degenerateZeros(width: number, zeroFraction: number): number {
   return Math.round(zeroFraction * width);
@@ -316,6 +410,14 @@ export function describeModelConfig(c: ModelConfig): string {
           : s.type;
     parts.push(`mlp ${c.inputDim}→${c.depth}×${c.width}→${c.outputDim} ${c.activation}`, `skip ${skip}`);
     if (c.batchNorm.length) parts.push(`BN at ${c.batchNorm.join(",")}`);
+  } else if (c.kind === "conv") {
+    const [h, w, ch] = c.inputShape;
+    parts.push(
+      `conv ${c.family}-${c.depth} (${c.block}) ${h}×${w}×${ch}→${c.outputDim}, width ${c.width} ${c.activation}`,
+    );
+    if (c.family === "resnext") parts.push(`cardinality ${c.cardinality}×${c.groupWidth}`);
+    if (c.family !== "plain") parts.push(`${c.shortcut} shortcuts`);
+    if (c.batchNorm) parts.push("BN");
   } else {
     parts.push(`${c.family} ${c.inputDim}→stem ${c.width}, ${c.blocks} blocks→${c.outputDim} ${c.activation}`);
     if (c.family === "resnext") parts.push(`s=${c.cardinality}, q=${c.groupWidth}`);

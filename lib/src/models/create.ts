@@ -2,6 +2,7 @@
  * One entry point for every model family: `createModel(config, seed)`.
  */
 import { BlockNet } from "./blocks";
+import { ConvNet, countConvParams } from "./convnet";
 import { type ModelConfig, type ModelConfigInput, modelConfig } from "./config";
 import { Mlp } from "./mlp";
 import type { Network } from "./network";
@@ -9,6 +10,7 @@ import type { Network } from "./network";
 /** Builds the model a (possibly partial) config describes, with weights drawn from `subSeed(seed, "init")`. */
 export function createModel(config: ModelConfigInput | ModelConfig, seed: number): Network {
   const c = modelConfig(config as ModelConfigInput);
+  if (c.kind === "conv") return new ConvNet(c, seed);
   return c.kind === "blocks" ? new BlockNet(c, seed) : new Mlp(c, seed);
 }
 
@@ -19,6 +21,7 @@ export function createModel(config: ModelConfigInput | ModelConfig, seed: number
  */
 export function countParams(config: ModelConfigInput | ModelConfig): number {
   const c = modelConfig(config as ModelConfigInput);
+  if (c.kind === "conv") return countConvParams(c);
   const n = c.width;
   if (c.kind === "mlp") {
     return (
