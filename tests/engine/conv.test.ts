@@ -43,17 +43,22 @@ function data(rng: Rng, shape: number[]): Float32Array {
 }
 
 /** Forward, and (without dilation) both gradients of ⟨u, conv(x, w)⟩ on the current backend. */
-async function convOutputs(c: Case, xv: Float32Array, wv: Float32Array, uv: Float32Array) {
-  return tf.tidy(() => {
+function convOutputs(c: Case, xv: Float32Array, wv: Float32Array, uv: Float32Array) {
+  let out!: { y: Float32Array; dx: Float32Array | null; dw: Float32Array | null; yShape: number[] };
+  tf.tidy(() => {
     const x = tf.tensor4d(xv, c.x);
     const w = tf.tensor4d(wv, c.w);
     const y = tf.conv2d(x, w, c.strides, c.pad, "NHWC", c.dilations ?? 1);
-    if (c.dilations) return { y: y.dataSync().slice(), dx: null, dw: null, yShape: y.shape };
+    out = { y: y.dataSync() as Float32Array, dx: null, dw: null, yShape: y.shape };
+    if (c.dilations) return;
     const u = tf.tensor4d(uv, y.shape);
-    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(u, tf.conv2d(a, b, c.strides, c.pad)));
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(u, tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad)));
     const [dx, dw] = tf.grads(f)([x, w]);
-    return { y: y.dataSync().slice(), dx: dx.dataSync().slice(), dw: dw.dataSync().slice(), yShape: y.shape };
+    out.dx = dx.dataSync() as Float32Array;
+    out.dw = dw.dataSync() as Float32Array;
   });
+  return out;
 }
 
 function expectClose(got: Float32Array | null, want: Float32Array | null, what: string): void {
@@ -110,14 +115,15 @@ describe("second order through a conv (the gradient of Conv2DBackpropFilter)", (
   afterAll(() => restoreConvKernels());
 
   /** A smooth loss of the filter: L(w) = Σ conv(x, w)⁴ / 4 (stride 2, same padding). */
-  const smoothLoss = (x: tf.Tensor4D) => (ww: tf.Tensor4D) => tf.div(tf.sum(tf.pow(tf.conv2d(x, ww, 2, "same"), 4)), 4);
+  const smoothLoss = (x: tf.Tensor4D) => (ww: tf.Tensor) =>
+    tf.div(tf.sum(tf.pow(tf.conv2d(x, ww as tf.Tensor4D, 2, "same"), 4)), 4);
 
   /** H v of that loss with respect to w. */
   function hvp(x: tf.Tensor4D, w: tf.Tensor4D, v: tf.Tensor4D): Float32Array {
     return tf.tidy(() => {
-      const g = (ww: tf.Tensor4D) => tf.grad(smoothLoss(x))(ww);
-      const hv = tf.grad((ww: tf.Tensor4D) => tf.sum(tf.mul(g(ww), v)))(w);
-      return hv.dataSync().slice();
+      const g = (ww: tf.Tensor) => tf.grad(smoothLoss(x))(ww);
+      const hv = tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(g(ww), v)))(w);
+      return hv.dataSync().slice() as Float32Array;
     });
   }
 
@@ -150,7 +156,7 @@ describe("second order through a conv (the gradient of Conv2DBackpropFilter)", (
             wv.map((a, i) => a + sign * h * vv[i]),
             ws,
           );
-          return tf.grad(smoothLoss(x))(w).dataSync().slice();
+          return tf.grad(smoothLoss(x))(w).dataSync().slice() as Float32Array;
         });
       const gp = gradAt(1);
       const gm = gradAt(-1);
@@ -175,9 +181,10 @@ describe("second order through a conv (the gradient of Conv2DBackpropFilter)", (
       tf.tidy(() => {
         const [x, w, v] = [tf.tensor4d(xv, xs), tf.tensor4d(wv, ws), tf.tensor4d(vv, xs)];
         // d/dw ⟨∂L/∂x, v⟩ with L = Σ conv(x, w)³ / 3: differentiates Conv2DBackpropInput and Conv2DBackpropFilter
-        const loss = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.div(tf.sum(tf.pow(tf.conv2d(xx, ww, 1, "same"), 3)), 3);
-        const mixed = tf.grad((ww: tf.Tensor4D) => tf.sum(tf.mul(tf.grads(loss)([x, ww])[0], v)))(w);
-        return mixed.dataSync().slice();
+        const loss = (xx: tf.Tensor, ww: tf.Tensor) =>
+          tf.div(tf.sum(tf.pow(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, "same"), 3)), 3);
+        const mixed = tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.grads(loss)([x, ww])[0], v)))(w);
+        return mixed.dataSync().slice() as Float32Array;
       });
     await tf.setBackend("cpu");
     const cpu = run();
