@@ -40,8 +40,8 @@ async function main(argv: string[]): Promise<number> {
     case "data":
       return dataCommand(rest);
     case "sweep": {
-      // The paper-1 experiments register their data providers and metrics on import; their sweep command
-      // registers the metrics a sweep file names, then runs the generic sweep.
+      // The generic sweep, with the experiments' data providers and metric sets registered first (nothing
+      // registers on import).
       const { p1SweepCommand } = await import("../experiments");
       return p1SweepCommand(rest);
     }
