@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finiteDifferenceHessianOperator, hessianOperator } from "../../lib/src/curvature";
 import { installConvKernels, restoreConvKernels } from "../../lib/src/engine/conv";
 import { initBackend } from "../../lib/src/engine/ladder";
+import { installBatchNormKernels, restoreBatchNormKernels } from "../../lib/src/engine/norm";
 import { loadOneDnn } from "../../lib/src/engine/onednn";
 import { ConvNet, convNetConfig, countParams, createModel, describeModelConfig } from "../../lib/src/models";
 import { networkParamSet } from "../../lib/src/metrics/network-context";
@@ -91,8 +92,12 @@ describe("conv nets on the wasm backend (oneDNN) against the cpu backend", () =>
   beforeAll(async () => {
     await initBackend({ force: "wasm" });
     installConvKernels();
+    installBatchNormKernels(); // the conv nets' BN runs as one kernel on wasm (engine/norm.ts)
   });
-  afterAll(() => restoreConvKernels());
+  afterAll(() => {
+    restoreConvKernels();
+    restoreBatchNormKernels();
+  });
 
   for (const cfg of [
     { family: "resnet", depth: 8 },

@@ -12,6 +12,7 @@ export * from "./dense";
 export * from "./wasm-accel";
 export * from "./simd-update";
 export * from "./conv";
+export * from "./norm";
 export {
   convImplementations,
   loadOneDnn,

@@ -58,6 +58,17 @@ export const ONEDNN_ABI = {
   QUERY_DST_MD: { value: 133, c: "dnnl_query_dst_md" },
   QUERY_DIFF_DST_MD: { value: 134, c: "dnnl_query_diff_dst_md" },
   QUERY_IMPL_INFO_STR: { value: 8, c: "dnnl_query_impl_info_str" },
+  DNNL_TAG_A: { value: 2, c: "dnnl_a" },
+  DNNL_BACKWARD: { value: 128, c: "dnnl_backward" },
+  DNNL_USE_SCALE: { value: 8, c: "dnnl_use_scale" },
+  DNNL_USE_SHIFT: { value: 16, c: "dnnl_use_shift" },
+  ARG_MEAN: { value: 49, c: "DNNL_ARG_MEAN" },
+  ARG_VARIANCE: { value: 50, c: "DNNL_ARG_VARIANCE" },
+  ARG_SCALE: { value: 51, c: "DNNL_ARG_SCALE" },
+  ARG_SHIFT: { value: 52, c: "DNNL_ARG_SHIFT" },
+  ARG_DIFF_SCALE: { value: 255, c: "DNNL_ARG_DIFF_SCALE" },
+  ARG_DIFF_SHIFT: { value: 256, c: "DNNL_ARG_DIFF_SHIFT" },
+  DNNL_BNORM_DESC_BYTES: { value: 3496, c: "sizeof(dnnl_batch_normalization_desc_t)" },
   DNNL_MEMORY_DESC_BYTES: { value: 696, c: "sizeof(dnnl_memory_desc_t)" },
   DNNL_CONV_DESC_BYTES: { value: 5976, c: "sizeof(dnnl_convolution_desc_t)" },
 } as const;
@@ -86,6 +97,17 @@ const QUERY_DIFF_WEIGHTS_MD = ONEDNN_ABI.QUERY_DIFF_WEIGHTS_MD.value;
 const QUERY_DST_MD = ONEDNN_ABI.QUERY_DST_MD.value;
 const QUERY_DIFF_DST_MD = ONEDNN_ABI.QUERY_DIFF_DST_MD.value;
 const QUERY_IMPL_INFO_STR = ONEDNN_ABI.QUERY_IMPL_INFO_STR.value;
+const DNNL_TAG_A = ONEDNN_ABI.DNNL_TAG_A.value;
+const DNNL_BACKWARD = ONEDNN_ABI.DNNL_BACKWARD.value;
+const DNNL_USE_SCALE = ONEDNN_ABI.DNNL_USE_SCALE.value;
+const DNNL_USE_SHIFT = ONEDNN_ABI.DNNL_USE_SHIFT.value;
+const ARG_MEAN = ONEDNN_ABI.ARG_MEAN.value;
+const ARG_VARIANCE = ONEDNN_ABI.ARG_VARIANCE.value;
+const ARG_SCALE = ONEDNN_ABI.ARG_SCALE.value;
+const ARG_SHIFT = ONEDNN_ABI.ARG_SHIFT.value;
+const ARG_DIFF_SCALE = ONEDNN_ABI.ARG_DIFF_SCALE.value;
+const ARG_DIFF_SHIFT = ONEDNN_ABI.ARG_DIFF_SHIFT.value;
+const DNNL_BNORM_DESC_BYTES = ONEDNN_ABI.DNNL_BNORM_DESC_BYTES.value;
 const DNNL_MEMORY_DESC_BYTES = ONEDNN_ABI.DNNL_MEMORY_DESC_BYTES.value;
 const DNNL_CONV_DESC_BYTES = ONEDNN_ABI.DNNL_CONV_DESC_BYTES.value;
 /** (void *)-1: let oneDNN allocate the buffer of a memory object. */
@@ -137,6 +159,8 @@ interface Api {
     padL: BigInt64Array,
     padR: BigInt64Array,
   ): number;
+  bnFwdInit(bd: Buffer, prop: number, data: Buffer, eps: number, flags: number): number;
+  bnBwdInit(bd: Buffer, prop: number, diffData: Buffer, data: Buffer, eps: number, flags: number): number;
   pdCreate(out: Handle[], desc: Buffer | null, attr: null, engine: Handle, hint: Handle | null): number;
   pdQueryMd(pd: Handle, what: number, index: number): Handle;
   pdQueryStr(pd: Handle, what: number, index: number, out: string[]): number;
@@ -217,6 +241,13 @@ function bind(lib: Koffi.IKoffiLib): Api {
       "int dnnl_dilated_convolution_backward_weights_desc_init(void *cd, int alg, const void *src, const void *diffWei, " +
         "const void *diffBias, const void *diffDst, const int64_t *strides, const int64_t *dilates, " +
         "const int64_t *padL, const int64_t *padR)",
+    ),
+    bnFwdInit: f(
+      "int dnnl_batch_normalization_forward_desc_init(void *bd, int prop, const void *data, float eps, uint flags)",
+    ),
+    bnBwdInit: f(
+      "int dnnl_batch_normalization_backward_desc_init(void *bd, int prop, const void *diffData, const void *data, " +
+        "float eps, uint flags)",
     ),
     pdCreate: f(
       "int dnnl_primitive_desc_create(_Out_ void **pd, const void *desc, const void *attr, void *engine, const void *hint)",
@@ -697,4 +728,154 @@ export function convImplementations(g: ConvGeometry): {
 /** How many geometries have cached primitives. */
 export function oneDnnCacheSize(): number {
   return cache.size;
+}
+
+// ---- batch normalisation over the channels of [N, C] data (N = batch · height · width for a conv layer)
+
+/** Rows and channels of a batch normalisation, and its ε. */
+export interface BatchNormGeometry {
+  rows: number;
+  channels: number;
+  eps: number;
+}
+
+interface BnPrimitives {
+  fwdPd: Handle;
+  fwd: Step;
+  bwd?: Step;
+}
+
+const bnCache = new Map<string, BnPrimitives>();
+
+function bnDescs(api: Api, g: BatchNormGeometry) {
+  // [N, C] as an N×C×1×1 tensor in NHWC order: channels innermost, exactly the row-major [N, C] buffer
+  return {
+    data: mdByTag(api, [g.rows, g.channels, 1, 1], DNNL_TAG_NHWC),
+    stat: mdByTag(api, [g.channels], DNNL_TAG_A),
+  };
+}
+
+function bnPrimitives(d: Loaded, g: BatchNormGeometry): BnPrimitives {
+  const key = JSON.stringify([g, threads]);
+  const hit = bnCache.get(key);
+  if (hit) return hit;
+  const ds = bnDescs(d.api, g);
+  const bd = Buffer.alloc(DNNL_BNORM_DESC_BYTES);
+  const flags = DNNL_USE_SCALE | DNNL_USE_SHIFT;
+  check(
+    d.api.bnFwdInit(bd, DNNL_FORWARD_TRAINING, ds.data, g.eps, flags),
+    "dnnl_batch_normalization_forward_desc_init",
+  );
+  const pd: Handle[] = [null];
+  check(d.api.pdCreate(pd, bd, null, d.engine, null), "dnnl_primitive_desc_create (batch normalization forward)");
+  const mem = (md: Buffer) => memory(d, md);
+  const bound = {
+    x: { mem: mem(ds.data), length: g.rows * g.channels },
+    y: { mem: mem(ds.data), length: g.rows * g.channels },
+    mean: { mem: mem(ds.stat), length: g.channels },
+    variance: { mem: mem(ds.stat), length: g.channels },
+    gamma: { mem: mem(ds.stat), length: g.channels },
+    beta: { mem: mem(ds.stat), length: g.channels },
+  };
+  const fwd: Step = {
+    prim: primitive(d, pd[0]),
+    args: execArgs([
+      [ARG_SRC, bound.x.mem],
+      [ARG_DST, bound.y.mem],
+      [ARG_MEAN, bound.mean.mem],
+      [ARG_VARIANCE, bound.variance.mem],
+      [ARG_SCALE, bound.gamma.mem],
+      [ARG_SHIFT, bound.beta.mem],
+    ]),
+    bound,
+    weights: null,
+    impl: implName(d, pd[0]),
+  };
+  const p: BnPrimitives = { fwdPd: pd[0], fwd };
+  bnCache.set(key, p);
+  return p;
+}
+
+function bnBackwardStep(d: Loaded, g: BatchNormGeometry, p: BnPrimitives): Step {
+  const ds = bnDescs(d.api, g);
+  const bd = Buffer.alloc(DNNL_BNORM_DESC_BYTES);
+  const flags = DNNL_USE_SCALE | DNNL_USE_SHIFT;
+  check(
+    d.api.bnBwdInit(bd, DNNL_BACKWARD, ds.data, ds.data, g.eps, flags),
+    "dnnl_batch_normalization_backward_desc_init",
+  );
+  const pd: Handle[] = [null];
+  check(d.api.pdCreate(pd, bd, null, d.engine, p.fwdPd), "dnnl_primitive_desc_create (batch normalization backward)");
+  const mem = (md: Buffer) => memory(d, md);
+  const n = g.rows * g.channels;
+  const bound = {
+    x: { mem: mem(ds.data), length: n },
+    dy: { mem: mem(ds.data), length: n },
+    dx: { mem: mem(ds.data), length: n },
+    mean: { mem: mem(ds.stat), length: g.channels },
+    variance: { mem: mem(ds.stat), length: g.channels },
+    gamma: { mem: mem(ds.stat), length: g.channels },
+    beta: { mem: mem(ds.stat), length: g.channels },
+    dgamma: { mem: mem(ds.stat), length: g.channels },
+    dbeta: { mem: mem(ds.stat), length: g.channels },
+  };
+  return {
+    prim: primitive(d, pd[0]),
+    args: execArgs([
+      [ARG_SRC, bound.x.mem],
+      [ARG_DIFF_DST, bound.dy.mem],
+      [ARG_MEAN, bound.mean.mem],
+      [ARG_VARIANCE, bound.variance.mem],
+      [ARG_SCALE, bound.gamma.mem],
+      [ARG_SHIFT, bound.beta.mem], // oneDNN 2.6 refuses the backward pass without it, though dx does not use β
+      [ARG_DIFF_SRC, bound.dx.mem],
+      [ARG_DIFF_SCALE, bound.dgamma.mem],
+      [ARG_DIFF_SHIFT, bound.dbeta.mem],
+    ]),
+    bound,
+    weights: null,
+    impl: implName(d, pd[0]),
+  };
+}
+
+function runBound(d: Loaded, s: Step, buffers: Record<string, Float32Array>): void {
+  for (const [name, b] of Object.entries(s.bound)) bindData(d, name, b, buffers[name]);
+  run(d, s.prim, s.args);
+}
+
+/** Training-mode batch normalisation: y = γ (x − μ)/√(σ² + ε) + β per channel, and the batch μ and (biased) σ². */
+export function batchNormForward(
+  g: BatchNormGeometry,
+  buffers: {
+    x: Float32Array;
+    gamma: Float32Array;
+    beta: Float32Array;
+    y: Float32Array;
+    mean: Float32Array;
+    variance: Float32Array;
+  },
+): void {
+  const d = loadedOrThrow();
+  runBound(d, bnPrimitives(d, g).fwd, buffers);
+}
+
+/** Its backward pass (y path): dx, dγ, dβ from x, dy and the saved batch statistics. */
+export function batchNormBackward(
+  g: BatchNormGeometry,
+  buffers: {
+    x: Float32Array;
+    dy: Float32Array;
+    mean: Float32Array;
+    variance: Float32Array;
+    gamma: Float32Array;
+    beta: Float32Array;
+    dx: Float32Array;
+    dgamma: Float32Array;
+    dbeta: Float32Array;
+  },
+): void {
+  const d = loadedOrThrow();
+  const p = bnPrimitives(d, g);
+  p.bwd ??= bnBackwardStep(d, g, p);
+  runBound(d, p.bwd, buffers);
 }

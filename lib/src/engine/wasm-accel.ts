@@ -7,7 +7,8 @@
  *   Sum over axis 0 of a 2-D tensor (the bias gradient of every dense layer) → `cblas_sgemv` with a ones vector
  *                   (a JS loop without BLAS); tfjs' kernel transposes first, ~110 µs for 128×128
  *   Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter → oneDNN (engine/conv.ts; wasm has no filter gradient
- *                   kernel of its own, and its input gradient is a scalar loop)
+ *                   kernel of its own, and its input gradient is a scalar loop), and a one-kernel BatchNorm with its
+ *                   backward pass for the conv nets (engine/norm.ts)
  *   Identity, same-dtype Cast → share the input's data (reference count) instead of copying it; the cpu and webgl
  *                   backends already do this. tfjs clones every tensor saved for backprop through Identity, so the
  *                   copies cost ~3.5 ms of a 30×128 training step.
@@ -33,6 +34,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { installConvKernels, restoreConvKernels } from "./conv";
+import { installBatchNormKernels, restoreBatchNormKernels } from "./norm";
 import { ONEDNN_INSTALL_HINT, oneDnnStatus, setOneDnnThreads } from "./onednn";
 
 const CBLAS_ROW_MAJOR = 101;
@@ -380,6 +382,7 @@ export function accelerateWasm(options: AccelerateWasmOptions = {}): WasmAccelSt
     setOneDnnThreads(convThreads);
     const c = installConvKernels();
     kernels.push(...c.kernels);
+    if (c.kernels.length > 0) kernels.push(...installBatchNormKernels());
     const dnnl = oneDnnStatus();
     conv = c.kernels.length > 0 ? `${dnnl.library}, ${convThreads} thread${convThreads === 1 ? "" : "s"}` : null;
     convReason = c.kernels.length > 0 ? "" : `${c.reason}: ${dnnl.tried.join("; ")}. ${ONEDNN_INSTALL_HINT}`;
@@ -399,6 +402,7 @@ export function accelerateWasm(options: AccelerateWasmOptions = {}): WasmAccelSt
 /** Puts tfjs' own wasm kernels back. */
 export function restoreWasmKernels(): WasmAccelStatus {
   restoreConvKernels();
+  restoreBatchNormKernels();
   for (const [name, original] of originals) {
     if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
     tf.registerKernel(original);

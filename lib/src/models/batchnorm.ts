@@ -9,6 +9,7 @@
  * the normalisation is second-order safe.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedBatchNorm, fusedBatchNormAvailable } from "../engine/norm";
 
 export const BN_MOMENTUM = 0.1;
 export const BN_EPS = 1e-5;
@@ -33,8 +34,24 @@ export function createBatchNorm(n: number, uid: string): BatchNormParams {
 /**
  * Normalises z [B, n]. In training mode uses batch statistics and, when `updateStats`, moves the running statistics
  * (a side effect on the non-trainable variables; no gradient flows into them).
+ *
+ * `fused`: in training mode, on wasm with oneDNN, one kernel computes the normalisation and another its backward pass
+ * (engine/norm.ts; second-order gradients still exact). The conv nets use it, where BatchNorm over
+ * batch × height × width rows dominated the step; the MLPs keep the op path (their BN layers are small, and paper 1's
+ * numbers stay bitwise as they were).
  */
-export function batchNorm(z: tf.Tensor2D, p: BatchNormParams, training: boolean, updateStats: boolean): tf.Tensor2D {
+export function batchNorm(
+  z: tf.Tensor2D,
+  p: BatchNormParams,
+  training: boolean,
+  updateStats: boolean,
+  options: { fused?: boolean } = {},
+): tf.Tensor2D {
+  if (training && options.fused && fusedBatchNormAvailable()) {
+    const { y, mean, variance } = fusedBatchNorm(z, p.gamma as tf.Tensor1D, p.beta as tf.Tensor1D, BN_EPS);
+    if (updateStats) moveRunningStats(p, mean, variance, z.shape[0]);
+    return y;
+  }
   let zhat: tf.Tensor2D;
   if (training) {
     const batch = z.shape[0];
@@ -42,17 +59,20 @@ export function batchNorm(z: tf.Tensor2D, p: BatchNormParams, training: boolean,
     const centered = tf.sub(z, mean);
     const variance = tf.mean(tf.square(centered), 0); // biased, [n]
     zhat = tf.div(centered, tf.sqrt(tf.add(variance, BN_EPS))) as tf.Tensor2D;
-    if (updateStats) {
-      const unbiased = batch > 1 ? batch / (batch - 1) : 1;
-      tf.tidy(() => {
-        p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-        p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
-      });
-    }
+    if (updateStats) moveRunningStats(p, mean as tf.Tensor1D, variance as tf.Tensor1D, batch);
   } else {
     zhat = tf.div(tf.sub(z, p.runningMean), tf.sqrt(tf.add(p.runningVar, BN_EPS))) as tf.Tensor2D;
   }
   return tf.add(tf.mul(zhat, p.gamma), p.beta) as tf.Tensor2D;
+}
+
+/** running ← (1 − m)·running + m·batch, with the unbiased variance σ²·B/(B − 1). */
+function moveRunningStats(p: BatchNormParams, mean: tf.Tensor1D, variance: tf.Tensor1D, batch: number): void {
+  const unbiased = batch > 1 ? batch / (batch - 1) : 1;
+  tf.tidy(() => {
+    p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+  });
 }
 
 export function disposeBatchNorm(p: BatchNormParams): void {

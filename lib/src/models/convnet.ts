@@ -153,12 +153,10 @@ export class ConvNet extends Network {
       let z = groupedConv(input, W, cl.stride, cl.groups);
       if (cl.layer.bn) {
         const [b, h, w, ch] = z.shape;
-        z = tf.reshape(batchNorm(tf.reshape(z, [b * h * w, ch]) as tf.Tensor2D, cl.layer.bn, training, update), [
-          b,
-          h,
-          w,
-          ch,
-        ]);
+        z = tf.reshape(
+          batchNorm(tf.reshape(z, [b * h * w, ch]) as tf.Tensor2D, cl.layer.bn, training, update, { fused: true }),
+          [b, h, w, ch],
+        );
       } else if (cl.layer.b) z = tf.add(z, cl.layer.b) as tf.Tensor4D;
       return z;
     };
