@@ -10,7 +10,9 @@ cross-entropy + backward + SGD update (lr 0.1, no momentum) on a fixed random ba
 Prints one JSON object per (family, threads): {"impl": "torch", "family", "depth", "batch", "threads", "ms_min",
 "ms_median", "params", "torch"}
 
-Usage: /usr/bin/python3 bench/resnet_torch.py --threads 1 2 --depth 20 --batch 64 --family resnet plain [--steps 20]
+With --hvp, the ResNet rows also carry "gradient_ms" and "hvp_ms" (double backward through autograd).
+
+Usage: /usr/bin/python3 bench/resnet_torch.py --threads 1 2 --depth 20 --batch 64 --family resnet plain [--steps 20] [--hvp]
 """
 import argparse
 import json
@@ -70,6 +72,7 @@ def main():
     ap.add_argument("--family", nargs="+", default=["resnet"])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--hvp", action="store_true", help="also time one gradient and one Hessian-vector product (resnet)")
     a = ap.parse_args()
     torch.manual_seed(0)
     for threads in a.threads:
@@ -88,9 +91,30 @@ def main():
                 opt.step()
                 if i >= a.warmup:
                     ts.append((time.perf_counter() - t0) * 1000)
-            print(json.dumps({"impl": "torch", "family": family, "depth": a.depth, "batch": a.batch, "threads": threads,
-                              "ms_min": min(ts), "ms_median": statistics.median(ts),
-                              "params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__}), flush=True)
+            row = {"impl": "torch", "family": family, "depth": a.depth, "batch": a.batch, "threads": threads,
+                   "ms_min": min(ts), "ms_median": statistics.median(ts),
+                   "params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__}
+            if a.hvp and family == "resnet":
+                # one gradient and one Hessian-vector product of the same loss (BN in training mode), as bench/resnet.mjs
+                params = list(net.parameters())
+                v = [torch.randn_like(p) for p in params]
+
+                def grad():
+                    return torch.autograd.grad(F.cross_entropy(net(x), y), params)
+
+                def hvp():
+                    g = torch.autograd.grad(F.cross_entropy(net(x), y), params, create_graph=True)
+                    return torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
+
+                for name, fn in (("gradient_ms", grad), ("hvp_ms", hvp)):
+                    fn()
+                    times = []
+                    for _ in range(5):
+                        t0 = time.perf_counter()
+                        fn()
+                        times.append((time.perf_counter() - t0) * 1000)
+                    row[name] = statistics.median(times)
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /**
  * Batch normalisation in one kernel on the wasm backend (oneDNN), for the conv nets: at ResNet-20 shapes tfjs'
- * elementwise ops spent ≈ 360 ms of a 550 ms training step in BatchNorm's forward and autodiff backward.
+ * elementwise ops spent ≈ 360 ms of a 550 ms training step in BatchNorm's forward and autodiff backward
+ * (docs/stack.md#batchnorm-and-the-training-step).
  *
  *   SkiplabBatchNorm      x [N, C], γ [C], β [C] → y = γ (x − μ)/√(σ² + ε) + β, μ [C], σ² [C] (biased, for the
  *                         running statistics; treated as constants: no gradient flows back through them)
