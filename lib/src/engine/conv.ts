@@ -14,8 +14,11 @@
  *     tfjs already has the gradients of Conv2D and Conv2DBackpropInput (built from the three ops), so with this one
  *     every order of differentiation through a conv is defined.
  *
+ * Without oneDNN, the wasm backend still trains conv nets: the gradient of Conv2D registered here computes the filter
+ * gradient with a forward convolution where the backend has no Conv2DBackpropFilter kernel (`filterGradientByConv`).
+ *
  * Installed by `accelerateWasm()` (engine/wasm-accel.ts) when oneDNN loads; `restoreConvKernels()` puts tfjs' own
- * back (and unregisters the filter gradient kernel wasm never had).
+ * back (and unregisters the filter gradient kernel wasm never had). The gradients are registered either way.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ConvGeometry, convBackwardData, convBackwardWeights, convForward, loadOneDnn } from "./onednn";
@@ -143,6 +146,48 @@ function backpropFilterKernel(original?: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/**
+ * The filter gradient of a stride-s NHWC convolution computed by a forward convolution, for backends without a
+ * Conv2DBackpropFilter kernel (tfjs' wasm backend when oneDNN is absent):
+ *
+ *   dW[kh, kw, c, o] = Σ_{n,i,j} x[n, s·i + kh − top, s·j + kw − left, c] · dy[n, i, j, o]
+ *                    = conv(xᵀ, dyᵀ; stride 1, dilation s)[c, kh, kw, o],   xᵀ = x as [C, H, W, N], dyᵀ = [OH, OW, N, O]
+ *
+ * i.e. the batch becomes the contraction channel and dy a dilated filter (XNNPACK runs it). Built from tfjs ops, so
+ * it is differentiable again.
+ */
+export function filterGradientByConv(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: ConvAttrs["pad"],
+  dimRoundingMode?: ConvAttrs["dimRoundingMode"],
+): tf.Tensor4D {
+  const g = convGeometry(x.shape, filterShape, { strides, pad, dimRoundingMode });
+  const [sh, sw] = g.strides;
+  const [top, left] = g.padBegin;
+  // the padding after the input that makes the output exactly filterHeight × filterWidth (crop when negative)
+  let bottom = g.filterHeight + (g.outHeight - 1) * sh - g.inHeight - top;
+  let right = g.filterWidth + (g.outWidth - 1) * sw - g.inWidth - left;
+  let xs = x;
+  if (bottom < 0 || right < 0) {
+    xs = tf.slice(x, [0, 0, 0, 0], [-1, g.inHeight + Math.min(0, bottom), g.inWidth + Math.min(0, right), -1]);
+    bottom = Math.max(0, bottom);
+    right = Math.max(0, right);
+  }
+  const xt = tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D; // [C, H, W, N]
+  const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [OH, OW, N, O]
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  const out = tf.conv2d(xt, dyt, 1, explicit, "NHWC", [sh, sw]); // [C, KH, KW, O]
+  return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+}
+
 let gradientRegistered = false;
 
 /**
@@ -150,7 +195,42 @@ let gradientRegistered = false;
  * backend benefits (the gradient is built from tfjs ops).
  */
 export function registerConvGradients(): void {
-  if (gradientRegistered || tf.getGradient("Conv2DBackpropFilter")) return;
+  if (gradientRegistered) return;
+  // Conv2D's gradient as tfjs defines it, except that the filter gradient falls back to a forward convolution
+  // where the backend has no Conv2DBackpropFilter kernel (so conv nets train on wasm without oneDNN, if slowly).
+  tf.registerGradient({
+    kernelName: "Conv2D",
+    inputsToSave: ["x", "filter"],
+    gradFunc: (upstream: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const dy = upstream as tf.Tensor4D;
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as ConvAttrs;
+      const dil = pair(a.dilations, 1);
+      if (dil[0] !== 1 || dil[1] !== 1) {
+        throw new Error(`gradient of conv2d: dilation rates above 1 are not supported (got ${dil.join(", ")})`);
+      }
+      if ((a.dataFormat ?? "NHWC") !== "NHWC") throw new Error("gradient of conv2d: only NHWC is supported");
+      const strides = pair(a.strides, 1);
+      const pad = a.pad as "valid" | "same" | number;
+      return {
+        x: () => tf.conv2dTranspose(dy, filter, x.shape, strides, pad, a.dimRoundingMode),
+        filter: () =>
+          tf.getKernel("Conv2DBackpropFilter", tf.getBackend())
+            ? (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+                strides,
+                pad,
+                dataFormat: "NHWC",
+                filterShape: filter.shape,
+                ...(a.dimRoundingMode ? { dimRoundingMode: a.dimRoundingMode } : {}),
+              } as unknown as tf.NamedAttrMap) as tf.Tensor4D)
+            : filterGradientByConv(x, dy, filter.shape, strides, a.pad, a.dimRoundingMode),
+      };
+    },
+  });
+  if (tf.getGradient("Conv2DBackpropFilter")) {
+    gradientRegistered = true;
+    return;
+  }
   tf.registerGradient({
     kernelName: "Conv2DBackpropFilter",
     inputsToSave: ["x", "dy"],

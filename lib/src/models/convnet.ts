@@ -23,6 +23,7 @@
  * are flattened to [batch, h·w·c].
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerConvGradients } from "../engine/conv";
 import { dense } from "../engine/dense";
 import { Rng, subSeed } from "../util/random";
 import { activate } from "./activations";
@@ -80,6 +81,7 @@ export class ConvNet extends Network {
 
   constructor(config: ConvNetConfigInput | ConvNetConfig, seed: number) {
     super();
+    registerConvGradients(); // every order of gradient through conv, on every backend (engine/conv.ts)
     this.config = convNetConfig(config as ConvNetConfigInput);
     this.seed = seed;
     this.uid = nextModelUid();
