@@ -5,7 +5,8 @@
  * tfjs on the wasm backend — with the oneDNN kernels of engine/conv.ts and with tfjs' own kernels — next to PyTorch
  * CPU in channels-last layout (bench/conv_torch.py, /usr/bin/python3), at the same thread counts, in the same run.
  *
- * tfjs' own wasm kernels: XNNPACK forward, a scalar-loop input gradient, and no filter gradient at all ("—").
+ * tfjs' own wasm kernels: XNNPACK forward, a scalar-loop input gradient, and no filter gradient kernel at all; that
+ * row times the library's fallback instead (engine/conv.ts `filterGradientByConv`: a forward conv through XNNPACK).
  *
  * Usage (after `npx tsc -p lib/tsconfig.json`; `npm run bench` builds and runs everything):
  *   node bench/conv.mjs [--threads 1,2] [--reps 20] [--no-torch] [--no-tfjs-own] [--json out.json]
@@ -80,9 +81,11 @@ async function benchTfjs(threads, own) {
             { strides: c.stride, pad: c.pad, dataFormat: "NHWC", filterShape: c.w },
           ),
       );
-    } catch (e) {
-      row.backward_weights_ms = null;
-      row.note = String(e.message).split("\n")[0];
+    } catch {
+      // tfjs' wasm backend has no filter gradient kernel: time the fallback the library uses instead
+      const { filterGradientByConv } = require(join(lib, "engine/conv.js"));
+      row.backward_weights_ms = time(() => filterGradientByConv(x, dy, c.w, c.stride, c.pad));
+      row.note = "filter gradient by a forward conv (no Conv2DBackpropFilter kernel)";
     }
     tf.dispose([x, w, y, dy]);
     out.push(row);

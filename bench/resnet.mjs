@@ -8,6 +8,9 @@
  *
  * Usage (after `npx tsc -p lib/tsconfig.json`; `npm run bench` builds and runs everything):
  *   node bench/resnet.mjs [--threads 1,2] [--steps 15] [--family resnet,plain] [--depth 20] [--no-torch] [--no-hvp]
+ *                         [--no-fallback]
+ * The last rows take the path of a machine without oneDNN (SKIPLAB_DNNL=off: tfjs' own conv kernels, the filter
+ * gradient by a forward convolution, BatchNorm as tfjs ops), at 1 thread.
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -64,7 +67,7 @@ async function child(threads) {
       if (i >= 3) ts.push(performance.now() - t0);
     }
     const row = {
-      impl: "tfjs-wasm + oneDNN",
+      impl: accel.conv ? "tfjs-wasm + oneDNN" : "tfjs-wasm, no oneDNN",
       family,
       depth,
       threads,
@@ -111,15 +114,17 @@ if (flag("child")) {
 }
 
 const ours = [];
-for (const threads of threadList) {
-  // oneDNN primitives keep the thread count they were created with: one process per count
+// oneDNN primitives keep the thread count they were created with: one process per count; then, at 1 thread, the
+// path a machine without oneDNN takes (tfjs' own kernels, the filter gradient by a forward conv)
+const children = [...threadList.map((t) => [t, {}]), ...(flag("no-fallback") ? [] : [[1, { SKIPLAB_DNNL: "off" }]])];
+for (const [threads, extraEnv] of children) {
   const r = spawnSync(
     process.execPath,
     [fileURLToPath(import.meta.url), ...process.argv.slice(2), "--child", String(threads)],
     {
       encoding: "utf8",
       maxBuffer: 1 << 24,
-      env: { ...process.env, SKIPLAB_PROGRESS: "off" },
+      env: { ...process.env, SKIPLAB_PROGRESS: "off", ...extraEnv },
     },
   );
   const line = r.stdout
@@ -167,7 +172,7 @@ for (const o of ours) {
   const t = torch.find((r) => r.family === o.family && r.threads === o.threads);
   console.log(
     [
-      `${o.family}-${o.depth}`,
+      `${o.family}-${o.depth}${o.impl.includes("no oneDNN") ? " (no oneDNN)" : ""}`,
       o.threads,
       o.params,
       `${o.median.toFixed(0)} (${o.min.toFixed(0)})`,

@@ -433,3 +433,12 @@ export function matmulEngine(): string {
   const be = tf.getBackend();
   return be === "wasm" ? "XNNPACK (wasm SIMD, 1 thread)" : `tfjs ${be} backend`;
 }
+
+/** The convolution engine in one phrase: "oneDNN 2.6.3 via koffi (libdnnl.so.2, 1 thread)", or tfjs' own. */
+export function convEngine(): string {
+  if (status.conv) return `oneDNN via koffi (${status.conv})`;
+  const be = tf.getBackend();
+  return be === "wasm"
+    ? "tfjs' wasm kernels (XNNPACK forward; filter gradient by a forward conv)"
+    : `tfjs ${be} backend`;
+}

@@ -20,7 +20,7 @@ import type { ProgressMode } from "../display/progress";
 import { createModel } from "../models/create";
 import type { Network } from "../models/network";
 import { type NonFiniteDiagnostic, NonFiniteError } from "../train/diverge";
-import { matmulEngine } from "../engine/wasm-accel";
+import { convEngine, matmulEngine } from "../engine/wasm-accel";
 import { type EpochInfo, type EpochRecord, type MetricRecord, type StepInfo, train } from "../train/loop";
 import { readTrainCheckpoint, writeTrainCheckpoint } from "./checkpoint";
 import {
@@ -74,6 +74,8 @@ export interface DoneInfo {
   resumedFrom: number | null;
   backend: string;
   matmul: string;
+  /** Conv models: the convolution engine, e.g. "oneDNN 2.6.3 (libdnnl.so.2, 1 thread)". */
+  conv?: string;
   /** For status "diverged": where and how. */
   diagnostic?: NonFiniteDiagnostic;
   message?: string;
@@ -270,6 +272,7 @@ export async function executeRun(
       resumedFrom: resume ? resume.epoch : null,
       backend: backendReport()?.description ?? tf.getBackend(),
       matmul,
+      ...(spec.config.model.kind === "conv" ? { conv: convEngine() } : {}),
       ...(diagnostic ? { diagnostic, message } : {}),
     };
     writeJsonAtomic(paths.done, done);
