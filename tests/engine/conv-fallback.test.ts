@@ -79,4 +79,32 @@ describe("a conv ResNet on tfjs' own wasm kernels (no oneDNN)", () => {
     const wasm = await grads("wasm");
     cpu.forEach((g, i) => expect(relErr(wasm[i], g), `parameter ${i}`).toBeLessThan(1e-4));
   });
+
+  it("and the cpu backend's Hessian-vector products (second order through every conv op, no oneDNN)", async () => {
+    registerConvGradients();
+    const rng = new Rng(3);
+    const xv = Float32Array.from(rng.normals(2 * 64));
+    const yv = Int32Array.from([2, 5]);
+    const hvp = async (backend: "cpu" | "wasm") => {
+      await initBackend({ force: backend });
+      const m = createModel({ kind: "conv", depth: 8, width: 3, inputShape: [8, 8, 1] }, 8);
+      const x = tf.tensor2d(xv, [2, 64]);
+      const y = tf.tensor1d(yv, "int32");
+      const params = m.params();
+      const vr = new Rng(4);
+      const v = params.map((p) => tf.tensor(Float32Array.from(vr.normals(p.size)), p.shape));
+      const loss = () => m.loss(m.forward(x, { training: true, updateStats: false }).output, y);
+      const { grads } = tf.variableGrads(() => {
+        const g = tf.variableGrads(loss, params).grads;
+        return tf.addN(params.map((p, i) => tf.sum(tf.mul(g[p.name], v[i])))) as tf.Scalar;
+      }, params);
+      const out = params.map((p) => Array.from(grads[p.name].dataSync()));
+      tf.dispose([...Object.values(grads), ...v, x, y]);
+      m.dispose();
+      return out;
+    };
+    const cpu = await hvp("cpu");
+    const wasm = await hvp("wasm");
+    cpu.forEach((h, i) => expect(relErr(wasm[i], h), `parameter ${i}`).toBeLessThan(1e-3));
+  });
 });

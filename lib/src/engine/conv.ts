@@ -7,6 +7,8 @@
  *
  *   - registers Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter for wasm on oneDNN (NHWC float32; anything
  *     else, e.g. NCHW, goes to tfjs' own kernel where there is one), and
+ *   - registers the gradients of Conv2D and Conv2DBackpropInput as tfjs defines them, except that a filter gradient
+ *     is computed by a forward convolution where the backend has no Conv2DBackpropFilter kernel (below), and
  *   - registers the missing gradient of Conv2DBackpropFilter for every backend:
  *       dW = F(x, dy) is bilinear, so for an upstream gradient G (shaped like W)
  *       ∂⟨G, dW⟩/∂x  = Conv2DBackpropInput(dy, G)  (the input gradient of a conv with filter G)
@@ -153,8 +155,8 @@ function backpropFilterKernel(original?: tf.KernelConfig): tf.KernelFunc {
  *   dW[kh, kw, c, o] = Σ_{n,i,j} x[n, s·i + kh − top, s·j + kw − left, c] · dy[n, i, j, o]
  *                    = conv(xᵀ, dyᵀ; stride 1, dilation s)[c, kh, kw, o],   xᵀ = x as [C, H, W, N], dyᵀ = [OH, OW, N, O]
  *
- * i.e. the batch becomes the contraction channel and dy a dilated filter (XNNPACK runs it). Built from tfjs ops, so
- * it is differentiable again.
+ * i.e. the batch becomes the contraction channel and dy a dilated filter (XNNPACK runs it; the dilation is written
+ * as explicit zeros). Built from tfjs ops with defined gradients, so it is differentiable again.
  */
 export function filterGradientByConv(
   x: tf.Tensor4D,
@@ -184,8 +186,42 @@ export function filterGradientByConv(
     [left, right],
     [0, 0],
   ];
-  const out = tf.conv2d(xt, dyt, 1, explicit, "NHWC", [sh, sw]); // [C, KH, KW, O]
+  // the dilation is written out as zeros between the filter taps, so that only undilated convs (whose gradients
+  // tfjs defines) are differentiated again
+  const out = tf.conv2d(xt, insertZeros(dyt, sh, sw), 1, explicit); // [C, KH, KW, O]
   return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+}
+
+/** f [H, W, I, O] → [(H − 1)·sh + 1, (W − 1)·sw + 1, I, O] with sh − 1 (sw − 1) zero rows (columns) between taps. */
+function insertZeros(f: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return f;
+  const [h, w, i, o] = f.shape;
+  const spread = tf.pad(tf.reshape(f, [h, 1, w, 1, i, o]), [
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  const whole = tf.reshape(spread, [h * sh, w * sw, i, o]) as tf.Tensor4D;
+  return tf.slice(whole, [0, 0, 0, 0], [(h - 1) * sh + 1, (w - 1) * sw + 1, i, o]);
+}
+
+/** The filter gradient F(x, dy): the backend's Conv2DBackpropFilter kernel, or `filterGradientByConv` without one. */
+function filterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number],
+  pad: ConvAttrs["pad"],
+  dimRoundingMode: ConvAttrs["dimRoundingMode"],
+): tf.Tensor4D {
+  if (!tf.getKernel("Conv2DBackpropFilter", tf.getBackend())) {
+    return filterGradientByConv(x, dy, filterShape, strides, pad, dimRoundingMode);
+  }
+  const attrs = { strides, pad, dataFormat: "NHWC", filterShape, ...(dimRoundingMode ? { dimRoundingMode } : {}) };
+  return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 let gradientRegistered = false;
@@ -214,16 +250,23 @@ export function registerConvGradients(): void {
       const pad = a.pad as "valid" | "same" | number;
       return {
         x: () => tf.conv2dTranspose(dy, filter, x.shape, strides, pad, a.dimRoundingMode),
-        filter: () =>
-          tf.getKernel("Conv2DBackpropFilter", tf.getBackend())
-            ? (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-                strides,
-                pad,
-                dataFormat: "NHWC",
-                filterShape: filter.shape,
-                ...(a.dimRoundingMode ? { dimRoundingMode: a.dimRoundingMode } : {}),
-              } as unknown as tf.NamedAttrMap) as tf.Tensor4D)
-            : filterGradientByConv(x, dy, filter.shape, strides, a.pad, a.dimRoundingMode),
+        filter: () => filterGradient(x, dy, filter.shape, strides, a.pad, a.dimRoundingMode),
+      };
+    },
+  });
+  // The same for Conv2DBackpropInput (its filter gradient is a filter gradient again): second order without oneDNN.
+  tf.registerGradient({
+    kernelName: "Conv2DBackpropInput",
+    inputsToSave: ["dy", "filter"],
+    gradFunc: (upstream: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const ddx = upstream as tf.Tensor4D;
+      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as ConvAttrs;
+      if ((a.dataFormat ?? "NHWC") !== "NHWC") throw new Error("gradient of conv2dTranspose: only NHWC is supported");
+      const strides = pair(a.strides, 1);
+      return {
+        dy: () => tf.conv2d(ddx, filter, strides, a.pad as "valid" | "same" | number, "NHWC", 1, a.dimRoundingMode),
+        filter: () => filterGradient(ddx, dy, filter.shape, strides, a.pad, a.dimRoundingMode),
       };
     },
   });
