@@ -184,7 +184,7 @@ for (const o of ours) {
 for (const o of ours.filter((r) => r.hvp_ms !== undefined)) {
   const t = torch.find((r) => r.family === o.family && r.threads === o.threads && r.hvp_ms !== undefined);
   console.log(
-    `ResNet-${o.depth}, ${o.threads} thread(s): gradient ${o.gradient_ms.toFixed(0)} ms, HVP ${o.hvp_ms.toFixed(0)} ms, HVP / gradient = ${(o.hvp_ms / o.gradient_ms).toFixed(2)}` +
+    `ResNet-${o.depth}${o.impl.includes("no oneDNN") ? " (no oneDNN)" : ""}, ${o.threads} thread(s): gradient ${o.gradient_ms.toFixed(0)} ms, HVP ${o.hvp_ms.toFixed(0)} ms, HVP / gradient = ${(o.hvp_ms / o.gradient_ms).toFixed(2)}` +
       (t
         ? `; PyTorch: gradient ${t.gradient_ms.toFixed(0)} ms, HVP ${t.hvp_ms.toFixed(0)} ms (ours / torch: HVP ${(o.hvp_ms / t.hvp_ms).toFixed(2)}×)`
         : ""),
