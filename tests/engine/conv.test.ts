@@ -5,7 +5,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installConvKernels, registerConvGradients, restoreConvKernels } from "../../lib/src/engine/conv";
+import {
+  groupedConv2d,
+  installConvKernels,
+  registerConvGradients,
+  restoreConvKernels,
+} from "../../lib/src/engine/conv";
 import { initBackend } from "../../lib/src/engine/ladder";
 import { loadOneDnn, oneDnnStatus } from "../../lib/src/engine/onednn";
 import { Rng } from "../../lib/src/util/random";
@@ -191,4 +196,59 @@ describe("second order through a conv (the gradient of Conv2DBackpropFilter)", (
     await tf.setBackend("wasm");
     expectClose(run(), cpu, "∂²L/∂x∂w · v");
   });
+});
+
+describe("grouped convolutions (ResNeXt) in one oneDNN call, against sliced convs on the cpu backend", () => {
+  beforeAll(async () => {
+    registerConvGradients();
+    await initBackend({ force: "wasm" });
+    if (HAS_DNNL) installConvKernels();
+  });
+  afterAll(() => restoreConvKernels());
+
+  for (const c of [
+    { x: [2, 8, 8, 8] as [number, number, number, number], k: 3, s: 1, groups: 4, out: 8 },
+    { x: [3, 9, 9, 6] as [number, number, number, number], k: 3, s: 2, groups: 3, out: 12 },
+    { x: [2, 6, 6, 4] as [number, number, number, number], k: 1, s: 1, groups: 2, out: 4 },
+  ]) {
+    needsDnnl(
+      `${c.groups} groups, ${c.k}×${c.k} stride ${c.s}: forward, both gradients and a second-order product`,
+      async () => {
+        const rng = new Rng(21);
+        const ws: [number, number, number, number] = [c.k, c.k, c.x[3] / c.groups, c.out];
+        const xv = data(rng, c.x);
+        const wv = data(rng, ws);
+        const vv = data(rng, ws);
+        const pad = (c.k - 1) / 2;
+        const run = () => {
+          let out!: Float32Array[];
+          tf.tidy(() => {
+            const x = tf.tensor4d(xv, c.x);
+            const w = tf.tensor4d(wv, ws);
+            const v = tf.tensor4d(vv, ws);
+            const f = (a: tf.Tensor, b: tf.Tensor) =>
+              tf.sum(tf.pow(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, pad, c.groups), 3));
+            const y = groupedConv2d(x, w, c.s, pad, c.groups);
+            const [dx, dw] = tf.grads(f)([x, w]);
+            const hv = tf.grad((b: tf.Tensor) => tf.sum(tf.mul(tf.grads(f)([x, b])[1], v)))(w);
+            out = [y, dx, dw, hv].map((t) => t.dataSync() as Float32Array);
+          });
+          return out;
+        };
+        await tf.setBackend("cpu");
+        const cpu = run();
+        await tf.setBackend("wasm");
+        expect(tf.getKernel("SkiplabGroupedConv2D", "wasm")).toBeDefined();
+        const wasm = run();
+        ["y", "dx", "dw"].forEach((what, i) => expectClose(wasm[i], cpu[i], what));
+        let num = 0;
+        let den = 0;
+        for (let i = 0; i < cpu[3].length; i++) {
+          num += (wasm[3][i] - cpu[3][i]) ** 2;
+          den += cpu[3][i] ** 2;
+        }
+        expect(Math.sqrt(num / den), "H·v").toBeLessThan(1e-5);
+      },
+    );
+  }
 });

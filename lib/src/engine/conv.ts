@@ -292,10 +292,140 @@ export function registerConvGradients(): void {
   gradientRegistered = true;
 }
 
+// ---- grouped convolutions (ResNeXt): one oneDNN call instead of `groups` sliced convs
+
+const GROUPED = "SkiplabGroupedConv2D";
+const GROUPED_INPUT = "SkiplabGroupedConv2DBackpropInput";
+const GROUPED_FILTER = "SkiplabGroupedConv2DBackpropFilter";
+
+interface GroupedAttrs {
+  strides: number;
+  pad: number;
+  groups: number;
+}
+
+/** Geometry of a grouped conv: x [N,H,W,C], filter [KH,KW,C/groups,O] (output channels group-major). */
+function groupedGeometry(xShape: number[], filterShape: number[], a: GroupedAttrs): ConvGeometry {
+  const [kh, kw, , out] = filterShape;
+  const g = convGeometry(xShape as never, [kh, kw, xShape[3], out], { strides: a.strides, pad: a.pad });
+  return { ...g, groups: a.groups };
+}
+
+function groupedKernels(): Array<[string, tf.KernelFunc]> {
+  const forward: tf.KernelFunc = (args) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const g = groupedGeometry(x.shape, filter.shape, args.attrs as unknown as GroupedAttrs);
+    return withOutput(
+      args.backend as unknown as WasmBackendLike,
+      [g.batch, g.outHeight, g.outWidth, g.outChannels],
+      [x, filter],
+      (y, xv, wv) => convForward(g, xv, wv, y),
+    );
+  };
+  const input: tf.KernelFunc = (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as GroupedAttrs & { inputShape: number[] };
+    const g = groupedGeometry(a.inputShape, filter.shape, a);
+    return withOutput(args.backend as unknown as WasmBackendLike, [...a.inputShape], [dy, filter], (dx, dyv, wv) =>
+      convBackwardData(g, dyv, wv, dx),
+    );
+  };
+  const filter: tf.KernelFunc = (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = args.attrs as unknown as GroupedAttrs & { filterShape: number[] };
+    const g = groupedGeometry(x.shape, a.filterShape, a);
+    return withOutput(args.backend as unknown as WasmBackendLike, [...a.filterShape], [x, dy], (dw, xv, dyv) =>
+      convBackwardWeights(g, xv, dyv, dw),
+    );
+  };
+  return [
+    [GROUPED, forward],
+    [GROUPED_INPUT, input],
+    [GROUPED_FILTER, filter],
+  ];
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
+
+/**
+ * The three grouped kernels are bilinear maps of their two inputs, like the ungrouped ones, so their gradients are
+ * each other: conv(x, w) → (input(dy, w), filter(x, dy)); input(dy, w) → (conv(G, w), filter(G, dy));
+ * filter(x, dy) → (input(dy, G), conv(x, G)).
+ */
+function registerGroupedGradients(): void {
+  if (tf.getGradient(GROUPED)) return;
+  const attrsOf = (a: tf.NamedAttrMap) => {
+    const { strides, pad, groups } = a as unknown as GroupedAttrs;
+    return { strides, pad, groups };
+  };
+  tf.registerGradient({
+    kernelName: GROUPED,
+    inputsToSave: ["x", "filter"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w] = saved as tf.Tensor4D[];
+      const a = attrsOf(attrs);
+      return {
+        x: () => run(GROUPED_INPUT, { dy: dy as tf.Tensor, filter: w }, { ...a, inputShape: x.shape }),
+        filter: () => run(GROUPED_FILTER, { x, dy: dy as tf.Tensor }, { ...a, filterShape: w.shape }),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: GROUPED_INPUT,
+    inputsToSave: ["dy", "filter"],
+    gradFunc: (G, saved, attrs) => {
+      const [dy, w] = saved as tf.Tensor4D[];
+      const a = attrsOf(attrs);
+      return {
+        dy: () => run(GROUPED, { x: G as tf.Tensor, filter: w }, a),
+        filter: () => run(GROUPED_FILTER, { x: G as tf.Tensor, dy }, { ...a, filterShape: w.shape }),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: GROUPED_FILTER,
+    inputsToSave: ["x", "dy"],
+    gradFunc: (G, saved, attrs) => {
+      const [x, dy] = saved as tf.Tensor4D[];
+      const a = attrsOf(attrs);
+      return {
+        x: () => run(GROUPED_INPUT, { dy, filter: G as tf.Tensor }, { ...a, inputShape: x.shape }),
+        dy: () => run(GROUPED, { x, filter: G as tf.Tensor }, a),
+      };
+    },
+  });
+}
+
+/**
+ * A convolution with `groups` channel groups, NHWC, symmetric numeric padding: filter [KH, KW, C/groups, O] with
+ * the output channels group-major (group g reads input channels g·C/groups … and writes outputs g·O/groups …).
+ * One oneDNN call on wasm when the kernels are installed; elsewhere the groups are sliced, convolved and
+ * concatenated (the same values).
+ */
+export function groupedConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number,
+  pad: number,
+  groups: number,
+): tf.Tensor4D {
+  if (groups === 1) return tf.conv2d(x, filter, strides, pad);
+  if (tf.getBackend() === "wasm" && tf.getKernel(GROUPED, "wasm"))
+    return run(GROUPED, { x, filter }, { strides, pad, groups });
+  const xs = tf.split(x, groups, 3);
+  const ws = tf.split(filter, groups, 3);
+  return tf.concat(
+    xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, pad)),
+    3,
+  ) as tf.Tensor4D;
+}
+
 const KERNELS: Array<[string, (original?: tf.KernelConfig) => tf.KernelFunc]> = [
   ["Conv2D", conv2dKernel],
   ["Conv2DBackpropInput", backpropInputKernel],
   ["Conv2DBackpropFilter", backpropFilterKernel],
+  ...groupedKernels().map(([name, f]): [string, () => tf.KernelFunc] => [name, () => f]),
 ];
 const replaced = new Map<string, tf.KernelConfig | null>();
 
@@ -309,6 +439,7 @@ export interface ConvKernelStatus {
 /** Installs the oneDNN conv kernels on the wasm backend (idempotent); says what it did. */
 export function installConvKernels(): ConvKernelStatus {
   registerConvGradients();
+  registerGroupedGradients();
   const dnnl = loadOneDnn();
   if (!dnnl) return { kernels: [], reason: "oneDNN is not available" };
   restoreConvKernels();

@@ -23,7 +23,7 @@
  * are flattened to [batch, h·w·c].
  */
 import * as tf from "@tensorflow/tfjs";
-import { registerConvGradients } from "../engine/conv";
+import { groupedConv2d, registerConvGradients } from "../engine/conv";
 import { dense } from "../engine/dense";
 import { Rng, subSeed } from "../util/random";
 import { activate } from "./activations";
@@ -190,16 +190,10 @@ export class ConvNet extends Network {
   }
 }
 
-/** A convolution with `groups` channel groups (ResNeXt), NHWC, 'same' padding; groups = 1 is tf.conv2d. */
+/** A convolution with `groups` channel groups (ResNeXt), NHWC, 'same' padding (engine/conv.ts groupedConv2d). */
 export function groupedConv(x: tf.Tensor4D, W: tf.Tensor4D, stride: number, groups: number): tf.Tensor4D {
   const pad = W.shape[0] === 1 ? 0 : (W.shape[0] - 1) / 2; // symmetric, as PyTorch's padding = k // 2
-  if (groups === 1) return tf.conv2d(x, W, stride, pad);
-  const xs = tf.split(x, groups, 3);
-  const ws = tf.split(W, groups, 3);
-  return tf.concat(
-    xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, stride, pad)),
-    3,
-  ) as tf.Tensor4D;
+  return groupedConv2d(x, W, stride, pad, groups);
 }
 
 /** He's option A: every `stride`-th pixel, then `channels` zero channels appended (no parameters). */
