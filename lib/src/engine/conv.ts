@@ -6,21 +6,20 @@
  * a gradient of its own, so a Hessian-vector product through a conv throws. This module
  *
  *   - registers Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter for wasm on oneDNN (NHWC float32; anything
- *     else, e.g. NCHW, goes to tfjs' own kernel where there is one), and
+ *     else, e.g. NCHW, goes to tfjs' own kernel where there is one), and three grouped-conv kernels (ResNeXt) whose
+ *     gradients are each other (`groupedConv2d`);
  *   - registers the gradients of Conv2D and Conv2DBackpropInput as tfjs defines them, except that a filter gradient
- *     is computed by a forward convolution where the backend has no Conv2DBackpropFilter kernel (below), and
+ *     is computed by a forward convolution where the backend has no Conv2DBackpropFilter kernel
+ *     (`filterGradientByConv`): without oneDNN, the wasm backend still trains conv nets and differentiates them twice;
  *   - registers the missing gradient of Conv2DBackpropFilter for every backend:
  *       dW = F(x, dy) is bilinear, so for an upstream gradient G (shaped like W)
  *       ∂⟨G, dW⟩/∂x  = Conv2DBackpropInput(dy, G)  (the input gradient of a conv with filter G)
- *       ∂⟨G, dW⟩/∂dy = Conv2D(x, G).
- *     tfjs already has the gradients of Conv2D and Conv2DBackpropInput (built from the three ops), so with this one
- *     every order of differentiation through a conv is defined.
+ *       ∂⟨G, dW⟩/∂dy = Conv2D(x, G),
+ *     so every order of differentiation through a conv is defined.
  *
- * Without oneDNN, the wasm backend still trains conv nets: the gradient of Conv2D registered here computes the filter
- * gradient with a forward convolution where the backend has no Conv2DBackpropFilter kernel (`filterGradientByConv`).
- *
- * Installed by `accelerateWasm()` (engine/wasm-accel.ts) when oneDNN loads; `restoreConvKernels()` puts tfjs' own
- * back (and unregisters the filter gradient kernel wasm never had). The gradients are registered either way.
+ * The kernels are installed by `accelerateWasm()` (engine/wasm-accel.ts) when oneDNN loads; `restoreConvKernels()`
+ * puts tfjs' own back (and unregisters those wasm never had). The gradients are registered either way (conv models
+ * do it when built).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type ConvGeometry, convBackwardData, convBackwardWeights, convForward, loadOneDnn } from "./onednn";
