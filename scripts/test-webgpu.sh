@@ -2,7 +2,7 @@
 # The lib's tfjs tests on the webgpu backend (dawn.node + @tensorflow/tfjs-backend-webgpu; a software Vulkan adapter
 # such as Mesa lavapipe is enough, only slower). Needs: scripts/install-webgpu.sh [--lavapipe].
 #
-#   scripts/test-webgpu.sh                        the webgpu subset (below): 32 tests, ≈ 20 s on lavapipe with 2 cores
+#   scripts/test-webgpu.sh                        the webgpu subset (below): 35 tests, ≈ 25 s on lavapipe with 2 cores
 #   scripts/test-webgpu.sh tests/models           other test paths instead of the subset
 #   scripts/test-webgpu.sh --reporter=json …      options (arguments starting with '-') are passed on to vitest
 #
