@@ -1,8 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
-import { accelerateWasm, matmulEngine, restoreWasmKernels, wasmAccelStatus } from "../../lib/src/engine";
+import { accelerateWasm, blasAvailable, matmulEngine, restoreWasmKernels, wasmAccelStatus } from "../../lib/src/engine";
 import { Rng } from "../../lib/src/util/random";
+import { needs } from "../support/requirements";
+
+const withBlas = needs(blasAvailable(), "OpenBLAS (Debian: libopenblas0, which scripts/setup.sh installs)");
 
 /** BLAS and XNNPACK sum in different orders: float32 round-off relative to the result's scale. */
 const MM_REL = 1e-5;
@@ -39,18 +42,16 @@ function relDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe("accelerated wasm kernels", () => {
-  let hasBlas = false;
   beforeAll(async () => {
     await initBackend({ force: "wasm" });
-    hasBlas = accelerateWasm().blas !== null;
+    accelerateWasm();
     restoreWasmKernels();
   });
   afterAll(() => {
     restoreWasmKernels();
   });
 
-  it("matMul through BLAS equals tfjs' kernel for every transpose combination and batch broadcasting", (ctx) => {
-    if (!hasBlas) ctx.skip();
+  withBlas("matMul through BLAS equals tfjs' kernel for every transpose combination and batch broadcasting", () => {
     const rng = new Rng(1);
     const cases: [number[], number[], boolean, boolean][] = [
       [[5, 7], [7, 3], false, false],
@@ -74,8 +75,7 @@ describe("accelerated wasm kernels", () => {
     expect(matmulEngine()).toMatch(/OpenBLAS/);
   });
 
-  it("2-D transpose and axis-0 sums equal tfjs' kernels", (ctx) => {
-    if (!hasBlas) ctx.skip();
+  withBlas("2-D transpose and axis-0 sums equal tfjs' kernels", () => {
     const rng = new Rng(2);
     const X = randn(rng, [37, 19]);
     for (const f of [

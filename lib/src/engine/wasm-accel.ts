@@ -130,6 +130,11 @@ function candidates(env: Record<string, string | undefined>): string[] {
   return list;
 }
 
+/** Whether OpenBLAS (or the library SKIPLAB_BLAS names) loads here; does not need a tfjs backend. */
+export function blasAvailable(env: Record<string, string | undefined> = process.env): boolean {
+  return loadBlas(env) !== null;
+}
+
 function loadBlas(env: Record<string, string | undefined>): Blas | null {
   if (blas !== undefined) return blas;
   let koffi: typeof import("koffi");
