@@ -113,12 +113,15 @@ const DNNL_CONV_DESC_BYTES = ONEDNN_ABI.DNNL_CONV_DESC_BYTES.value;
 /** (void *)-1: let oneDNN allocate the buffer of a memory object. */
 const DNNL_MEMORY_ALLOCATE = -1n;
 
-type Handle = unknown; // an opaque pointer (koffi External)
+/** An opaque oneDNN pointer (a koffi External); branded so that an out-parameter array is never passed for one. */
+interface Handle {
+  readonly __dnnlHandle: never;
+}
 
 interface Api {
   version(): { major: number; minor: number; patch: number; hash: string };
-  engineCreate(out: Handle[], kind: number, index: number): number;
-  streamCreate(out: Handle[], engine: Handle, flags: number): number;
+  engineCreate(out: Array<Handle | null>, kind: number, index: number): number;
+  streamCreate(out: Array<Handle | null>, engine: Handle, flags: number): number;
   streamWait(stream: Handle): number;
   mdInitByTag(md: Buffer, ndims: number, dims: BigInt64Array, dtype: number, tag: number): number;
   mdGetSize(md: Handle | Buffer): number | bigint;
@@ -161,20 +164,20 @@ interface Api {
   ): number;
   bnFwdInit(bd: Buffer, prop: number, data: Buffer, eps: number, flags: number): number;
   bnBwdInit(bd: Buffer, prop: number, diffData: Buffer, data: Buffer, eps: number, flags: number): number;
-  pdCreate(out: Handle[], desc: Buffer | null, attr: null, engine: Handle, hint: Handle | null): number;
+  pdCreate(out: Array<Handle | null>, desc: Buffer | null, attr: null, engine: Handle, hint: Handle | null): number;
   pdQueryMd(pd: Handle, what: number, index: number): Handle;
   pdQueryStr(pd: Handle, what: number, index: number, out: string[]): number;
   reorderPdCreate(
-    out: Handle[],
+    out: Array<Handle | null>,
     src: Handle | Buffer,
     srcEngine: Handle,
     dst: Handle | Buffer,
     dstEngine: Handle,
     attr: null,
   ): number;
-  primitiveCreate(out: Handle[], pd: Handle): number;
+  primitiveCreate(out: Array<Handle | null>, pd: Handle): number;
   primitiveExecute(prim: Handle, stream: Handle, nargs: number, args: Buffer): number;
-  memoryCreate(out: Handle[], md: Handle | Buffer, engine: Handle, handle: Handle | bigint | null): number;
+  memoryCreate(out: Array<Handle | null>, md: Handle | Buffer, engine: Handle, handle: Handle | bigint | null): number;
   memorySetDataHandle(mem: Handle, data: Float32Array): number;
   setThreads?: (n: number) => void;
 }
@@ -308,17 +311,17 @@ export function loadOneDnn(env: Record<string, string | undefined> = process.env
         continue;
       }
       api.setThreads = ompThreads();
-      const engine: Handle[] = [null];
+      const engine: Array<Handle | null> = [null];
       check(api.engineCreate(engine, DNNL_CPU, 0), "dnnl_engine_create");
-      const stream: Handle[] = [null];
-      check(api.streamCreate(stream, engine[0], DNNL_STREAM_DEFAULT), "dnnl_stream_create");
+      const stream: Array<Handle | null> = [null];
+      check(api.streamCreate(stream, engine[0]!, DNNL_STREAM_DEFAULT), "dnnl_stream_create");
       const status: OneDnnStatus = {
         available: true,
         library: `${name} (oneDNN ${v.major}.${v.minor}.${v.patch})`,
         tried,
       };
       lastStatus = status;
-      return (loaded = { api, engine: engine[0], stream: stream[0], status });
+      return (loaded = { api, engine: engine[0]!, stream: stream[0]!, status });
     } catch (e) {
       tried.push(`${name}: ${(e as Error).message.split("\n")[0]}`);
     }
@@ -450,15 +453,15 @@ function execArgs(pairs: Array<[number, Handle]>): Buffer {
 }
 
 function memory(d: Loaded, md: Handle | Buffer, allocate = false): Handle {
-  const out: Handle[] = [null];
+  const out: Array<Handle | null> = [null];
   check(d.api.memoryCreate(out, md, d.engine, allocate ? DNNL_MEMORY_ALLOCATE : null), "dnnl_memory_create");
-  return out[0];
+  return out[0]!;
 }
 
 function primitive(d: Loaded, pd: Handle): Handle {
-  const out: Handle[] = [null];
+  const out: Array<Handle | null> = [null];
   check(d.api.primitiveCreate(out, pd), "dnnl_primitive_create");
-  return out[0];
+  return out[0]!;
 }
 
 function implName(d: Loaded, pd: Handle): string {
@@ -475,14 +478,14 @@ function weightsFor(d: Loaded, pd: Handle, query: number, userMd: Buffer, count:
   if (d.api.mdEqual(md, userMd)) return { mem: memory(d, userMd), reorder: null };
   const internal = memory(d, md, true);
   const user = memory(d, userMd);
-  const rpd: Handle[] = [null];
+  const rpd: Array<Handle | null> = [null];
   check(
     toUser
       ? d.api.reorderPdCreate(rpd, md, d.engine, userMd, d.engine, null)
       : d.api.reorderPdCreate(rpd, userMd, d.engine, md, d.engine, null),
     "dnnl_reorder_primitive_desc_create",
   );
-  const reorder: WeightsReorder = { prim: primitive(d, rpd[0]), user: { mem: user, length: count }, internal };
+  const reorder: WeightsReorder = { prim: primitive(d, rpd[0]!), user: { mem: user, length: count }, internal };
   return { mem: internal, reorder };
 }
 
@@ -509,9 +512,7 @@ function forwardPd(d: Loaded, g: ConvGeometry, p: ConvPrimitives, ds: ReturnType
     ),
     "dnnl_dilated_convolution_forward_desc_init",
   );
-  const pd: Handle[] = [null];
-  check(d.api.pdCreate(pd, cd, null, d.engine, null), "dnnl_primitive_desc_create (convolution forward)");
-  return (p.fwdPd = pd[0]);
+  return (p.fwdPd = primitiveDesc(d, cd, null, "convolution forward"));
 }
 
 function primitivesFor(g: ConvGeometry): ConvPrimitives {
@@ -524,34 +525,50 @@ function primitivesFor(g: ConvGeometry): ConvPrimitives {
   return p;
 }
 
+type Descs = ReturnType<typeof descs>;
+
+/** A primitive descriptor for an initialised operation descriptor (`hint`: the forward one, for backward passes). */
+function primitiveDesc(d: Loaded, desc: Buffer, hint: Handle | null, what: string): Handle {
+  const out: Array<Handle | null> = [null];
+  check(d.api.pdCreate(out, desc, null, d.engine, hint), `dnnl_primitive_desc_create (${what})`);
+  return out[0]!;
+}
+
+/**
+ * A convolution step from its primitive descriptor: the weights (user memory, or oneDNN's format with a reorder
+ * `toUser` or from the user layout) and two activation tensors, each bound by name at execution time.
+ */
+function convStep(
+  d: Loaded,
+  pd: Handle,
+  ds: Descs,
+  weights: { name: string; arg: number; query: number; toUser: boolean },
+  acts: Array<{ name: string; arg: number; query: number; length: number }>,
+): Step {
+  const w = weightsFor(d, pd, weights.query, ds.weiUser, ds.counts.wei, weights.toUser);
+  const bound: Record<string, Bound> = {};
+  const pairs: Array<[number, Handle]> = [[weights.arg, w.mem]];
+  for (const a of acts) {
+    const mem = memory(d, d.api.pdQueryMd(pd, a.query, 0));
+    bound[a.name] = { mem, length: a.length };
+    pairs.push([a.arg, mem]);
+  }
+  if (!w.reorder) bound[weights.name] = { mem: w.mem, length: ds.counts.wei };
+  return { prim: primitive(d, pd), args: execArgs(pairs), bound, weights: w.reorder, impl: implName(d, pd) };
+}
+
 function buildForward(d: Loaded, g: ConvGeometry): Step {
   const ds = descs(d.api, g);
-  const p = primitivesFor(g);
-  const pd = forwardPd(d, g, p, ds);
-  const w = weightsFor(d, pd, QUERY_WEIGHTS_MD, ds.weiUser, ds.counts.wei, false);
-  const src = memory(d, d.api.pdQueryMd(pd, QUERY_SRC_MD, 0));
-  const dst = memory(d, d.api.pdQueryMd(pd, QUERY_DST_MD, 0));
-  return {
-    prim: primitive(d, pd),
-    args: execArgs([
-      [ARG_SRC, src],
-      [ARG_WEIGHTS, w.mem],
-      [ARG_DST, dst],
-    ]),
-    bound: {
-      x: { mem: src, length: ds.counts.src },
-      y: { mem: dst, length: ds.counts.dst },
-      ...(w.reorder ? {} : { w: { mem: w.mem, length: ds.counts.wei } }),
-    },
-    weights: w.reorder,
-    impl: implName(d, pd),
-  };
+  const pd = forwardPd(d, g, primitivesFor(g), ds);
+  return convStep(d, pd, ds, { name: "w", arg: ARG_WEIGHTS, query: QUERY_WEIGHTS_MD, toUser: false }, [
+    { name: "x", arg: ARG_SRC, query: QUERY_SRC_MD, length: ds.counts.src },
+    { name: "y", arg: ARG_DST, query: QUERY_DST_MD, length: ds.counts.dst },
+  ]);
 }
 
 function buildBackwardData(d: Loaded, g: ConvGeometry): Step {
   const ds = descs(d.api, g);
-  const p = primitivesFor(g);
-  const hint = forwardPd(d, g, p, ds);
+  const hint = forwardPd(d, g, primitivesFor(g), ds);
   const cd = Buffer.alloc(DNNL_CONV_DESC_BYTES);
   check(
     d.api.convBwdDataInit(
@@ -567,33 +584,16 @@ function buildBackwardData(d: Loaded, g: ConvGeometry): Step {
     ),
     "dnnl_dilated_convolution_backward_data_desc_init",
   );
-  const pdOut: Handle[] = [null];
-  check(d.api.pdCreate(pdOut, cd, null, d.engine, hint), "dnnl_primitive_desc_create (convolution backward data)");
-  const pd = pdOut[0];
-  const w = weightsFor(d, pd, QUERY_WEIGHTS_MD, ds.weiUser, ds.counts.wei, false);
-  const diffSrc = memory(d, d.api.pdQueryMd(pd, QUERY_DIFF_SRC_MD, 0));
-  const diffDst = memory(d, d.api.pdQueryMd(pd, QUERY_DIFF_DST_MD, 0));
-  return {
-    prim: primitive(d, pd),
-    args: execArgs([
-      [ARG_DIFF_DST, diffDst],
-      [ARG_WEIGHTS, w.mem],
-      [ARG_DIFF_SRC, diffSrc],
-    ]),
-    bound: {
-      dy: { mem: diffDst, length: ds.counts.dst },
-      dx: { mem: diffSrc, length: ds.counts.src },
-      ...(w.reorder ? {} : { w: { mem: w.mem, length: ds.counts.wei } }),
-    },
-    weights: w.reorder,
-    impl: implName(d, pd),
-  };
+  const pd = primitiveDesc(d, cd, hint, "convolution backward data");
+  return convStep(d, pd, ds, { name: "w", arg: ARG_WEIGHTS, query: QUERY_WEIGHTS_MD, toUser: false }, [
+    { name: "dy", arg: ARG_DIFF_DST, query: QUERY_DIFF_DST_MD, length: ds.counts.dst },
+    { name: "dx", arg: ARG_DIFF_SRC, query: QUERY_DIFF_SRC_MD, length: ds.counts.src },
+  ]);
 }
 
 function buildBackwardWeights(d: Loaded, g: ConvGeometry): Step {
   const ds = descs(d.api, g);
-  const p = primitivesFor(g);
-  const hint = forwardPd(d, g, p, ds);
+  const hint = forwardPd(d, g, primitivesFor(g), ds);
   const cd = Buffer.alloc(DNNL_CONV_DESC_BYTES);
   check(
     d.api.convBwdWeightsInit(
@@ -610,27 +610,11 @@ function buildBackwardWeights(d: Loaded, g: ConvGeometry): Step {
     ),
     "dnnl_dilated_convolution_backward_weights_desc_init",
   );
-  const pdOut: Handle[] = [null];
-  check(d.api.pdCreate(pdOut, cd, null, d.engine, hint), "dnnl_primitive_desc_create (convolution backward weights)");
-  const pd = pdOut[0];
-  const w = weightsFor(d, pd, QUERY_DIFF_WEIGHTS_MD, ds.weiUser, ds.counts.wei, true);
-  const src = memory(d, d.api.pdQueryMd(pd, QUERY_SRC_MD, 0));
-  const diffDst = memory(d, d.api.pdQueryMd(pd, QUERY_DIFF_DST_MD, 0));
-  return {
-    prim: primitive(d, pd),
-    args: execArgs([
-      [ARG_SRC, src],
-      [ARG_DIFF_DST, diffDst],
-      [ARG_DIFF_WEIGHTS, w.mem],
-    ]),
-    bound: {
-      x: { mem: src, length: ds.counts.src },
-      dy: { mem: diffDst, length: ds.counts.dst },
-      ...(w.reorder ? {} : { dw: { mem: w.mem, length: ds.counts.wei } }),
-    },
-    weights: w.reorder,
-    impl: implName(d, pd),
-  };
+  const pd = primitiveDesc(d, cd, hint, "convolution backward weights");
+  return convStep(d, pd, ds, { name: "dw", arg: ARG_DIFF_WEIGHTS, query: QUERY_DIFF_WEIGHTS_MD, toUser: true }, [
+    { name: "x", arg: ARG_SRC, query: QUERY_SRC_MD, length: ds.counts.src },
+    { name: "dy", arg: ARG_DIFF_DST, query: QUERY_DIFF_DST_MD, length: ds.counts.dst },
+  ]);
 }
 
 function bindData(d: Loaded, what: string, b: Bound, data: Float32Array): void {
@@ -766,8 +750,7 @@ function bnPrimitives(d: Loaded, g: BatchNormGeometry): BnPrimitives {
     d.api.bnFwdInit(bd, DNNL_FORWARD_TRAINING, ds.data, g.eps, flags),
     "dnnl_batch_normalization_forward_desc_init",
   );
-  const pd: Handle[] = [null];
-  check(d.api.pdCreate(pd, bd, null, d.engine, null), "dnnl_primitive_desc_create (batch normalization forward)");
+  const pd = primitiveDesc(d, bd, null, "batch normalization forward");
   const mem = (md: Buffer) => memory(d, md);
   const bound = {
     x: { mem: mem(ds.data), length: g.rows * g.channels },
@@ -778,7 +761,7 @@ function bnPrimitives(d: Loaded, g: BatchNormGeometry): BnPrimitives {
     beta: { mem: mem(ds.stat), length: g.channels },
   };
   const fwd: Step = {
-    prim: primitive(d, pd[0]),
+    prim: primitive(d, pd),
     args: execArgs([
       [ARG_SRC, bound.x.mem],
       [ARG_DST, bound.y.mem],
@@ -789,9 +772,9 @@ function bnPrimitives(d: Loaded, g: BatchNormGeometry): BnPrimitives {
     ]),
     bound,
     weights: null,
-    impl: implName(d, pd[0]),
+    impl: implName(d, pd),
   };
-  const p: BnPrimitives = { fwdPd: pd[0], fwd };
+  const p: BnPrimitives = { fwdPd: pd, fwd };
   bnCache.set(key, p);
   return p;
 }
@@ -804,8 +787,7 @@ function bnBackwardStep(d: Loaded, g: BatchNormGeometry, p: BnPrimitives): Step 
     d.api.bnBwdInit(bd, DNNL_BACKWARD, ds.data, ds.data, g.eps, flags),
     "dnnl_batch_normalization_backward_desc_init",
   );
-  const pd: Handle[] = [null];
-  check(d.api.pdCreate(pd, bd, null, d.engine, p.fwdPd), "dnnl_primitive_desc_create (batch normalization backward)");
+  const pd = primitiveDesc(d, bd, p.fwdPd, "batch normalization backward");
   const mem = (md: Buffer) => memory(d, md);
   const n = g.rows * g.channels;
   const bound = {
@@ -820,7 +802,7 @@ function bnBackwardStep(d: Loaded, g: BatchNormGeometry, p: BnPrimitives): Step 
     dbeta: { mem: mem(ds.stat), length: g.channels },
   };
   return {
-    prim: primitive(d, pd[0]),
+    prim: primitive(d, pd),
     args: execArgs([
       [ARG_SRC, bound.x.mem],
       [ARG_DIFF_DST, bound.dy.mem],
@@ -834,7 +816,7 @@ function bnBackwardStep(d: Loaded, g: BatchNormGeometry, p: BnPrimitives): Step 
     ]),
     bound,
     weights: null,
-    impl: implName(d, pd[0]),
+    impl: implName(d, pd),
   };
 }
 
