@@ -664,11 +664,8 @@ export function convForward(g: ConvGeometry, x: Float32Array, w: Float32Array, y
   const d = loadedOrThrow();
   const p = primitivesFor(g);
   const s = (p.fwd ??= buildForward(d, g));
-  if (s.weights) runReorder(d, s.weights, w, false);
-  else bindData(d, "w", s.bound.w, w);
-  bindData(d, "x", s.bound.x, x);
-  bindData(d, "y", s.bound.y, y);
-  run(d, s.prim, s.args);
+  if (s.weights) runReorder(d, s.weights, w, false); // into oneDNN's format; else w is bound as it is
+  runBound(d, s, { x, w, y });
 }
 
 /** dx = ∂⟨dy, conv(x, w)⟩/∂x. */
@@ -677,10 +674,7 @@ export function convBackwardData(g: ConvGeometry, dy: Float32Array, w: Float32Ar
   const p = primitivesFor(g);
   const s = (p.bwdData ??= buildBackwardData(d, g));
   if (s.weights) runReorder(d, s.weights, w, false);
-  else bindData(d, "w", s.bound.w, w);
-  bindData(d, "dy", s.bound.dy, dy);
-  bindData(d, "dx", s.bound.dx, dx);
-  run(d, s.prim, s.args);
+  runBound(d, s, { dy, w, dx });
 }
 
 /** dw = ∂⟨dy, conv(x, w)⟩/∂w, written in the user layout. */
@@ -688,11 +682,8 @@ export function convBackwardWeights(g: ConvGeometry, x: Float32Array, dy: Float3
   const d = loadedOrThrow();
   const p = primitivesFor(g);
   const s = (p.bwdWeights ??= buildBackwardWeights(d, g));
-  if (!s.weights) bindData(d, "dw", s.bound.dw, dw);
-  bindData(d, "x", s.bound.x, x);
-  bindData(d, "dy", s.bound.dy, dy);
-  run(d, s.prim, s.args);
-  if (s.weights) runReorder(d, s.weights, dw, true);
+  runBound(d, s, { x, dy, dw });
+  if (s.weights) runReorder(d, s.weights, dw, true); // out of oneDNN's format into the user layout
 }
 
 /** The implementations oneDNN chose for a geometry (e.g. "brg:avx512_core"), creating its primitives if needed. */
@@ -820,6 +811,7 @@ function bnBackwardStep(d: Loaded, g: BatchNormGeometry, p: BnPrimitives): Step 
   };
 }
 
+/** Binds every memory of the step to the buffer of the same name, then executes it. */
 function runBound(d: Loaded, s: Step, buffers: Record<string, Float32Array>): void {
   for (const [name, b] of Object.entries(s.bound)) bindData(d, name, b, buffers[name]);
   run(d, s.prim, s.args);
