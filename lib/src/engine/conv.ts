@@ -226,8 +226,9 @@ function filterGradient(
 let gradientRegistered = false;
 
 /**
- * Registers the gradient of Conv2DBackpropFilter (see the module comment) unless tfjs has one. Idempotent; every
- * backend benefits (the gradient is built from tfjs ops).
+ * Registers the gradients of Conv2D and Conv2DBackpropInput (tfjs' own, with the forward-conv filter gradient where
+ * the backend has no Conv2DBackpropFilter kernel) and, unless tfjs has one, of Conv2DBackpropFilter (see the module
+ * comment). Idempotent; every backend uses them (they are built from tfjs ops).
  */
 export function registerConvGradients(): void {
   if (gradientRegistered) return;
