@@ -68,9 +68,8 @@ async function benchTfjs({
   const tf = require("@tensorflow/tfjs");
   const { initBackend } = require(join(lib, "engine/ladder.js"));
   const { createModel } = require(join(lib, "models/index.js"));
-  const { TrainStep, optimizerConfig, accelerateWasm, restoreWasmKernels, matmulEngine } = require(
-    join(lib, "train/index.js"),
-  );
+  const { TrainStep, optimizerConfig } = require(join(lib, "train/index.js"));
+  const { accelerateWasm, restoreWasmKernels, matmulEngine } = require(join(lib, "engine/wasm-accel.js"));
   const { Rng } = require(join(lib, "util/random.js"));
   const report = await initBackend({ force: "wasm" });
   const results = [];
