@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
 import { dense, denseReference } from "../../lib/src/engine/dense";
+import { accelerateWasm, blasAvailable, restoreWasmKernels } from "../../lib/src/engine/wasm-accel";
 import { Rng } from "../../lib/src/util/random";
+import { needs } from "../support/requirements";
 
 /** float32 gradients of sums over ~100 terms: relative agreement to a few ulps × sqrt(terms). */
 const F32_REL = 2e-5;
@@ -18,10 +20,38 @@ function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   return num / Math.max(den, 1e-30);
 }
 
-for (const backend of ["wasm", "cpu"] as const) {
-  describe(`dense on ${backend}`, () => {
+/** The routes dense takes: explicit transposes on plain wasm and cpu, tfjs' own matMul gradient on wasm + OpenBLAS. */
+const BLAS = "OpenBLAS (Debian: libopenblas0, which scripts/setup.sh installs)";
+const setups = [
+  { name: "wasm", backend: "wasm", blas: false },
+  { name: "cpu", backend: "cpu", blas: false },
+  { name: "wasm + OpenBLAS", backend: "wasm", blas: true },
+] as const;
+
+for (const { name, backend, blas } of setups) {
+  if (blas && !blasAvailable()) {
+    needs(false, BLAS)(`dense on ${name}`, () => undefined);
+    continue;
+  }
+  describe(`dense on ${name}`, () => {
     beforeAll(async () => {
       await initBackend({ force: backend });
+      if (blas) accelerateWasm({ conv: false, required: true });
+      return () => {
+        if (blas) restoreWasmKernels();
+      };
+    });
+
+    it("takes the fast route for its engine: BLAS gets transpose flags and no dx nobody asked for", async () => {
+      const rng = new Rng(5);
+      const x = randn(rng, [8, 6]) as tf.Tensor2D;
+      const w = randn(rng, [6, 4]) as tf.Tensor2D;
+      const info = await tf.profile(() => tf.grad((ww: tf.Tensor) => tf.sum(tf.relu(dense(x, ww as tf.Tensor2D))))(w));
+      const count = (name: string) => info.kernels.filter((k) => k.name === name).length;
+      // explicit route: forward, dx and dW matMuls, with transposes copied; BLAS route: forward and dW only
+      expect(count("BatchMatMul")).toBe(blas ? 2 : 3);
+      expect(count("Transpose")).toBe(blas ? 0 : 2);
+      tf.dispose([x, w]);
     });
 
     it("forward and first-order gradients equal tfjs' built-in ones", () => {
