@@ -170,7 +170,8 @@ console.log(
 );
 if (results.tfjs[0]?.engine)
   console.log(`oneDNN path: ${results.tfjs.find((r) => r.impl.includes("oneDNN"))?.engine ?? "not available"}`);
-if (results.torch[0]) console.log(`PyTorch ${results.torch[0].torch}, channels_last`);
+if (results.torch[0])
+  console.log(`PyTorch ${results.torch[0].torch}, channels_last; threads: ${results.torch[0].threading}`);
 const header = [
   "case",
   "threads",

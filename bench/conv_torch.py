@@ -17,6 +17,9 @@ import time
 
 import torch
 
+from torch_threads import describe as threads_description
+from torch_threads import set_threads
+
 
 def median_ms(fn, reps, warmup=3):
     for _ in range(warmup):
@@ -37,7 +40,7 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(0)
     for threads in a.threads:
-        torch.set_num_threads(threads)
+        set_threads(threads)
         for c in json.loads(a.cases):
             n, h, w, cin = c["x"]
             kh, kw, _, cout = c["w"]
@@ -52,7 +55,7 @@ def main():
                 bd = median_ms(lambda: torch.ops.aten.convolution_backward(*args, [True, False, False]), a.reps)
                 bw = median_ms(lambda: torch.ops.aten.convolution_backward(*args, [False, True, False]), a.reps)
             print(json.dumps({"impl": "torch", "case": c["name"], "threads": threads, "forward_ms": fwd,
-                              "backward_data_ms": bd, "backward_weights_ms": bw, "torch": torch.__version__}), flush=True)
+                              "backward_data_ms": bd, "backward_weights_ms": bw, "torch": torch.__version__, "threading": threads_description()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ if (!flag("no-torch")) {
 
 console.log(`\nConv-net SGD training step, batch ${BATCH}, ${SIDE}×${SIDE}×1, median (min) of ${steps} steps, ms`);
 if (ours[0]) console.log(`conv engine: ${ours[0].conv ?? "tfjs' own kernels"}`);
-if (torch[0]) console.log(`PyTorch ${torch[0].torch}, channels_last`);
+if (torch[0]) console.log(`PyTorch ${torch[0].torch}, channels_last; threads: ${torch[0].threading}`);
 console.log("net | threads | params | tfjs-wasm | torch | tfjs / torch");
 for (const o of ours) {
   const t = torch.find((r) => r.family === o.family && r.threads === o.threads);

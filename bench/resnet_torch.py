@@ -20,6 +20,9 @@ import statistics
 import time
 
 import torch
+
+from torch_threads import describe as threads_description
+from torch_threads import set_threads
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -76,7 +79,7 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(0)
     for threads in a.threads:
-        torch.set_num_threads(threads)
+        set_threads(threads)
         for family in a.family:
             net = Net(a.depth, a.width, a.channels, 10, family != "plain").to(memory_format=torch.channels_last)
             opt = torch.optim.SGD(net.parameters(), lr=0.1)
@@ -93,7 +96,7 @@ def main():
                     ts.append((time.perf_counter() - t0) * 1000)
             row = {"impl": "torch", "family": family, "depth": a.depth, "batch": a.batch, "threads": threads,
                    "ms_min": min(ts), "ms_median": statistics.median(ts),
-                   "params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__}
+                   "params": sum(p.numel() for p in net.parameters()), "torch": torch.__version__, "threading": threads_description()}
             if a.hvp and family == "resnet":
                 # one gradient and one Hessian-vector product of the same loss (BN in training mode), as bench/resnet.mjs
                 params = list(net.parameters())

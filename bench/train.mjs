@@ -12,15 +12,18 @@
  *   +kernels    copy-free Identity/Cast, transpose-free axis-0 Sum         (wasm-accel.ts, kernels only)
  *   +blas       OpenBLAS matMul/transpose/sum via koffi                    (wasm-accel.ts; train()'s default)
  *
+ * The head-to-head is paired: PyTorch runs as a server, and each of the --repeat rounds times --steps of ours and of
+ * PyTorch's back to back; the ratio is taken within each round (see main()).
+ *
  * Usage (after `npx tsc -p lib/tsconfig.json`; `npm run bench` builds and runs everything):
- *   node bench/train.mjs [--quick] [--steps 20] [--batch 128,500] [--arch plain,residual] [--variants a,b]
+ *   node bench/train.mjs [--quick] [--steps 10] [--repeat 6] [--batch 128,500] [--arch plain,residual] [--variants a,b]
  *                        [--no-torch] [--threads 2] [--memory] [--mem-epochs 10] [--mem-n 50000] [--json out.json]
  *
  * --memory also measures the peak resident set size (getrusage maxrss) of a child process that trains the residual
  * 30×128 net with Adam, batch 128, on synthetic 50000×3072 data for --mem-epochs epochs (train() with default
  * options: OpenBLAS matmul when available).
  */
-import { spawnSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -46,7 +49,7 @@ const D_IN = 3072,
   CLASSES = 100;
 
 function flopsPerStep(batch) {
-  // forward 2·B·W, backward 4·B·W (dW and dx), minus the input layer's dx (PyTorch skips it; we compute it)
+  // forward 2·B·W, backward 4·B·W (dW and dx), minus the input layer's dx (PyTorch skips it, and so does dense on BLAS)
   const w = D_IN * WIDTH + (DEPTH - 1) * WIDTH * WIDTH + WIDTH * CLASSES;
   return 6 * batch * w - 2 * batch * D_IN * WIDTH;
 }
@@ -167,35 +170,103 @@ async function benchTfjs({
   return { backend: report.description, results };
 }
 
-function benchTorch({ archs, batches, steps, threads }) {
-  const out = [];
-  for (const t of threads) {
-    const r = spawnSync(
-      "/usr/bin/python3",
-      [
-        join(here, "train_torch.py"),
-        "--threads",
-        String(t),
-        "--batch",
-        ...batches.map(String),
-        "--arch",
-        ...archs,
-        "--steps",
-        String(steps),
-      ],
-      { encoding: "utf8" },
-    );
-    if (r.status !== 0) {
-      out.push({
-        impl: "torch",
-        threads: t,
-        error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-3).join(" | "),
-      });
-      continue;
+/** PyTorch as a server (train_torch.py --serve): `time({arch, batch, threads, steps})` resolves to its result line. */
+function torchServer() {
+  const child = spawn("/usr/bin/python3", [join(here, "train_torch.py"), "--serve"], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let buffered = "";
+  let stderr = "";
+  let failure = null;
+  const waiting = [];
+  const fail = (msg) => {
+    failure = msg;
+    while (waiting.length) waiting.shift()({ error: msg });
+  };
+  child.on("error", (e) => fail(e.message));
+  child.stderr.on("data", (d) => (stderr += d));
+  child.on("close", (code) =>
+    fail(`exited ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ") || "no output"}`),
+  );
+  child.stdout.on("data", (d) => {
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.startsWith("{")) waiting.shift()?.(JSON.parse(line));
     }
-    for (const line of r.stdout.trim().split("\n")) if (line.startsWith("{")) out.push(JSON.parse(line));
+  });
+  return {
+    time(request) {
+      if (failure) return Promise.resolve({ error: failure });
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        child.stdin.write(JSON.stringify(request) + "\n");
+      });
+    },
+    close() {
+      child.removeAllListeners("close");
+      child.stdin.end();
+    },
+  };
+}
+
+/** Our side of the head-to-head: one model, stepper and batch per (arch, batch), built once, on train()'s engine. */
+async function ourCases({ archs, batches, warmup, blasThreads }) {
+  const { initBackend } = require(join(lib, "engine/ladder.js"));
+  const { createModel } = require(join(lib, "models/index.js"));
+  const { TrainStep, optimizerConfig } = require(join(lib, "train/index.js"));
+  const { accelerateWasm } = require(join(lib, "engine/wasm-accel.js"));
+  const { Rng } = require(join(lib, "util/random.js"));
+  await initBackend({ force: "wasm" });
+  const st = accelerateWasm({ threads: blasThreads });
+  if (!st.blas) throw new Error(`the head-to-head needs OpenBLAS: ${st.reason}`);
+  const cases = new Map();
+  for (const arch of archs) {
+    for (const batch of batches) {
+      const rng = new Rng(123);
+      const x = Float32Array.from(rng.normals(batch * D_IN));
+      const labels = new Int32Array(batch).map(() => rng.int(CLASSES));
+      const target = new Float32Array(batch * CLASSES);
+      labels.forEach((c, i) => (target[i * CLASSES + c] = 1));
+      const model = createModel(
+        {
+          inputDim: D_IN,
+          outputDim: CLASSES,
+          depth: DEPTH,
+          width: WIDTH,
+          skip: arch === "residual" ? "identity" : "none",
+        },
+        0,
+      );
+      const stepper = new TrainStep(model, optimizerConfig({ type: "adam", lr: 1e-3 }), { fused: true });
+      let k = 0;
+      const step = () =>
+        stepper.run({ size: batch, x, target, labels }, D_IN, CLASSES, 1e-3, { epoch: 1, step: ++k, batch: k });
+      for (let i = 0; i < warmup; i++) await step();
+      cases.set(`${arch}/${batch}`, { model, stepper, step });
+    }
   }
-  return out;
+  return {
+    async time(arch, batch, steps) {
+      const c = cases.get(`${arch}/${batch}`);
+      const ts = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await c.step();
+        ts.push(performance.now() - t0);
+      }
+      const s = stats(ts);
+      return { ms_min: s.min, ms_median: s.median, samples: ts };
+    },
+    dispose() {
+      for (const c of cases.values()) {
+        c.stepper.dispose();
+        c.model.dispose();
+      }
+    },
+  };
 }
 
 async function memoryChild() {
@@ -262,9 +333,9 @@ function pooled(rows) {
 async function main() {
   if (flag("memory-child")) return memoryChild();
   const quick = flag("quick");
-  const steps = Number(arg("steps", quick ? 8 : 20));
+  const steps = Number(arg("steps", quick ? 8 : 10));
   const warmup = Number(arg("warmup", 3));
-  const repeat = Number(arg("repeat", quick ? 1 : 3));
+  const repeat = Number(arg("repeat", quick ? 2 : 6));
   const batches = String(arg("batch", "128,500")).split(",").map(Number);
   const archs = String(arg("arch", "plain,residual")).split(",");
   const allVariants = ["prototype", "ops-adam", "simd-adam", "+kernels", "+blas"];
@@ -284,36 +355,73 @@ async function main() {
   const ladder = await benchTfjs({ archs, batches, variants, steps, warmup, blasThreads });
   console.log(`# tfjs backend: ${ladder.backend}`);
 
-  // 2. Head-to-head: skiplab's default engine and PyTorch, interleaved `repeat` times (the machine is shared and noisy).
-  const ours = [...ladder.results.filter((r) => r.variant === "+blas")];
-  const torch = [];
+  // 2. Head-to-head, paired: the machine is shared and its speed drifts by 1.5× within minutes, so PyTorch runs as a
+  //    server (train_torch.py --serve) and each repeat times a block of our steps and a block of PyTorch's at each
+  //    thread count back to back, in rotating order. The ratio of a repeat is our median over PyTorch's median within
+  //    that repeat; the table gives the median of those paired ratios and their range.
   const noTorch = flag("no-torch");
+  const server = noTorch ? null : torchServer();
+  const ours = await ourCases({ archs, batches, warmup, blasThreads });
+  const samples = [];
   for (let rep = 0; rep < repeat; rep++) {
-    if (!noTorch) torch.push(...benchTorch({ archs, batches, steps, threads: torchThreads }));
-    if (rep > 0 || !variants.includes("+blas"))
-      ours.push(...(await benchTfjs({ archs, batches, variants: ["+blas"], steps, warmup, blasThreads })).results);
-  }
-  const torchErrors = torch.filter((t) => t.error);
-  const rows = [];
-  const keyed = (list, arch, batch, extra = () => true) =>
-    list.filter((r) => r.arch === arch && r.batch === batch && !r.error && !r.skipped && extra(r));
-  for (const arch of archs) {
-    for (const batch of batches) {
-      const o = pooled(keyed(ours, arch, batch));
-      const t1 = pooled(keyed(torch, arch, batch, (r) => r.threads === 1));
-      const tn = pooled(keyed(torch, arch, batch, (r) => r.threads === nproc));
-      rows.push({ arch, batch, ours: o, torch1: t1, torchN: tn, flops: flopsPerStep(batch) });
+    for (const arch of archs) {
+      for (const batch of batches) {
+        const jobs = [
+          async () => samples.push({ rep, arch, batch, impl: "ours", ...(await ours.time(arch, batch, steps)) }),
+          ...torchThreads.map((threads) => async () => {
+            if (!server) return;
+            const r = await server.time({ arch, batch, threads, steps });
+            samples.push(r.error ? { rep, arch, batch, impl: "torch", threads, error: r.error } : { rep, ...r });
+          }),
+        ];
+        for (let j = 0; j < jobs.length; j++) await jobs[(j + rep) % jobs.length]();
+      }
     }
   }
-  const widths = [10, 6, 22, 22, 22, 10, 10];
+  ours.dispose();
+  server?.close();
+  const torchErrors = samples.filter((t) => t.error);
+  const rows = [];
+  const keyed = (arch, batch, pred) =>
+    samples.filter((r) => r.arch === arch && r.batch === batch && !r.error && pred(r));
+  const pairedRatio = (arch, batch, threads) => {
+    const rs = [];
+    for (let rep = 0; rep < repeat; rep++) {
+      const o = keyed(arch, batch, (r) => r.rep === rep && r.impl === "ours")[0];
+      const t = keyed(arch, batch, (r) => r.rep === rep && r.impl === "torch" && r.threads === threads)[0];
+      if (o && t) rs.push(o.ms_median / t.ms_median);
+    }
+    const s = [...rs].sort((a, b) => a - b);
+    const mid = (s.length - 1) / 2;
+    const median = s.length ? (s[Math.floor(mid)] + s[Math.ceil(mid)]) / 2 : NaN;
+    return { median, lo: s[0] ?? NaN, hi: s[s.length - 1] ?? NaN };
+  };
+  for (const arch of archs) {
+    for (const batch of batches) {
+      rows.push({
+        arch,
+        batch,
+        ours: pooled(keyed(arch, batch, (r) => r.impl === "ours")),
+        torch1: pooled(keyed(arch, batch, (r) => r.impl === "torch" && r.threads === 1)),
+        torchN: pooled(keyed(arch, batch, (r) => r.impl === "torch" && r.threads === nproc)),
+        vs1: pairedRatio(arch, batch, 1),
+        vsN: pairedRatio(arch, batch, nproc),
+        flops: flopsPerStep(batch),
+      });
+    }
+  }
+  const widths = [10, 6, 22, 22, 22, 18, 18];
   const g = (ms, flops) => (Number.isFinite(ms) ? (flops / (ms * 1e6)).toFixed(1) : "–");
   const cell = (p, flops) =>
-    Number.isFinite(p.ms_min) ? `${p.ms_min.toFixed(1)} / ${p.ms_median.toFixed(1)} (${g(p.ms_min, flops)})` : "–";
-  const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : "–");
+    Number.isFinite(p.ms_min) ? `${p.ms_min.toFixed(1)} / ${p.ms_median.toFixed(1)} (${g(p.ms_median, flops)})` : "–";
+  const ratio = (p) =>
+    Number.isFinite(p.median) ? `${p.median.toFixed(2)}× [${p.lo.toFixed(2)}–${p.hi.toFixed(2)}]` : "–";
   console.log(
-    `\n## skiplab (tfjs-wasm + OpenBLAS ${blasThreads} thread) vs PyTorch CPU, ${repeat} interleaved repeats × ${steps} steps`,
+    `\n## skiplab (tfjs-wasm + OpenBLAS ${blasThreads} thread) vs PyTorch CPU, ${repeat} paired repeats × ${steps} steps`,
   );
-  console.log("# cells: ms/step min / median (GFLOP/s at the min); ratio = our min / torch min (target < 2×)");
+  console.log(
+    "# cells: ms/step min / median over all repeats (GFLOP/s at the median); ratio: median over repeats of (our median / torch median) within the repeat [range]",
+  );
   console.log(
     fmtRow(
       ["arch", "batch", "skiplab", "torch 1 thread", `torch ${nproc} threads`, "vs 1 thr", `vs ${nproc} thr`],
@@ -329,25 +437,23 @@ async function main() {
           cell(r.ours, r.flops),
           cell(r.torch1, r.flops),
           cell(r.torchN, r.flops),
-          ratio(r.ours.ms_min, r.torch1.ms_min),
-          ratio(r.ours.ms_min, r.torchN.ms_min),
+          ratio(r.vs1),
+          ratio(r.vsN),
         ],
         widths,
       ),
     );
   }
   console.log(
-    "# GFLOP/s counts the FLOPs PyTorch does (6·B·weights minus the input layer's dx, which skiplab's dense computes anyway),",
+    "# GFLOP/s counts the FLOPs of one step (6·B·weights minus the input layer's dx, which neither side computes), so it",
   );
-  console.log("# so GFLOP/s compares step times, not kernels.");
+  console.log("# compares step times, not kernels.");
   for (const t of torchErrors)
     console.log(
       `torch (${t.threads} threads) failed: ${t.error} — install Debian's python3-torch (apt-get install -y python3-torch)`,
     );
-  if (torch.length)
-    console.log(
-      `# torch ${torch.find((t) => !t.error)?.torch ?? "?"} (Debian python3-torch), torch.set_num_threads(n)`,
-    );
+  const torchRow = samples.find((t) => t.impl === "torch" && !t.error);
+  if (torchRow) console.log(`# torch ${torchRow.torch} (Debian python3-torch); threads: ${torchRow.threading}`);
 
   let memory = null;
   if (flag("memory")) {
