@@ -17,8 +17,10 @@ import {
   sd,
   sem,
   spearman,
+  studentTCritical,
   studentTTwoSided,
   welch,
+  withinGroupSlope,
 } from "../../lib/src/stats";
 import { Rng } from "../../lib/src/util/random";
 import { needs, pythonWith } from "../support/requirements";
@@ -101,6 +103,40 @@ print(json.dumps(out))`,
       close(w.p, ref[i][1], 1e-9);
       close(w.df, ref[i][2], 1e-12);
     });
+  });
+
+  withScipy("the confidence interval is diff ± t.ppf((1 + level)/2, df)·se, as scipy computes it", () => {
+    const cases = [
+      [sample(11, 5, 0.4), sample(12, 6, 0, 2)],
+      [sample(13, 3, 1), sample(14, 3, 0)],
+    ];
+    const ref = py(
+      `out = []
+for a, b in data:
+    a = np.array(a); b = np.array(b)
+    va = a.var(ddof=1) / len(a); vb = b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    d = a.mean() - b.mean(); h = stats.t.ppf(0.975, df) * np.sqrt(va + vb); h9 = stats.t.ppf(0.95, df) * np.sqrt(va + vb)
+    out.append([d - h, d + h, d - h9, d + h9])
+print(json.dumps(out))`,
+      cases,
+    );
+    cases.forEach(([a, b], i) => {
+      const w = welch(a, b);
+      close(w.lo, ref[i][0], 1e-9);
+      close(w.hi, ref[i][1], 1e-9);
+      const w90 = welch(a, b, 0.9);
+      close(w90.lo, ref[i][2], 1e-9);
+      close(w90.hi, ref[i][3], 1e-9);
+    });
+  });
+
+  withScipy("the critical t matches scipy's t.ppf over levels and degrees of freedom", () => {
+    const grid: Array<[number, number]> = [];
+    for (const df of [1, 2, 2.6, 5, 30, 1e4]) for (const level of [0.8, 0.9, 0.95, 0.99]) grid.push([level, df]);
+    const ref = py("print(json.dumps([stats.t.ppf((1 + l) / 2, df) for l, df in data]))", grid);
+    grid.forEach(([level, df], i) => close(studentTCritical(level, df), ref[i], 1e-10));
+    expect(studentTCritical(0.95, 1)).toBeCloseTo(12.7062, 4);
   });
 
   withScipy("the t tail probability matches scipy's t.sf over a grid of t and df", () => {
@@ -216,5 +252,68 @@ describe("bootstrap confidence intervals", () => {
     const cluster = bootstrapCI(x, { resamples: 3000, seed: 1, groups: g });
     expect(cluster.hi - cluster.lo).toBeGreaterThan(1.8 * (iid.hi - iid.lo));
     expect(bootstrapCI(x, { seed: 3, resamples: 500 })).toEqual(bootstrapCI(x, { seed: 3, resamples: 500 }));
+  });
+});
+
+describe("within-group slope", () => {
+  /** 4 groups of 5: group offsets in x and y that alone would make a strong pooled correlation. */
+  function grouped(seed: number, within: number) {
+    const rng = new Rng(seed);
+    const x: number[] = [];
+    const y: number[] = [];
+    const g: string[] = [];
+    for (let k = 0; k < 4; k++)
+      for (let i = 0; i < 5; i++) {
+        const xi = 3 * k + rng.normal();
+        x.push(xi);
+        y.push(-5 * k + within * (xi - 3 * k) + 0.5 * rng.normal());
+        g.push(`g${k}`);
+      }
+    return { x, y, g };
+  }
+
+  withScipy("slope, standard error, interval and t p-value match a least-squares fit with group dummies", () => {
+    const { x, y, g } = grouped(21, 0.7);
+    const r = withinGroupSlope(x, y, g, { permutations: 200 });
+    const ref = py(
+      `x = np.array(data["x"]); y = np.array(data["y"]); g = data["g"]
+levels = sorted(set(g))
+X = np.column_stack([x] + [[1.0 if gi == l else 0.0 for gi in g] for l in levels])
+beta, res, rank, sv = np.linalg.lstsq(X, y, rcond=None)
+df = len(y) - X.shape[1]
+s2 = ((y - X @ beta) ** 2).sum() / df
+se = np.sqrt(s2 * np.linalg.inv(X.T @ X)[0, 0])
+h = stats.t.ppf(0.975, df) * se
+print(json.dumps([beta[0], se, beta[0] - h, beta[0] + h, 2 * stats.t.sf(abs(beta[0] / se), df), df]))`,
+      { x, y, g },
+    );
+    close(r.slope, ref[0], 1e-10);
+    close(r.se, ref[1], 1e-10);
+    close(r.lo, ref[2], 1e-9);
+    close(r.hi, ref[3], 1e-9);
+    close(r.pT, ref[4], 1e-8);
+    expect(r.df).toBe(ref[5]);
+    expect(r.groups).toBe(4);
+  });
+
+  it("group differences alone are not evidence: pooled the correlation is strong, within groups there is none", () => {
+    const { x, y, g } = grouped(22, 0);
+    expect(spearman(x, y).rho).toBeLessThan(-0.7);
+    const r = withinGroupSlope(x, y, g, { permutations: 2000 });
+    expect(r.p).toBeGreaterThan(0.05);
+    expect(r.lo).toBeLessThan(0);
+    expect(r.hi).toBeGreaterThan(0);
+  });
+
+  it("a real within-group relation is found, with the permutation and t p-values agreeing", () => {
+    const { x, y, g } = grouped(23, 0.8);
+    const r = withinGroupSlope(x, y, g, { permutations: 2000 });
+    expect(r.p).toBeLessThan(0.01);
+    expect(r.pT).toBeLessThan(0.01);
+    expect(r.lo).toBeGreaterThan(0);
+  });
+
+  it("rejects mismatched lengths", () => {
+    expect(() => withinGroupSlope([1, 2], [1, 2, 3], ["a", "a"])).toThrow(/differ in length/);
   });
 });

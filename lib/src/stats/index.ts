@@ -1,12 +1,12 @@
 /**
  * The statistics every claim check uses, in one place: summaries (mean, sample s.d., s.e.m., median, quantiles),
- * Welch's unequal-variance t-test, permutation tests for a difference of means and for Spearman's ρ (both optionally
+ * Welch's unequal-variance t-test with its confidence interval, the within-group (fixed-effects) slope, permutation tests for a difference of means and for Spearman's ρ (both optionally
  * within groups, so that runs sharing a group are never exchanged across groups), and seeded percentile bootstrap
  * confidence intervals (optionally resampling whole groups). Non-finite values are dropped by the functions that
  * take samples, and counted where a caller needs to know.
  *
- * Checked against scipy.stats (tests/stats): ttest_ind(equal_var=False), t.sf, spearmanr, and exact enumeration of
- * small permutation distributions.
+ * Checked against scipy.stats and numpy (tests/stats): ttest_ind(equal_var=False), t.sf, t.ppf, spearmanr, a
+ * least-squares fit with group dummies, and exact enumeration of small permutation distributions.
  */
 import { Rng, subSeed } from "../util/random";
 
@@ -139,6 +139,24 @@ export function studentTTwoSided(t: number, df: number): number {
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
 
+/**
+ * The critical value of a two-sided interval: the t with P(|T| ≥ t) = 1 − level, for `df` degrees of freedom
+ * (e.g. 12.706 for level 0.95 and df 1; 1.960 as df → ∞). Bisection on `studentTTwoSided`, to 1e-12 relative.
+ */
+export function studentTCritical(level: number, df: number): number {
+  if (!(level > 0 && level < 1) || !(df > 0)) return NaN;
+  const target = 1 - level;
+  let lo = 0;
+  let hi = 1;
+  while (studentTTwoSided(hi, df) > target) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTTwoSided(mid, df) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 // ---- tests ---------------------------------------------------------------------------------------------------
 
 export interface WelchResult {
@@ -151,12 +169,19 @@ export interface WelchResult {
   df: number;
   /** Two-sided p-value. */
   p: number;
+  /** Confidence interval of the difference, diff ± t_crit(level, df)·se. */
+  lo: number;
+  hi: number;
+  level: number;
   na: number;
   nb: number;
 }
 
-/** Welch's two-sample t-test (unequal variances) on the finite values of a and b; needs ≥ 2 values in each. */
-export function welch(a: readonly number[], b: readonly number[]): WelchResult {
+/**
+ * Welch's two-sample t-test (unequal variances) on the finite values of a and b, with a `level` (default 0.95)
+ * confidence interval of mean(a) − mean(b); needs ≥ 2 values in each.
+ */
+export function welch(a: readonly number[], b: readonly number[], level = 0.95): WelchResult {
   const x = finite(a);
   const y = finite(b);
   const diff = mean(x) - mean(y);
@@ -166,12 +191,16 @@ export function welch(a: readonly number[], b: readonly number[]): WelchResult {
   const df = (va + vb) ** 2 / (va ** 2 / (x.length - 1) + vb ** 2 / (y.length - 1));
   let t = diff / se;
   if (se === 0) t = diff === 0 ? NaN : Math.sign(diff) * Infinity;
+  const half = se === 0 ? 0 : studentTCritical(level, df) * se;
   return {
     diff,
     se,
     t,
     df,
     p: se === 0 ? (diff === 0 ? NaN : 0) : studentTTwoSided(t, df),
+    lo: diff - half,
+    hi: diff + half,
+    level,
     na: x.length,
     nb: y.length,
   };
@@ -354,5 +383,94 @@ export function bootstrapDiffCI(
     hi: quantile(stats, 1 - alpha),
     level,
     resamples: B,
+  };
+}
+
+export interface WithinGroupSlopeResult {
+  /** Least-squares slope of y on x with one intercept per group (x and y centred within each group). */
+  slope: number;
+  /** Its standard error and t-based confidence interval, with df = n − groups − 1. */
+  se: number;
+  lo: number;
+  hi: number;
+  level: number;
+  df: number;
+  /** Two-sided p from the t distribution. */
+  pT: number;
+  /** Two-sided permutation p: x shuffled within each group, the slope recomputed. */
+  p: number;
+  permutations: number;
+  /** Finite pairs used, and the groups they fall in. */
+  n: number;
+  groups: number;
+}
+
+/**
+ * Is y related to x *within* groups? The slope of y on x with a separate intercept for every group (a fixed-effects
+ * regression: what the groups differ by, e.g. architecture and depth, cannot carry it), with a t-based interval and
+ * a permutation p-value that shuffles x only within groups. Groups with one pair contribute nothing. Non-finite
+ * pairs are dropped with their labels.
+ */
+export function withinGroupSlope(
+  x: readonly number[],
+  y: readonly number[],
+  groups: Groups,
+  o: { permutations?: number; seed?: number; level?: number } = {},
+): WithinGroupSlopeResult {
+  if (x.length !== y.length || groups.length !== x.length)
+    throw new Error(`withinGroupSlope: x, y and groups differ in length (${x.length}, ${y.length}, ${groups.length})`);
+  const keep = x.map((v, i) => Number.isFinite(v) && Number.isFinite(y[i]));
+  const xs = x.filter((_, i) => keep[i]);
+  const ys = y.filter((_, i) => keep[i]);
+  const parts = strata(
+    xs.length,
+    groups.filter((_, i) => keep[i]),
+  );
+  const centre = (v: readonly number[]) => {
+    const out = [...v];
+    for (const part of parts) {
+      const m = mean(part.map((i) => v[i]));
+      for (const i of part) out[i] = v[i] - m;
+    }
+    return out;
+  };
+  const yc = centre(ys);
+  const slopeOf = (xv: readonly number[]) => {
+    const xc = centre(xv);
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < xc.length; i++) {
+      sxy += xc[i] * yc[i];
+      sxx += xc[i] * xc[i];
+    }
+    return { slope: sxy / sxx, sxx, xc };
+  };
+  const level = o.level ?? 0.95;
+  const { slope, sxx, xc } = slopeOf(xs);
+  const n = xs.length;
+  const g = parts.length;
+  const df = n - g - 1;
+  let rss = 0;
+  for (let i = 0; i < n; i++) rss += (yc[i] - slope * xc[i]) ** 2;
+  const se = df > 0 ? Math.sqrt(rss / df / sxx) : NaN;
+  const half = studentTCritical(level, df) * se;
+  const perms = o.permutations ?? 10000;
+  const rng = new Rng(subSeed(o.seed ?? 0, "within-group-slope"));
+  let hits = 0;
+  if (Number.isFinite(slope))
+    for (let t = 0; t < perms; t++)
+      if (Math.abs(slopeOf(shuffleWithin(xs, parts, rng)).slope) >= Math.abs(slope) - 1e-12) hits++;
+  return {
+    slope,
+    se,
+    lo: slope - half,
+    hi: slope + half,
+    level,
+    df,
+    pT: df > 0 && se > 0 ? studentTTwoSided(slope / se, df) : NaN,
+    p: Number.isFinite(slope) ? (1 + hits) / (1 + perms) : NaN,
+    permutations: perms,
+    n,
+    groups: g,
   };
 }
