@@ -7,8 +7,9 @@
  * executed notebook to build the report's index. No side files: the executed notebook is the record.
  */
 import { escapeHtml, showHtml, TABLE_STYLE } from "../display/html";
+import { type Verdict, VERDICTS } from "./verdict";
 
-export type Verdict = "reproduced" | "partly reproduced" | "not reproduced";
+export type { Verdict } from "./verdict";
 
 export interface ClaimCheck {
   /** Paper figure id, e.g. "P1 Fig. B". */
@@ -22,6 +23,16 @@ export interface ClaimCheck {
   verdict: Verdict;
   /** The numbers the verdict was derived from. */
   numbers: Record<string, number | string>;
+  /** The pre-registered claim id (report/prereg.ts), when the claim was registered. */
+  id?: string;
+  /** "paper" (default): a claim of the paper; "sanity": an identity or manipulation check, reported apart. */
+  kind?: "paper" | "sanity";
+  /** Fingerprint of the pre-registration the verdict was evaluated under. */
+  preregistration?: string;
+  /** The test behind each criterion, by criterion id. */
+  tests?: Record<string, string>;
+  /** The same registered criteria on the exploration seeds (the verdict above is the confirmation seeds'). */
+  exploration?: { verdict: Verdict; numbers: Record<string, number | string> };
 }
 
 export interface ClaimsMeta {
@@ -40,13 +51,18 @@ const VERDICT_COLORS: Record<Verdict, string> = {
   reproduced: "#1a7f37",
   "partly reproduced": "#b58900",
   "not reproduced": "#cf222e",
+  inconclusive: "#5a32a3",
+  "not tested": "#666",
 };
 
 export function verdictColor(v: Verdict | "failed" | "pending"): string {
   return (VERDICT_COLORS as Record<string, string>)[v] ?? (v === "failed" ? "#cf222e" : "#666");
 }
 
-/** Derives a verdict from how many of a claim's sub-criteria held. */
+/**
+ * Derives a verdict from how many of a claim's sub-criteria held (claims not yet pre-registered; registered claims
+ * get theirs from report/prereg.ts, which also knows "inconclusive").
+ */
 export function verdictFrom(passed: number, total: number): Verdict {
   if (total <= 0) throw new Error("verdictFrom: a claim needs at least one criterion");
   return passed === total ? "reproduced" : passed === 0 ? "not reproduced" : "partly reproduced";
@@ -68,34 +84,61 @@ export const CLAIMS_MARKER = "skiplab-claims";
 /** The HTML of a claims block (visible table + embedded JSON record). */
 export function claimsHtml(record: ClaimsRecord): string {
   const fmt = formatClaimNumber;
-  const rows = record.checks
-    .map(
-      (c) =>
-        `<tr><td>${escapeHtml(c.figure)}</td><td>${escapeHtml(c.claim)}<br><small>source: ${escapeHtml(c.source)}</small></td>` +
-        `<td>${escapeHtml(c.criterion)}</td><td>${Object.entries(c.numbers)
-          .map(([k, v]) => `${escapeHtml(k)} = ${fmt(v)}`)
-          .join("<br>")}</td>` +
-        `<td style="color:${verdictColor(c.verdict)};font-weight:bold">${c.verdict}</td></tr>`,
-    )
-    .join("");
+  const explored = record.checks.some((c) => c.exploration);
+  const row = (c: ClaimCheck) =>
+    `<tr><td>${escapeHtml(c.id ? `${c.id} · ` : "")}${escapeHtml(c.figure)}</td><td>${escapeHtml(c.claim)}<br><small>source: ${escapeHtml(c.source)}</small></td>` +
+    `<td>${escapeHtml(c.criterion)}</td><td>${Object.entries(c.numbers)
+      .map(([k, v]) => `${escapeHtml(k)} = ${fmt(v)}`)
+      .join("<br>")}</td>` +
+    `<td style="color:${verdictColor(c.verdict)};font-weight:bold">${c.verdict}</td>` +
+    (explored ? explorationCell(c) : "") +
+    `</tr>`;
+  const head =
+    `<thead><tr><th>figure</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict${explored ? " (confirmation seeds)" : ""}</th>` +
+    `${explored ? "<th>exploration seeds</th>" : ""}</tr></thead>`;
+  const paper = record.checks.filter((c) => c.kind !== "sanity");
+  const sanity = record.checks.filter((c) => c.kind === "sanity");
+  const rows = paper.map(row).join("");
   const json = JSON.stringify(record).replace(/<\//g, "<\\/");
   const problems = claimProblems([JSON.parse(JSON.stringify(record)) as ClaimsRecord]);
   return (
     TABLE_STYLE +
     `<div class="skiplab-claims-block"><p><b>Claim check</b> — data: ${escapeHtml(record.dataset)} · scale: ${escapeHtml(record.scale)} · ` +
     `seeds: ${escapeHtml(record.seeds)} · backend: ${escapeHtml(record.backend)}</p>` +
-    `<table class="skiplab-table"><thead><tr><th>figure</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table>` +
+    `<table class="skiplab-table">${head}<tbody>${rows}</tbody></table>` +
+    (sanity.length
+      ? `<p><b>Sanity checks</b> (identities and manipulation checks of ours; not claims of the paper)</p>` +
+        `<table class="skiplab-table">${head}<tbody>${sanity.map(row).join("")}</tbody></table>`
+      : "") +
     (problems.length ? `<p style="color:${verdictColor("failed")}"><b>This claim check is not usable:</b> ${problems.map(escapeHtml).join("; ")}</p>` : "") +
     `</div>` +
     `<script type="application/json" class="${CLAIMS_MARKER}">${json}</script>`
   );
 }
 
+/** The exploration seeds' verdict, flagged when it differs from the confirmation verdict. */
+export function explorationCell(c: ClaimCheck): string {
+  if (!c.exploration) return "<td>—</td>";
+  const differs = c.exploration.verdict !== c.verdict;
+  const nums = Object.entries(c.exploration.numbers)
+    .map(([k, v]) => `${escapeHtml(k)} = ${formatClaimNumber(v)}`)
+    .join("<br>");
+  return (
+    `<td><span style="color:${verdictColor(c.exploration.verdict)};font-weight:bold">${c.exploration.verdict}</span>` +
+    (differs ? ` <b style="color:#cf222e">⚠ differs</b>` : "") +
+    `<details><summary><small>numbers</small></summary><small>${nums}</small></details></td>`
+  );
+}
+
 /** Shows the claim checks in the notebook (and prints them outside one). */
 export function reportClaims(checks: ClaimCheck[], meta: ClaimsMeta): void {
   const record: ClaimsRecord = { ...meta, checks };
-  const plain = checks.map((c) => `[${c.verdict}] ${c.figure}: ${c.claim} — ${c.criterion}; ${JSON.stringify(c.numbers)}`).join("\n");
+  const plain = checks
+    .map(
+      (c) =>
+        `[${c.verdict}${c.exploration ? `; exploration: ${c.exploration.verdict}` : ""}]${c.kind === "sanity" ? " (sanity)" : ""} ${c.figure}: ${c.claim} — ${c.criterion}; ${JSON.stringify(c.numbers)}`,
+    )
+    .join("\n");
   showHtml(claimsHtml(record), plain);
 }
 
@@ -105,7 +148,6 @@ export function extractClaims(html: string): ClaimsRecord[] {
   return Array.from(html.matchAll(re), (m) => JSON.parse(m[1].replace(/<\\\//g, "</")) as ClaimsRecord);
 }
 
-const VERDICTS: readonly string[] = ["reproduced", "partly reproduced", "not reproduced"];
 
 /**
  * What makes an executed notebook's claims unusable, one line each (empty when they are fine): no claim check at all,
@@ -119,7 +161,7 @@ export function claimProblems(records: ClaimsRecord[]): string[] {
   const problems: string[] = [];
   for (const c of checks) {
     const where = `${c.figure}, claim "${c.claim.length > 80 ? c.claim.slice(0, 77) + "..." : c.claim}"`;
-    if (!VERDICTS.includes(c.verdict)) problems.push(`${where}: verdict ${JSON.stringify(c.verdict)} is not one of ${VERDICTS.join(", ")}`);
+    if (!(VERDICTS as readonly string[]).includes(c.verdict)) problems.push(`${where}: verdict ${JSON.stringify(c.verdict)} is not one of ${VERDICTS.join(", ")}`);
     for (const [k, v] of Object.entries(c.numbers ?? {})) {
       if (typeof v === "string") continue;
       if (typeof v !== "number" || !Number.isFinite(v)) {
