@@ -86,6 +86,34 @@ describe("p1 protocol", () => {
     expect(p1FinalRecords(second.records).map((r) => r.epoch)).toEqual([2, 2]);
   }, 120_000);
 
+  it("two processes (the caller and a run worker) compute exactly what one process computes", async () => {
+    // runs long enough (~1–2 s each) that the worker, which needs a second to start, gets some of them
+    const p = { ...tiny(), seeds: [0, 1], train: { ...tiny().train, epochs: 20 } };
+    const grid = p1Grid(p);
+    const one = await p1Execute(grid, { dir: path.join(root, "one"), workers: 1 });
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+    let two;
+    try {
+      two = await p1Execute(grid, { dir: path.join(root, "two"), workers: 2 });
+    } finally {
+      console.log = log;
+    }
+    expect(two.computed).toBe(4);
+    expect(two.runs.every((r) => !r.fromCache)).toBe(true);
+    // the worker computed some of the runs (its lines are prefixed), the caller the others
+    const byWorker = lines.filter((l) => l.startsWith("[worker 1]")).length;
+    expect(byWorker).toBeGreaterThan(0);
+    expect(byWorker).toBeLessThan(4);
+    expect(lines.filter((l) => / seed \d: done in /.test(l)).length).toBe(4);
+    // every number bitwise equal, except the timings (wall_s, hess.seconds)
+    const strip = (rs: typeof one.records) =>
+      rs.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "wall_s" && !k.endsWith("seconds"))));
+    expect(strip(two.records)).toEqual(strip(one.records));
+    expect(Object.keys(strip(two.records)[0]).length).toBeGreaterThan(20);
+  }, 180_000);
+
   it("the measures are a typed metric set whose options reach the hash; sweep specs expand to the grid's hashes", () => {
     const p = tiny();
     const ref = p1MetricSet({ ...p.measures, hessAt: [3, 0, 1, 1] });

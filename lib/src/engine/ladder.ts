@@ -142,7 +142,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   );
 }
 
-function parseBackendName(value: string | undefined): BackendName | undefined {
+export function parseBackendName(value: string | undefined): BackendName | undefined {
   if (value === undefined || value.trim() === "" || value === "auto") return undefined;
   const v = value.trim().toLowerCase();
   if ((BACKEND_LADDER as readonly string[]).includes(v)) return v as BackendName;

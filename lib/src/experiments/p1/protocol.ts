@@ -4,7 +4,10 @@
  * §1.6) and a config field.
  */
 import type { InitInput, MlpConfigInput } from "../../models/config";
-import { executeRun, type ExecuteOptions, type RunResult } from "../../runs/execute";
+import * as tf from "@tensorflow/tfjs";
+import * as fs from "node:fs";
+import { executeRun, type ExecuteOptions, type RunResult, runPaths } from "../../runs/execute";
+import { executeRunsParallel, workerCount } from "../../runs/parallel";
 import { runSpec, type RunSpec } from "../../runs/spec";
 import type { TrainConfigInput } from "../../train/config";
 import { P1DataSpec, P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "./data";
@@ -193,43 +196,67 @@ export interface P1ExecuteSummary {
 }
 
 /**
- * Executes (or reads from the run cache) every request in order and returns one flat record per run × epoch.
- * A run with a stored done.json is never recomputed. By default (`quiet`, the default) the per-epoch progress
+ * Executes (or reads from the run cache) every request and returns one flat record per run × epoch, in request order.
+ * A run with a stored done.json is never recomputed. Runs still to compute are spread over `workers` processes
+ * (runs/parallel.ts; default $SKIPLAB_WORKERS or one per core on the wasm and cpu backends; 1 when `onEpoch` or
+ * `onStep` is given, since callbacks cannot run in another process). By default (`quiet`, the default) the per-epoch progress
  * display is switched off for the call (also overriding SKIPLAB_PROGRESS, which the headless reproduce command sets
  * to "lines") and one line per computed run is printed instead; `quiet: false` keeps the progress display.
  */
 export async function p1Execute(
   requests: readonly P1RunRequest[],
-  options: Omit<ExecuteOptions, "data" | "label"> & { quiet?: boolean } = {},
+  options: Omit<ExecuteOptions, "data" | "label"> & { quiet?: boolean; workers?: number } = {},
 ): Promise<P1ExecuteSummary> {
   registerP1Data();
   const t0 = performance.now();
   const records: P1Record[] = [];
   const runs: P1ExecuteSummary["runs"] = [];
-  let computed = 0;
-  const { quiet = true, ...execOptions } = options;
+  const { quiet = true, workers, ...execOptions } = options;
+  const labelOf = (r: P1RunRequest) => `${r.condition} L=${r.depth} seed ${r.seed}`;
+  const todo = new Set(
+    requests.filter((r) => !fs.existsSync(runPaths(r.spec.hash, execOptions.dir).done)).map((r) => r.spec.hash),
+  );
+  const announce = (label: string, res: RunResult) => {
+    if (!quiet) return;
+    const acc = res.final?.train_acc;
+    console.log(
+      `${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`,
+    );
+  };
   const saved = process.env.SKIPLAB_PROGRESS;
   if (quiet) process.env.SKIPLAB_PROGRESS = "off";
   try {
+    const callbacks = execOptions.onEpoch !== undefined || execOptions.onStep !== undefined;
+    const nWorkers = callbacks ? 1 : workerCount(tf.getBackend(), { workers });
+    if (nWorkers > 1 && todo.size > 1) {
+      const byHash = new Map(requests.map((r) => [r.spec.hash, r]));
+      await executeRunsParallel(
+        requests.filter((r) => todo.has(r.spec.hash)).map((r) => ({ ...r.spec, label: labelOf(r) })),
+        {
+          workers: nWorkers,
+          backend: tf.getBackend(),
+          dir: execOptions.dir,
+          accelerate: execOptions.accelerate,
+          checkpointEvery: execOptions.checkpointEvery,
+          execute: async (spec) => {
+            const label = labelOf(byHash.get(spec.hash)!);
+            const res = await executeRun(spec, { progress: false, ...execOptions, label });
+            if (!res.fromCache) announce(label, res);
+          },
+        },
+      );
+    }
     for (const r of requests) {
-      const label = `${r.condition} L=${r.depth} seed ${r.seed}`;
+      const label = labelOf(r);
       const res: RunResult = await executeRun(r.spec, { progress: false, ...execOptions, label });
-      if (!res.fromCache) {
-        computed++;
-        if (quiet) {
-          const acc = res.final?.train_acc;
-          console.log(
-            `${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`,
-          );
-        }
-      }
+      if (!res.fromCache) announce(label, res);
       runs.push({
         hash: res.hash,
         arch: r.arch,
         condition: r.condition,
         depth: r.depth,
         seed: r.seed,
-        fromCache: res.fromCache,
+        fromCache: !todo.has(res.hash),
         wallSeconds: res.done.wallSeconds,
         status: res.status,
       });
@@ -253,6 +280,7 @@ export async function p1Execute(
       else process.env.SKIPLAB_PROGRESS = saved;
     }
   }
+  const computed = requests.filter((r) => todo.has(r.spec.hash)).length;
   return { records, runs, computed, cached: requests.length - computed, seconds: (performance.now() - t0) / 1000 };
 }
 
