@@ -119,7 +119,7 @@ describe("p1 protocol", () => {
     const ref = p1MetricSet({ ...p.measures, hessAt: [3, 0, 1, 1] });
     expect(ref).toEqual({
       name: "p1-measures",
-      version: 1,
+      version: 2,
       params: { probe: p.measures.probe, hess: p.measures.hess, hessAt: [0, 1, 3] },
     });
     // equal meanings hash equal, other options do not

@@ -71,6 +71,15 @@ export async function assembleOperator(op: SymOperator, options: AssembleOptions
     for (let i = 0; i < n; i++) raw[i * n + j] = col[i]; // A_ij = (A e_j)_i
     options.onProgress?.(j + 1, n);
   }
+  return assembledFromRaw(raw, n, (performance.now() - t0) / 1000, options.keepRaw ?? false);
+}
+
+/**
+ * The `AssembledMatrix` of a raw matrix whose column j is A e_j (row-major n×n): symmetrised, with the asymmetry
+ * and the noise floor of the module comment. Shared by every assembly (here, and the batched layer Hessian of
+ * curvature/replicas.ts).
+ */
+export function assembledFromRaw(raw: Float64Array, n: number, seconds: number, keepRaw: boolean): AssembledMatrix {
   let diff = 0;
   let scale = 0;
   let anti2 = 0;
@@ -84,16 +93,15 @@ export async function assembleOperator(op: SymOperator, options: AssembleOptions
       anti2 += 2 * ((a - b) / 2) ** 2; // both (i,j) and (j,i) entries of (A − Aᵀ)/2
     }
   }
-  const matrix = symmetrize(raw, n);
   const out: AssembledMatrix = {
     n,
-    matrix,
+    matrix: symmetrize(raw, n),
     asymmetry: scale === 0 ? 0 : diff / scale,
     noiseFloor: Math.sqrt(anti2),
     products: n,
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
   };
-  if (options.keepRaw) out.raw = raw;
+  if (keepRaw) out.raw = raw;
   return out;
 }
 
@@ -129,7 +137,11 @@ export interface ExactSpectrum {
 
 /** Full spectrum of a small operator: assembly (n products), symmetrisation, `eigh`. */
 export async function exactSpectrum(op: SymOperator, options: ExactSpectrumOptions = {}): Promise<ExactSpectrum> {
-  const asm = await assembleOperator(op, options);
+  return spectrumOfAssembly(await assembleOperator(op, options), options);
+}
+
+/** The spectrum (`eigh`) of an already assembled matrix, e.g. from curvature/replicas.ts. */
+export function spectrumOfAssembly(asm: AssembledMatrix, options: ExactSpectrumOptions = {}): ExactSpectrum {
   const t0 = performance.now();
   const eig = eigh(asm.matrix, asm.n, { vectors: options.vectors ?? false, backend: options.backend });
   const eighSeconds = (performance.now() - t0) / 1000;

@@ -86,13 +86,29 @@ export class Mlp extends Network {
     }
     const training = options.training ?? false;
     const update = options.updateStats ?? training;
+    const rep = options.replicate;
+    if (rep) {
+      const layer = this.layers.find((l) => l.name === rep.layer);
+      const k = rep.W.shape[0];
+      if (!layer) throw new Error(`Mlp.forward: replicate names layer "${rep.layer}", which this model does not have`);
+      if (rep.W.rank !== 3 || rep.W.shape[1] !== layer.W!.shape[0] || rep.W.shape[2] !== layer.W!.shape[1])
+        throw new Error(
+          `Mlp.forward: replicate.W must be [k, ${layer.W!.shape[0]}, ${layer.W!.shape[1]}], got ${JSON.stringify(rep.W.shape)}`,
+        );
+      if (x.shape[0] % k !== 0)
+        throw new Error(`Mlp.forward: ${x.shape[0]} input rows cannot be split into ${k} replicas`);
+      if (training) throw new Error("Mlp.forward: replicate needs evaluation mode (training: false)");
+    }
     const activations: LayerActivation[] = [];
     const hidden: tf.Tensor2D[] = []; // x_1 … x_l
     let prev = x;
     let hyperSum: tf.Tensor2D | null = null; // Σ_{k=1}^{l−2} Q_k x_k
     for (let l = 1; l <= c.depth; l++) {
       const layer = this.layers[l - 1];
-      let z = dense(prev, layer.W as unknown as tf.Tensor2D, layer.b as unknown as tf.Tensor1D); // [B, n]
+      let z =
+        rep && rep.layer === layer.name
+          ? replicaDense(prev, rep.W, layer.b as unknown as tf.Tensor1D)
+          : dense(prev, layer.W as unknown as tf.Tensor2D, layer.b as unknown as tf.Tensor1D); // [B, n]
       if (layer.bn) z = batchNorm(z, layer.bn, training, update);
       const h = activate(z, c.activation);
       let out = h;
@@ -127,4 +143,12 @@ export class Mlp extends Network {
     for (const s of this.skipMatrices.values()) disposeSkip(s);
     this.skipMatrices.clear();
   }
+}
+
+/** x [k·B, in] times k matrices W [k, in, out] (copy j acts on rows jB…(j+1)B−1), plus b: [k·B, out]. */
+function replicaDense(x: tf.Tensor2D, W: tf.Tensor3D, b: tf.Tensor1D): tf.Tensor2D {
+  const [k, fanIn, fanOut] = W.shape;
+  const rows = x.shape[0] / k;
+  const z = tf.matMul(tf.reshape(x, [k, rows, fanIn]) as tf.Tensor3D, W);
+  return tf.add(tf.reshape(z, [k * rows, fanOut]), b) as tf.Tensor2D;
 }

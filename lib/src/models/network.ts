@@ -61,6 +61,13 @@ export interface ForwardOptions {
   returnActivations?: boolean;
   /** In training mode, move BatchNorm's running statistics. Default = `training`. */
   updateStats?: boolean;
+  /**
+   * Evaluate k copies of the network that differ only in one layer's weight matrix: `x` stacks the copies' inputs
+   * ([k·B, fanIn]), and `W` holds the k matrices [k, fanIn, fanOut], used in place of that layer's W. Everything
+   * else acts per example, as usual (BatchNorm only in evaluation mode). This is how a layer's Hessian gets many
+   * products from one pass (curvature/replicas.ts). Supported by the MLPs (`Mlp`); other models throw.
+   */
+  replicate?: { layer: string; W: tf.Tensor3D };
 }
 
 export interface ForwardResult {
