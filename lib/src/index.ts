@@ -21,7 +21,6 @@ export {
   FIG1_PLAIN_EXCESS,
   fig1Claims,
   figBClaims,
-  figCClaims,
   figDClaims,
   figEClaims,
   figFClaims,
@@ -69,6 +68,8 @@ export { meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p
 export { singularitySchematicFigure } from "./plots/schematic";
 export { type Figure, withProvenance } from "./plots/theme";
 export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs, verdictFrom } from "./report/claims";
+export { confirmClaims, showPreregistration } from "./report/prereg";
+export { figCMeasure, figCPreregistration, preregSeeds, trainAuc } from "./experiments/p1/prereg";
 export { atScale, currentScale, projectRoot } from "./report/context";
 export { expandSweep } from "./runs/sweep";
 export { registerExperiments } from "./experiments";

@@ -199,7 +199,7 @@ describe("a notebook's claim check must be usable", () => {
     expect(claimProblems([{ ...rec({}), checks: [] }] as never)).toHaveLength(1);
     const p = claimProblems(afterJson([rec({ rho: NaN, kappa: Infinity, ok: 1 }, "maybe")]) as never);
     expect(p).toEqual([
-      'F, claim "c": verdict "maybe" is not one of reproduced, partly reproduced, not reproduced',
+      'F, claim "c": verdict "maybe" is not one of reproduced, partly reproduced, not reproduced, inconclusive, not tested',
       'F, claim "c": number "rho" is NaN or ±Infinity (null after JSON), not a finite number',
       'F, claim "c": number "kappa" is NaN or ±Infinity (null after JSON), not a finite number',
     ]);

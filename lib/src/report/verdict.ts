@@ -18,6 +18,8 @@
  * is reported apart from the paper's claims.
  */
 
+import { welch } from "../stats";
+
 export type Verdict = "reproduced" | "partly reproduced" | "not reproduced" | "inconclusive" | "not tested";
 export const VERDICTS: readonly Verdict[] = [
   "reproduced",
@@ -73,4 +75,16 @@ export function claimVerdict(outcomes: readonly Outcome[], manipulationTook = tr
   if (pass === outcomes.length) return "reproduced";
   if (pass > 0) return "partly reproduced";
   return fail > 0 ? "not reproduced" : "inconclusive";
+}
+
+/** Welch's test of mean(a) − mean(b) as an estimate for `judge`: the difference, its 95 % t interval and p. */
+export function welchEffect(a: readonly number[], b: readonly number[]): EffectEstimate {
+  const w = welch(a, b);
+  return {
+    estimate: w.diff,
+    lo: w.lo,
+    hi: w.hi,
+    p: w.p,
+    test: `Welch t = ${w.t.toFixed(2)}, df ${w.df.toFixed(1)}, n = ${w.na} + ${w.nb}`,
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * The claim checks of paper 1's Fig. 1 and deep-net figures (C–G) as functions of the numbers the notebooks compute: each returns
- * the `ClaimCheck`s (claim, provenance, criterion, numbers, verdict) that `reportClaims` shows and the report collects.
+ * The claim checks of paper 1's Fig. 1 and deep-net figures D–G (Fig. C's are pre-registered: prereg.ts) as
+ * functions of the numbers the notebooks compute: each returns the `ClaimCheck`s (claim, provenance, criterion, numbers, verdict) that `reportClaims` shows and the report collects.
  * The criteria are fixed here, in code that tests cover (tests/experiments/p1-claims.test.ts, with cases where each
  * claim holds, holds partly and fails), not in notebook cells.
  */
@@ -13,68 +13,11 @@ export interface Difference {
   se: number;
 }
 
-/** The architectures of the protocol, one number each. */
-export interface PerArch {
-  plain: number;
-  residual: number;
-  "hyper-residual": number;
-}
-
 /** A difference counts as evidence when it is positive and larger than twice its standard error. */
 export const clearlyPositive = (d: Difference): boolean => d.diff > 2 * d.se && d.diff > 0;
 
 const pm = (d: Difference) => `${d.diff.toFixed(3)} ± ${d.se.toFixed(3)}`;
-const three = (x: PerArch) => `${x.plain.toFixed(3)} / ${x.residual.toFixed(3)} / ${x["hyper-residual"].toFixed(3)}`;
 const count = (checks: readonly boolean[]) => verdictFrom(checks.filter(Boolean).length, checks.length);
-
-/** Fig. C: training speed (residual and hyper-residual above plain) and the ordering of Hessian degeneracy. */
-export function figCClaims(x: {
-  /** The epoch of the mid-training comparison. */
-  midEpoch: number;
-  /** Mean train accuracy over seeds at `midEpoch`, and at the last epoch. */
-  accMid: PerArch;
-  accFinal: PerArch;
-  /** Mean degenerate fraction of the mid-layer Hessian at the last epoch, and at initialisation. */
-  degFinal: PerArch;
-  degInit: PerArch;
-}): ClaimCheck[] {
-  const speed = [
-    x.accMid.residual > x.accMid.plain,
-    x.accMid["hyper-residual"] > x.accMid.plain,
-    x.accFinal.residual > x.accFinal.plain,
-    x.accFinal["hyper-residual"] > x.accFinal.plain,
-  ];
-  const order = [
-    x.degFinal.plain > x.degFinal.residual,
-    x.degFinal.plain > x.degFinal["hyper-residual"],
-    x.degFinal.residual >= x.degFinal["hyper-residual"],
-  ];
-  return [
-    {
-      figure: "P1 Fig. C",
-      source: "FOUND (abstract: skips speed up training of deep FC nets); ordering RECALLED, low–med",
-      claim: "Residual and hyper-residual nets train faster than plain nets of the same depth.",
-      criterion: `mean train accuracy (over seeds) of residual and of hyper-residual > plain at epoch ${x.midEpoch} and at the last epoch`,
-      verdict: count(speed),
-      numbers: {
-        [`train acc @${x.midEpoch} plain/res/hyper`]: three(x.accMid),
-        "final train acc plain/res/hyper": three(x.accFinal),
-      },
-    },
-    {
-      figure: "P1 Fig. C",
-      source: "RECALLED, low–med (docs/spec/p1.md §1.3): plain most degenerate, hyper-residual least",
-      claim: "Plain nets have the most degenerate Hessian, hyper-residual the least.",
-      criterion:
-        "final mean degenerate fraction (mid-layer W, |λ| < 1e-4·max|λ|): plain > residual, plain > hyper-residual, residual ≥ hyper-residual",
-      verdict: count(order),
-      numbers: {
-        "final degenerate fraction plain/res/hyper": three(x.degFinal),
-        "at init plain/res/hyper": three(x.degInit),
-      },
-    },
-  ];
-}
 
 /** A Spearman correlation with its permutation p-value. */
 export interface Correlation {

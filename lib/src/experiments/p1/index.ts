@@ -10,6 +10,7 @@
  *   variants.ts  the conditions of Figs. E, F and G (initialisations, regularisers, skip matrices, datasets)
  *   fig1.ts      Fig. 1: exact Hessians at constructed elimination / overlap / linear-dependence points
  *   claims.ts    the claim checks of Figs. C–G as tested functions of the notebooks' numbers
+ *   prereg.ts    the pre-registrations (claims, criteria, thresholds, seeds) and the measurements they are judged on
  * Nothing registers itself on import: `registerP1()` (called by `p1Execute` and the sweep command) registers the
  * data providers and the metric set.
  */
@@ -25,3 +26,4 @@ export * from "./aggregate";
 export * from "./variants";
 export * from "./fig1";
 export * from "./claims";
+export * from "./prereg";

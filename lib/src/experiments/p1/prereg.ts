@@ -1,0 +1,144 @@
+/**
+ * Paper 1's pre-registrations (report/prereg.ts): per figure, the claims, criteria, tests, thresholds and seeds,
+ * fixed here before any run, and the measurement that turns a seed set's run records into the registered estimates.
+ *
+ * Seeds. The exploration seeds are the protocol's own (`P1Protocol.seeds`): every setup choice of the protocol
+ * (depth, width, learning rate, the 1/√L gain of the skip nets, the measures) was made while looking at them. The
+ * confirmation seeds (`P1_CONFIRMATION_SEEDS`) were never run before their registration was written; the verdicts
+ * come from them.
+ *
+ * Thresholds. α = 0.05 two-sided for every criterion. The smallest effects of interest are ours: 0.01 (one
+ * percentage point) on training-accuracy summaries and on fractions of eigenvalues or units.
+ */
+import type { Preregistration } from "../../report/prereg";
+import { type EffectEstimate, welchEffect } from "../../report/verdict";
+import type { Measured } from "../../report/prereg";
+import { mean } from "../../stats";
+import type { P1Scale } from "./data";
+import { type P1Protocol, p1FinalRecords, p1Num, type P1Record } from "./protocol";
+
+/** Confirmation seeds per scale: disjoint from every protocol's exploration seeds (0–4). */
+export const P1_CONFIRMATION_SEEDS: Readonly<Record<P1Scale, readonly number[]>> = {
+  smoke: [100, 101],
+  quick: [100, 101, 102, 103, 104],
+  paper: [100, 101, 102, 103, 104],
+};
+
+/** Every seed of a registration, exploration first: what the notebook's grid runs. */
+export function preregSeeds(p: Preregistration): number[] {
+  return [...p.seeds.exploration, ...p.seeds.confirmation];
+}
+
+const ALPHA = 0.05;
+const ACC_SESOI = 0.01;
+const FRACTION_SESOI = 0.01;
+
+/** Fig. C: the speed and the degeneracy ordering of plain, residual and hyper-residual nets. */
+export function figCPreregistration(scale: P1Scale, protocol: P1Protocol): Preregistration {
+  const epochs = protocol.train.epochs ?? 1;
+  const welchText = "Welch t-test over seeds, 95 % t interval";
+  const auc = `training-curve AUC (mean train accuracy over epochs 1–${epochs})`;
+  const deg = `final degenerate fraction of the mid-layer Hessian (|λ| < 1e-4·max|λ|)`;
+  return {
+    notebook: "03-figC-deep-fc",
+    scale,
+    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    claims: [
+      {
+        id: "C1",
+        figure: "P1 Fig. C",
+        claim:
+          "Skip connections speed up training of deep fully connected nets, in the recalled order plain < residual < hyper-residual.",
+        source: "FOUND (v5–v8 abstracts: skips speed up training of deep FC nets); ordering RECALLED, low–med",
+        kind: "paper",
+        criteria: [
+          {
+            id: "residual>plain",
+            estimate: `${auc}, residual − plain`,
+            test: welchText,
+            expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
+          },
+          {
+            id: "hyper>residual",
+            estimate: `${auc}, hyper-residual − residual`,
+            test: welchText,
+            expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
+          },
+        ],
+      },
+      {
+        id: "C2",
+        figure: "P1 Fig. C",
+        claim: "Plain nets end with the most degenerate Hessian, hyper-residual nets with the least.",
+        source: "RECALLED, low–med (docs/spec/p1.md §1.3 Fig. C)",
+        kind: "paper",
+        criteria: [
+          {
+            id: "plain>residual",
+            estimate: `${deg}, plain − residual`,
+            test: welchText,
+            expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
+          },
+          {
+            id: "residual>hyper",
+            estimate: `${deg}, residual − hyper-residual`,
+            test: welchText,
+            expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
+          },
+        ],
+      },
+    ],
+    notes: [
+      `data, model, training and measures: the ${scale} protocol shown above (sk.p1Protocol, all PROPOSED)`,
+      "speed is the area under the training-accuracy curve: one number per run, so one test per comparison (the earlier version tested the mid and last epochs separately)",
+      "one run per (architecture, seed); the architectures share seeds but nothing else, so the comparison is unpaired",
+    ],
+  };
+}
+
+/** Per-seed values of a record field for one architecture, over the given seeds (one value per run). */
+function perSeed(
+  records: readonly P1Record[],
+  seeds: readonly number[],
+  arch: string,
+  value: (runRecords: P1Record[]) => number,
+): number[] {
+  return seeds.map((seed) => value(records.filter((r) => r.arch === arch && r.seed === seed)));
+}
+
+/** Training-curve AUC of one run: the mean train accuracy over epochs ≥ 1. */
+export function trainAuc(run: readonly P1Record[]): number {
+  const v = run.filter((r) => r.epoch >= 1).map((r) => p1Num(r.train_acc));
+  return v.length ? mean(v) : NaN;
+}
+
+/** The last epoch's value of a field for one run. */
+export function finalValue(run: readonly P1Record[], field: string): number {
+  const last = p1FinalRecords(run)[0];
+  return last ? p1Num(last[field]) : NaN;
+}
+
+/** Fig. C's registered estimates on one seed set. */
+export function figCMeasure(records: readonly P1Record[], seeds: readonly number[]): Measured {
+  const auc = (a: string) => perSeed(records, seeds, a, trainAuc);
+  const deg = (a: string) => perSeed(records, seeds, a, (run) => finalValue(run, "hess.mid.deg_rel"));
+  const e = (x: number[], y: number[]): EffectEstimate => welchEffect(x, y);
+  const means = (f: (a: string) => number[]) =>
+    ["plain", "residual", "hyper-residual"].map((a) => mean(f(a)).toFixed(3)).join(" / ");
+  return {
+    estimates: {
+      C1: {
+        "residual>plain": e(auc("residual"), auc("plain")),
+        "hyper>residual": e(auc("hyper-residual"), auc("residual")),
+      },
+      C2: {
+        "plain>residual": e(deg("plain"), deg("residual")),
+        "residual>hyper": e(deg("residual"), deg("hyper-residual")),
+      },
+    },
+    numbers: {
+      C1: { "mean AUC plain / residual / hyper": means(auc), seeds: seeds.length },
+      C2: { "mean final degenerate fraction plain / residual / hyper": means(deg), seeds: seeds.length },
+    },
+  };
+}
