@@ -17,15 +17,7 @@ export { initBackend } from "./engine/ladder";
 export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
 export { meanSem } from "./experiments/p1/aggregate";
 export { spearman } from "./stats";
-export {
-  FIG1_PLAIN_EXCESS,
-  fig1Claims,
-  figBClaims,
-  figDClaims,
-  figEClaims,
-  figFClaims,
-  figGClaims,
-} from "./experiments/p1/claims";
+export { FIG1_PLAIN_EXCESS, fig1Claims, figBClaims, figEClaims, figFClaims, figGClaims } from "./experiments/p1/claims";
 export {
   type FigGDataSpec,
   type P1Scale,
@@ -69,7 +61,14 @@ export { singularitySchematicFigure } from "./plots/schematic";
 export { type Figure, withProvenance } from "./plots/theme";
 export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs, verdictFrom } from "./report/claims";
 export { confirmClaims, showPreregistration } from "./report/prereg";
-export { figCMeasure, figCPreregistration, preregSeeds, trainAuc } from "./experiments/p1/prereg";
+export {
+  figCMeasure,
+  figCPreregistration,
+  figDMeasure,
+  figDPreregistration,
+  preregSeeds,
+  trainAuc,
+} from "./experiments/p1/prereg";
 export { atScale, currentScale, projectRoot } from "./report/context";
 export { expandSweep } from "./runs/sweep";
 export { registerExperiments } from "./experiments";

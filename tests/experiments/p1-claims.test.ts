@@ -1,5 +1,5 @@
 /**
- * The claim checks of paper 1's Figs. D–G (Fig. C's are pre-registered: tests/experiments/p1-prereg.test.ts): each criterion on numbers where the claim holds, holds partly and fails,
+ * The claim checks of paper 1's Figs. E–G (Figs. C and D are pre-registered: tests/experiments/p1-prereg.test.ts): each criterion on numbers where the claim holds, holds partly and fails,
  * and the edge cases the criteria name (a gap too small to measure recovery, an undefined correlation).
  */
 import { describe, expect, it } from "vitest";
@@ -7,33 +7,12 @@ import {
   FIG1_PLAIN_EXCESS,
   fig1Claims,
   figBClaims,
-  figDClaims,
   figEClaims,
   figFClaims,
   figGClaims,
 } from "../../lib/src/experiments";
 
 const d = (diff: number, se: number) => ({ diff, se });
-
-describe("Fig. D claims", () => {
-  const c = (rho: number, p = 0.5, n = 9) => ({ rho, p, n });
-  it("needs a significant pooled negative ρ and negative ρ within at least 2 architectures", () => {
-    expect(figDClaims({ all: c(-0.6, 0.01, 27), within: [c(-0.5), c(-0.2), c(0.3)], epoch1: c(-0.4) })[0].verdict).toBe(
-      "reproduced",
-    );
-    expect(figDClaims({ all: c(-0.3, 0.12, 27), within: [c(-0.5), c(-0.2), c(0.3)], epoch1: c(-0.4) })[0].verdict).toBe(
-      "partly reproduced",
-    );
-    expect(figDClaims({ all: c(0.3, 0.01, 27), within: [c(0.5), c(-0.2), c(0.3)], epoch1: c(-0.4) })[0].verdict).toBe(
-      "not reproduced",
-    );
-  });
-  it("reports an undefined correlation as text, never as NaN", () => {
-    const [k] = figDClaims({ all: c(-0.6, 0.01), within: [c(NaN), c(-0.2), c(-0.3)], epoch1: c(NaN, NaN, 2) });
-    expect(k.numbers["ρ within plain/res/hyper"]).toBe("n/a / -0.20 / -0.30");
-    expect(k.numbers["ρ at epoch 1 (all)"]).toBe("undefined (fewer than 3 runs, or a constant variable)");
-  });
-});
 
 describe("Fig. E claims", () => {
   it("each comparison counts when the difference is positive and above 2·se", () => {

@@ -1,5 +1,5 @@
 /**
- * The claim checks of paper 1's Fig. 1 and deep-net figures D–G (Fig. C's are pre-registered: prereg.ts) as
+ * The claim checks of paper 1's Fig. 1 and deep-net figures E–G (Figs. C and D are pre-registered: prereg.ts) as
  * functions of the numbers the notebooks compute: each returns the `ClaimCheck`s (claim, provenance, criterion, numbers, verdict) that `reportClaims` shows and the report collects.
  * The criteria are fixed here, in code that tests cover (tests/experiments/p1-claims.test.ts, with cases where each
  * claim holds, holds partly and fails), not in notebook cells.
@@ -18,46 +18,6 @@ export const clearlyPositive = (d: Difference): boolean => d.diff > 2 * d.se && 
 
 const pm = (d: Difference) => `${d.diff.toFixed(3)} ± ${d.se.toFixed(3)}`;
 const count = (checks: readonly boolean[]) => verdictFrom(checks.filter(Boolean).length, checks.length);
-
-/** A Spearman correlation with its permutation p-value. */
-export interface Correlation {
-  rho: number;
-  p: number;
-  n: number;
-}
-
-/** Fig. D: degeneracy against training accuracy across networks. */
-export function figDClaims(x: {
-  /** ρ(final degenerate fraction, final train accuracy) over all runs. */
-  all: Correlation;
-  /** The same within each architecture (plain, residual, hyper-residual). */
-  within: readonly Correlation[];
-  /** ρ of the degenerate fraction after epoch 1 over all runs. */
-  epoch1: Correlation;
-}): ClaimCheck[] {
-  const checks = [x.all.rho < 0 && x.all.p < 0.05, x.within.filter((w) => w.rho < 0).length >= 2];
-  return [
-    {
-      figure: "P1 Fig. D",
-      source: "RECALLED, low (docs/spec/p1.md §1.3); 'degeneracy slows learning' FOUND in the abstracts",
-      claim: "Across networks, more degenerate Hessians go with worse training accuracy.",
-      criterion:
-        "Spearman ρ(final degenerate fraction, final train accuracy) over all runs < 0 with permutation p < 0.05; and ρ < 0 within at least 2 of the 3 architectures",
-      verdict: count(checks),
-      numbers: {
-        "ρ all runs": x.all.rho,
-        "p all runs": x.all.p,
-        runs: x.all.n,
-        "ρ within plain/res/hyper": x.within
-          .map((w) => (Number.isFinite(w.rho) ? w.rho.toFixed(2) : "n/a"))
-          .join(" / "),
-        "ρ at epoch 1 (all)": Number.isFinite(x.epoch1.rho)
-          ? x.epoch1.rho
-          : "undefined (fewer than 3 runs, or a constant variable)",
-      },
-    },
-  ];
-}
 
 /** Fig. E: malicious initialisations of residual nets, and residual-like initialisations of plain nets. */
 export function figEClaims(x: {

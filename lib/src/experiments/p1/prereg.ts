@@ -13,7 +13,7 @@
 import type { Preregistration } from "../../report/prereg";
 import { type EffectEstimate, welchEffect } from "../../report/verdict";
 import type { Measured } from "../../report/prereg";
-import { mean } from "../../stats";
+import { mean, spearman, withinGroupSlope } from "../../stats";
 import type { P1Scale } from "./data";
 import { type P1Protocol, p1FinalRecords, p1Num, type P1Record } from "./protocol";
 
@@ -139,6 +139,93 @@ export function figCMeasure(records: readonly P1Record[], seeds: readonly number
     numbers: {
       C1: { "mean AUC plain / residual / hyper": means(auc), seeds: seeds.length },
       C2: { "mean final degenerate fraction plain / residual / hyper": means(deg), seeds: seeds.length },
+    },
+  };
+}
+
+/** Fig. D: degeneracy against training accuracy across many networks, with what the networks differ by held fixed. */
+export function figDPreregistration(scale: P1Scale, protocol: P1Protocol, depths: readonly number[]): Preregistration {
+  const slope =
+    "slope of final train accuracy on the final degenerate fraction of the mid-layer Hessian (|λ| < 1e-4·max|λ|), one point per run";
+  const test = (within: string) =>
+    `least squares with one intercept per ${within}; permutation p (degeneracy shuffled within each ${within}, 10000 shuffles), 95 % t interval`;
+  return {
+    notebook: "04-figD-degeneracy-vs-accuracy",
+    scale,
+    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    claims: [
+      {
+        id: "D1",
+        figure: "P1 Fig. D",
+        claim: "Across networks, more degenerate Hessians go with worse training accuracy.",
+        source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. D); 'degeneracy slows learning' FOUND in the v5–v8 abstracts",
+        kind: "paper",
+        criteria: [
+          {
+            id: "same-depth",
+            estimate: `${slope}, within each depth (architectures compared at equal depth)`,
+            test: test("depth"),
+            expect: { direction: "negative", alpha: ALPHA, sesoi: 0.1 },
+          },
+          {
+            id: "same-design",
+            estimate: `${slope}, within each (architecture, depth) (only the seed varies)`,
+            test: test("(architecture, depth)"),
+            expect: { direction: "negative", alpha: ALPHA, sesoi: 0.1 },
+          },
+        ],
+      },
+    ],
+    notes: [
+      `networks: ${protocol.archs.join(", ")} × depths ${depths.join(", ")} × seeds, the ${scale} protocol of Fig. C (PROPOSED)`,
+      "the runs are grouped: a pooled correlation over all runs counts architecture and depth differences as evidence and treats the seeds of one design as independent networks, so both criteria hold the grouping fixed",
+      "smallest effect of interest: a slope of 0.1, i.e. one percentage point of accuracy per 0.1 of degenerate fraction",
+      "the pooled Spearman ρ (all runs, and after epoch 1) is reported as a description, not tested",
+    ],
+  };
+}
+
+/** Fig. D's registered estimates on one seed set (one point per run: final degenerate fraction, final train accuracy). */
+export function figDMeasure(records: readonly P1Record[], seeds: readonly number[]): Measured {
+  const finals = p1FinalRecords(records.filter((r) => seeds.includes(r.seed)));
+  const early = new Map(records.filter((r) => r.epoch === 1).map((r) => [r.hash, p1Num(r["hess.mid.deg_rel"])]));
+  const x = finals.map((r) => p1Num(r["hess.mid.deg_rel"]));
+  const y = finals.map((r) => p1Num(r.train_acc));
+  const slope = (groups: string[], label: string): EffectEstimate => {
+    const s = withinGroupSlope(x, y, groups, { permutations: 10000, seed: 0 });
+    return {
+      estimate: s.slope,
+      lo: s.lo,
+      hi: s.hi,
+      p: s.p,
+      test: `fixed-effects slope (${s.groups} ${label} groups, n = ${s.n}, df ${s.df}), permutation p within groups; t p = ${s.pT.toPrecision(3)}`,
+    };
+  };
+  const pooled = spearman(x, y, { permutations: 2000, seed: 0 });
+  const pooled1 = spearman(
+    finals.map((r) => early.get(r.hash) ?? NaN),
+    y,
+    { permutations: 2000, seed: 0 },
+  );
+  return {
+    estimates: {
+      D1: {
+        "same-depth": slope(
+          finals.map((r) => `L${r.depth}`),
+          "depth",
+        ),
+        "same-design": slope(
+          finals.map((r) => `${r.arch}/L${r.depth}`),
+          "(architecture, depth)",
+        ),
+      },
+    },
+    numbers: {
+      D1: {
+        runs: finals.length,
+        "pooled Spearman ρ (p), final degeneracy": `${pooled.rho.toFixed(2)} (${pooled.p.toFixed(3)})`,
+        "pooled Spearman ρ (p), degeneracy after epoch 1": `${pooled1.rho.toFixed(2)} (${pooled1.p.toFixed(3)})`,
+      },
     },
   };
 }
