@@ -8,6 +8,10 @@ import {
   figCPreregistration,
   figDMeasure,
   figDPreregistration,
+  figEConditions,
+  figEMeasure,
+  figEPreregistration,
+  type VariantRunRow,
   P1_CONFIRMATION_SEEDS,
   type P1Record,
   p1Protocol,
@@ -197,5 +201,75 @@ describe("paper 1 Fig. D pre-registration", () => {
     const [d1] = evaluateClaims(p, m);
     expect(d1.numbers["same-design"]).not.toMatch(/→ pass/);
     expect(d1.verdict).not.toBe("reproduced");
+  });
+});
+
+describe("paper 1 Fig. E pre-registration", () => {
+  const protocol = p1Protocol("quick");
+  const conditions = figEConditions(protocol, {
+    negIdentityEps: [0.1],
+    negativeMean: [0.1],
+    duplicatedFraction: 0.5,
+    identityEps: [0.1],
+    plainOrthogonal: false,
+  });
+  const p = figEPreregistration("quick", protocol, conditions);
+  const seeds = p.seeds.confirmation;
+  /** Rows with per-condition means (+ small seed noise) of auc, final accuracy and the singularity measures at init. */
+  const rowsOf = (m: Record<string, Partial<Record<"auc" | "trainAcc" | "deadInit" | "overlapInit", number>>>) => {
+    const rng = new Rng(3);
+    const rows: VariantRunRow[] = [];
+    for (const c of conditions)
+      for (const seed of seeds) {
+        const x = { auc: 0.7, trainAcc: 0.8, deadInit: 0.1, overlapInit: 0.01, ...m[c.key] };
+        rows.push({
+          condition: c.key,
+          seed,
+          hash: `${c.key}-${seed}`,
+          status: "done",
+          auc: x.auc + 0.003 * rng.normal(),
+          trainAcc: x.trainAcc + 0.003 * rng.normal(),
+          testAcc: 0.7,
+          degInit: 0.5,
+          degFinal: 0.5,
+          deadInit: x.deadInit + 0.003 * rng.normal(),
+          deadFinal: 0.1,
+          overlapInit: x.overlapInit + 0.003 * rng.normal(),
+          overlapFinal: 0.01,
+        });
+      }
+    return rows;
+  };
+  const expected = {
+    plain: { auc: 0.4, trainAcc: 0.5 },
+    "plain-id-0.1": { auc: 0.5, trainAcc: 0.6 },
+    "res-negid-0.1": { auc: 0.6, trainAcc: 0.7, deadInit: 0.5 },
+    "res-negmean-0.1": { auc: 0.6, trainAcc: 0.7, deadInit: 0.6 },
+    "res-dup-0.5": { auc: 0.6, trainAcc: 0.7, overlapInit: 0.3 },
+  };
+
+  it("is valid; the manipulation check is a sanity claim gating E1 and E3", () => {
+    expect(() => checkPreregistration(p)).not.toThrow();
+    expect(p.claims.map((c) => [c.id, c.kind, c.manipulation ?? null])).toEqual([
+      ["E1", "paper", "E4"],
+      ["E2", "paper", null],
+      ["E3", "paper", "E4"],
+      ["E4", "sanity", null],
+    ]);
+    expect(p.claims[2].criteria.map((c) => c.id)).toEqual(["res-negid-0.1", "res-negmean-0.1", "res-dup-0.5"]);
+  });
+
+  it("reproduces every claim when the data show them, every malicious init against the normal residual net", () => {
+    const checks = evaluateClaims(p, figEMeasure(rowsOf(expected), seeds, conditions));
+    expect(checks.map((c) => c.verdict)).toEqual(["reproduced", "reproduced", "reproduced", "reproduced"]);
+    expect(checks[0].criterion).toContain(
+      "training-curve AUC (mean train accuracy over epochs ≥ 1), residual − res-dup-0.5",
+    );
+  });
+
+  it("a manipulation that did not take makes E1 and E3 inconclusive, whatever their numbers", () => {
+    const rows = rowsOf({ ...expected, "res-negmean-0.1": { ...expected["res-negmean-0.1"], deadInit: 0.1 } });
+    const checks = evaluateClaims(p, figEMeasure(rows, seeds, conditions));
+    expect(checks.map((c) => c.verdict)).toEqual(["inconclusive", "reproduced", "inconclusive", "partly reproduced"]);
   });
 });

@@ -64,7 +64,6 @@ describe("p1 variants: conditions", () => {
       "plain",
       "res-negid-0.1",
       "res-negmean-0.1",
-      "res-he1",
       "res-dup-0.5",
       "plain-id-0.1",
     ]);
@@ -74,7 +73,12 @@ describe("p1 variants: conditions", () => {
     expect(model("res-negid-0.1").init).toEqual({ type: "neg-identity", eps: 0.1 });
     expect(model("res-negid-0.1").skip).toEqual({ type: "identity" });
     expect(model("res-negmean-0.1").init.std).toBeCloseTo(Math.sqrt(2 / p.width) / Math.sqrt(p.depth), 12);
-    expect(model("res-dup-0.5").init).toEqual({ type: "duplicated", fraction: 0.5, base: "he" });
+    expect(model("res-dup-0.5").init).toEqual({
+      type: "duplicated",
+      fraction: 0.5,
+      base: "he",
+      gain: 1 / Math.sqrt(p.depth),
+    });
     expect(model("plain-id-0.1").skip).toEqual({ type: "none" });
     const grid = p1Grid(p, { archs: ["plain", "residual"] });
     const hash = (arch: string) => grid.find((g) => g.arch === arch)!.spec.hash;

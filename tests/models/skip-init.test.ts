@@ -118,10 +118,27 @@ describe("initialisations", () => {
   });
 
   it("duplicated: the configured fraction of units has an identical twin (incoming weights and bias)", () => {
-    const { W, b } = initHiddenLayer(rng(), { type: "duplicated", fraction: 0.5, base: "he" }, 10, 8, "relu", 0.3);
+    const { W, b } = initHiddenLayer(
+      rng(),
+      { type: "duplicated", fraction: 0.5, base: "he", gain: 1 },
+      10,
+      8,
+      "relu",
+      0.3,
+    );
     const cols = Array.from({ length: 8 }, (_, j) => Array.from({ length: 10 }, (_, i) => W[i * 8 + j]).join(","));
     expect(new Set(cols).size).toBe(8 - 2); // 2 pairs among 8 units
     expect(Array.from(b)).toEqual(new Array(8).fill(Math.fround(0.3)));
+    // the gain scales the base init, pairs included
+    const half = initHiddenLayer(
+      rng(),
+      { type: "duplicated", fraction: 0.5, base: "he", gain: 0.5 },
+      10,
+      8,
+      "relu",
+      0.3,
+    );
+    for (let i = 0; i < W.length; i++) expect(half.W[i]).toBeCloseTo(0.5 * W[i], 6);
   });
 
   it("orthogonal: orthonormal columns scaled by gain", () => {

@@ -50,8 +50,9 @@ export type SkipConfig =
  * - `neg-identity`   W = −I + eps·N(0, 1/n) on square layers, "malicious": with an identity skip the effective map
  *                    W + I starts near zero (elimination) — docs/spec/p1.md §1.3 Fig. E (1)
  * - `negative-mean`  W ~ N(−mean, std²) (std default √(2/fan_in)): many dead ReLUs — docs/spec/p1.md §1.3 Fig. E (2)
- * - `duplicated`     a `base` init, then round(fraction·n/2) disjoint pairs of units get identical incoming weights
- *                    and biases (J_a = J_b: overlap at init) — docs/spec/p1.md §1.3 Fig. E (3)
+ * - `duplicated`     a `base` init (He or orthogonal, scaled by `gain`, default 1), then round(fraction·n/2) disjoint
+ *                    pairs of units get identical incoming weights and biases (J_a = J_b: overlap at init) —
+ *                    docs/spec/p1.md §1.3 Fig. E (3)
  */
 export type InitConfig =
   | { type: "he"; gain: number }
@@ -59,7 +60,7 @@ export type InitConfig =
   | { type: "identity"; eps: number }
   | { type: "neg-identity"; eps: number }
   | { type: "negative-mean"; mean: number; std: number | null }
-  | { type: "duplicated"; fraction: number; base: "he" | "orthogonal" };
+  | { type: "duplicated"; fraction: number; base: "he" | "orthogonal"; gain: number };
 
 /**
  * PROPOSED bias regulariser of docs/spec/p1.md §1.3 Fig. F (the paper's exact form was not found): λ Σ_l Σ_a (b_{l,a} − β)²
@@ -193,7 +194,7 @@ export type InitInput =
   | { type: "identity"; eps?: number }
   | { type: "neg-identity"; eps?: number }
   | { type: "negative-mean"; mean?: number; std?: number | null }
-  | { type: "duplicated"; fraction?: number; base?: "he" | "orthogonal" };
+  | { type: "duplicated"; fraction?: number; base?: "he" | "orthogonal"; gain?: number };
 
 export function resolveSkip(s: SkipInput | undefined): SkipConfig {
   const o = typeof s === "string" ? { type: s } : (s ?? { type: "none" });
@@ -234,6 +235,7 @@ export function resolveInit(i: InitInput | undefined): InitConfig {
         type: "duplicated",
         fraction: (a.fraction as number | undefined) ?? 0.5,
         base: (a.base as "he" | "orthogonal" | undefined) ?? "he",
+        gain: (a.gain as number | undefined) ?? 1,
       };
     default:
       throw new Error(

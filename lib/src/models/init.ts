@@ -72,7 +72,10 @@ export function initHiddenLayer(
       W = normal32(rng, fanIn * fanOut, -init.mean, init.std ?? Math.sqrt(heVarianceFactor(f) / fanIn));
       break;
     case "duplicated": {
-      W = init.base === "orthogonal" ? orthogonalInit(rng, fanIn, fanOut, 1) : heInit(rng, fanIn, fanOut, 1, f);
+      W =
+        init.base === "orthogonal"
+          ? orthogonalInit(rng, fanIn, fanOut, init.gain)
+          : heInit(rng, fanIn, fanOut, init.gain, f);
       duplicateUnits(rng, W, b, fanIn, fanOut, init.fraction);
       break;
     }

@@ -102,7 +102,7 @@ export function renderIndex(results: NotebookResult[], meta: ReportMeta): string
 <h1>skip-singularities — reproduction report</h1>
 <p class="meta">Scale <b>${escapeHtml(meta.scale)}</b> · generated ${escapeHtml(meta.generated)} · commit ${escapeHtml(meta.commit)} · ${escapeHtml(meta.machine)}<br>
 Command: <code>${escapeHtml(meta.command)}</code></p>
-<p>Paper claims: ${tally}${failed ? ` · <span class="status-failed">${failed} notebook(s) failed</span>` : ""}. Each verdict is computed by the notebook's claim-check cell from the numbers shown, by criteria registered before the runs; where a notebook has exploration and confirmation seeds, the verdict is the confirmation seeds' (nothing was tuned on them) and the exploration verdict is shown beside it. Setups marked PROPOSED are ours, not the papers' (see each notebook's "paper vs ours" table).</p>
+<p>Paper claims: ${tally}.${failed ? ` <span class="status-failed">${failed} notebook(s) failed.</span>` : ""} Each verdict is computed by the notebook's claim-check cell from the numbers shown, by criteria registered before the runs; where a notebook has exploration and confirmation seeds, the verdict is the confirmation seeds' (nothing was tuned on them) and the exploration verdict is shown beside it. Setups marked PROPOSED are ours, not the papers' (see each notebook's "paper vs ours" table).</p>
 ${pdf}
 <table><thead><tr><th>notebook</th><th>claim</th><th>criterion</th><th>numbers</th><th>verdict</th><th>exploration seeds</th><th>scale</th><th>backend</th><th>run time</th></tr></thead>
 <tbody>

@@ -16,6 +16,7 @@ import type { Measured } from "../../report/prereg";
 import { mean, spearman, withinGroupSlope } from "../../stats";
 import type { P1Scale } from "./data";
 import { type P1Protocol, p1FinalRecords, p1Num, type P1Record } from "./protocol";
+import type { VariantCondition, VariantRunRow } from "./variants";
 
 /** Confirmation seeds per scale: disjoint from every protocol's exploration seeds (0–4). */
 export const P1_CONFIRMATION_SEEDS: Readonly<Record<P1Scale, readonly number[]>> = {
@@ -226,6 +227,152 @@ export function figDMeasure(records: readonly P1Record[], seeds: readonly number
         "pooled Spearman ρ (p), final degeneracy": `${pooled.rho.toFixed(2)} (${pooled.p.toFixed(3)})`,
         "pooled Spearman ρ (p), degeneracy after epoch 1": `${pooled1.rho.toFixed(2)} (${pooled1.p.toFixed(3)})`,
       },
+    },
+  };
+}
+
+/** The control every Fig. E malicious condition is compared with: the normally initialised residual net. */
+const FIG_E_CONTROL = "residual";
+
+/** The singularity a Fig. E malicious init is built to start near, as a run-row column (overlap or elimination). */
+function figESingularity(key: string): "overlapInit" | "deadInit" {
+  return key.startsWith("res-dup") ? "overlapInit" : "deadInit";
+}
+
+/** Fig. E: malicious initialisations of residual nets, and residual-like initialisations of plain nets. */
+export function figEPreregistration(
+  scale: P1Scale,
+  protocol: P1Protocol,
+  conditions: readonly VariantCondition[],
+): Preregistration {
+  const welchText = "Welch t-test over seeds, 95 % t interval";
+  const malicious = conditions.filter((c) => c.family === "malicious");
+  const plainInits = conditions.filter((c) => c.family === "plain-init");
+  const up = (sesoi: number) => ({ direction: "positive" as const, alpha: ALPHA, sesoi });
+  const auc = "training-curve AUC (mean train accuracy over epochs ≥ 1)";
+  return {
+    notebook: "05-figE-malicious-init",
+    scale,
+    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    claims: [
+      {
+        id: "E1",
+        figure: "P1 Fig. E",
+        claim:
+          "Residual nets initialised near elimination or overlap singularities train more slowly than normally initialised residual nets.",
+        source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. E); conditions PROPOSED",
+        kind: "paper",
+        manipulation: "E4",
+        criteria: malicious.map((c) => ({
+          id: c.key,
+          estimate: `${auc}, ${FIG_E_CONTROL} − ${c.key}`,
+          test: welchText,
+          expect: up(ACC_SESOI),
+        })),
+      },
+      {
+        id: "E2",
+        figure: "P1 Fig. E",
+        claim: "Plain nets given residual-like initialisations do not reach residual-level training.",
+        source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. E: 'benefit not explained by good initialisation alone')",
+        kind: "paper",
+        criteria: plainInits.flatMap((c) => [
+          {
+            id: `${c.key}:auc`,
+            estimate: `${auc}, residual − ${c.key}`,
+            test: welchText,
+            expect: up(ACC_SESOI),
+          },
+          {
+            id: `${c.key}:final`,
+            estimate: `final train accuracy, residual − ${c.key}`,
+            test: welchText,
+            expect: up(ACC_SESOI),
+          },
+        ]),
+      },
+      {
+        id: "E3",
+        figure: "P1 Fig. E",
+        claim:
+          "Even from malicious initialisations, residual nets end up training better than the normally initialised plain net.",
+        source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. E: the skip's benefit persists during training); test ours",
+        kind: "paper",
+        manipulation: "E4",
+        criteria: malicious.map((c) => ({
+          id: c.key,
+          estimate: `final train accuracy, ${c.key} − plain`,
+          test: welchText,
+          expect: up(ACC_SESOI),
+        })),
+      },
+      {
+        id: "E4",
+        figure: "P1 Fig. E",
+        claim: "The malicious initialisations do start near their singularity.",
+        source: "ours (manipulation check of the PROPOSED conditions)",
+        kind: "sanity",
+        criteria: malicious.map((c) => ({
+          id: c.key,
+          estimate: `${figESingularity(c.key) === "deadInit" ? "dead-unit fraction" : "overlapping-pair fraction"} at initialisation (mean over hidden layers), ${c.key} − ${FIG_E_CONTROL}`,
+          test: welchText,
+          expect: up(FRACTION_SESOI),
+        })),
+      },
+    ],
+    notes: [
+      `conditions: ${conditions.map((c) => c.key).join(", ")} (PROPOSED; the table above), the ${scale} protocol of Fig. C`,
+      "every malicious init uses the residual net's own He gain 1/√L, so each is compared with the normally initialised residual net",
+      "E1 and E3 are inconclusive unless the manipulation check E4 holds for every malicious init",
+    ],
+  };
+}
+
+/** Fig. E's registered estimates on one seed set, from the per-run rows (`variantRunRows`). */
+export function figEMeasure(
+  rows: readonly VariantRunRow[],
+  seeds: readonly number[],
+  conditions: readonly VariantCondition[],
+): Measured {
+  const v = (key: string, col: keyof VariantRunRow & string) =>
+    rows.filter((r) => r.condition === key && seeds.includes(r.seed)).map((r) => Number(r[col]));
+  const malicious = conditions.filter((c) => c.family === "malicious");
+  const plainInits = conditions.filter((c) => c.family === "plain-init");
+  const m = (key: string, col: keyof VariantRunRow & string) => mean(v(key, col)).toFixed(3);
+  return {
+    estimates: {
+      E1: Object.fromEntries(malicious.map((c) => [c.key, welchEffect(v(FIG_E_CONTROL, "auc"), v(c.key, "auc"))])),
+      E2: Object.fromEntries(
+        plainInits.flatMap((c) => [
+          [`${c.key}:auc`, welchEffect(v("residual", "auc"), v(c.key, "auc"))],
+          [`${c.key}:final`, welchEffect(v("residual", "trainAcc"), v(c.key, "trainAcc"))],
+        ]),
+      ),
+      E3: Object.fromEntries(malicious.map((c) => [c.key, welchEffect(v(c.key, "trainAcc"), v("plain", "trainAcc"))])),
+      E4: Object.fromEntries(
+        malicious.map((c) => {
+          const col = figESingularity(c.key);
+          return [c.key, welchEffect(v(c.key, col), v(FIG_E_CONTROL, col))];
+        }),
+      ),
+    },
+    numbers: {
+      E1: Object.fromEntries(
+        conditions.filter((c) => c.arch === "residual").map((c) => [`mean AUC ${c.key}`, m(c.key, "auc")]),
+      ),
+      E2: Object.fromEntries(
+        ["residual", ...plainInits.map((c) => c.key)].map((k) => [
+          `mean AUC / final acc ${k}`,
+          `${m(k, "auc")} / ${m(k, "trainAcc")}`,
+        ]),
+      ),
+      E3: { "mean final acc plain": m("plain", "trainAcc") },
+      E4: Object.fromEntries(
+        malicious.map((c) => {
+          const col = figESingularity(c.key);
+          return [`${col} ${c.key} / control`, `${m(c.key, col)} / ${m(FIG_E_CONTROL, col)}`];
+        }),
+      ),
     },
   };
 }

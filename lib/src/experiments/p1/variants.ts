@@ -116,18 +116,10 @@ export function figEConditions(p: P1Protocol, o: FigEOptions): VariantCondition[
     });
   }
   out.push({
-    key: "res-he1",
-    label: "residual, He gain 1 (control)",
-    arch: "residual",
-    init: { type: "he", gain: 1 },
-    family: "control",
-    source: "ours (control of the duplicated init)",
-  });
-  out.push({
     key: `res-dup-${o.duplicatedFraction}`,
-    label: `residual, He gain 1, ${Math.round(100 * o.duplicatedFraction)} % duplicated`,
+    label: `residual, He/√L, ${Math.round(100 * o.duplicatedFraction)} % duplicated`,
     arch: "residual",
-    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he" },
+    init: { type: "duplicated", fraction: o.duplicatedFraction, base: "he", gain: 1 / Math.sqrt(p.depth) },
     family: "malicious",
     source: "PROPOSED (docs/spec/p1.md §1.3 Fig. E 3)",
   });
