@@ -17,7 +17,7 @@ export { initBackend } from "./engine/ladder";
 export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
 export { meanSem } from "./experiments/p1/aggregate";
 export { spearman } from "./stats";
-export { FIG1_PLAIN_EXCESS, fig1Claims, figBClaims, figFClaims, figGClaims } from "./experiments/p1/claims";
+export { FIG1_PLAIN_EXCESS, fig1Claims, figBClaims, figFClaims } from "./experiments/p1/claims";
 export {
   type FigGDataSpec,
   type P1Scale,
@@ -68,6 +68,8 @@ export {
   figDPreregistration,
   figEMeasure,
   figEPreregistration,
+  figGMeasure,
+  figGPreregistration,
   preregSeeds,
   trainAuc,
 } from "./experiments/p1/prereg";

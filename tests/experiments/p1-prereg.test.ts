@@ -11,6 +11,8 @@ import {
   figEConditions,
   figEMeasure,
   figEPreregistration,
+  figGMeasure,
+  figGPreregistration,
   type VariantRunRow,
   P1_CONFIRMATION_SEEDS,
   type P1Record,
@@ -271,5 +273,63 @@ describe("paper 1 Fig. E pre-registration", () => {
     const rows = rowsOf({ ...expected, "res-negmean-0.1": { ...expected["res-negmean-0.1"], deadInit: 0.1 } });
     const checks = evaluateClaims(p, figEMeasure(rows, seeds, conditions));
     expect(checks.map((c) => c.verdict)).toEqual(["inconclusive", "reproduced", "inconclusive", "partly reproduced"]);
+  });
+});
+
+describe("paper 1 Fig. G pre-registration", () => {
+  const p = figGPreregistration("quick", p1Protocol("quick"), ["a", "b"], [0, 0.25, 0.5, 0.75, 1]);
+  const seeds = p.seeds.confirmation;
+  /** Rows of both arms on data sets a and b; accuracy and degeneracy as functions of (arm, p). */
+  const rowsOf = (f: (vp: boolean, p: number, ds: string) => [number, number]) => {
+    const rng = new Rng(6);
+    const rows: VariantRunRow[] = [];
+    for (const ds of ["a", "b"])
+      for (const [key, vp, pp] of [
+        ["p=0", false, 0],
+        ["p=0.5", false, 0.5],
+        ["p=1", false, 1],
+        ["vp p=0.25", true, 0.25],
+        ["vp p=0.5", true, 0.5],
+        ["vp p=0.75", true, 0.75],
+        ["vp p=1", true, 1],
+        ["identity", false, NaN],
+      ] as const)
+        for (const seed of seeds) {
+          const [acc, deg] = f(vp, pp, ds);
+          rows.push({
+            condition: `${ds}|${key}`,
+            seed,
+            hash: `${ds}-${key}-${seed}`,
+            status: "done",
+            trainAcc: acc + 0.01 * rng.normal(),
+            testAcc: 0.5,
+            auc: 0.5,
+            degInit: 0.5,
+            degFinal: deg + 0.01 * rng.normal(),
+            deadInit: 0,
+            deadFinal: 0,
+            overlapInit: 0,
+            overlapFinal: 0,
+          });
+        }
+    return rows;
+  };
+
+  it("tests the variance-preserving arm only: a trend under the fixed gain alone is not evidence", () => {
+    expect(() => checkPreregistration(p)).not.toThrow();
+    // fixed gain: accuracy collapses with p; variance-preserving: flat, and degeneracy flat
+    const signalLoss = rowsOf((vp, pp) => (vp ? [0.8, 0.5] : [0.8 - 0.6 * pp, 0.5 + 0.4 * pp]));
+    const m = figGMeasure(signalLoss, seeds, ["a", "b"]);
+    const checks = evaluateClaims(p, m);
+    expect(checks[0].verdict).toBe("not reproduced");
+    expect(checks[1].verdict).not.toBe("reproduced");
+    expect(String(m.numbers!.G1["a: mean by p (0, 0.25, 0.5, 0.75, 1)"])).toMatch(/^0\.8\d\d( \/ 0\.[78]\d\d){4}$/);
+  });
+
+  it("reproduced when accuracy falls and degeneracy rises with p at preserved variance", () => {
+    const degenerate = rowsOf((vp, pp) => [0.8 - 0.3 * pp, 0.5 + 0.3 * pp]);
+    const checks = evaluateClaims(p, figGMeasure(degenerate, seeds, ["a", "b"]));
+    expect(checks.map((c) => c.verdict)).toEqual(["reproduced", "reproduced"]);
+    expect(checks[0].tests?.a).toMatch(/Spearman ρ, n = 25/);
   });
 });

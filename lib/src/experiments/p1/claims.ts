@@ -1,5 +1,5 @@
 /**
- * The claim checks of paper 1's Fig. 1 and deep-net figures F–G (Figs. C–E are pre-registered: prereg.ts) as
+ * The claim checks of paper 1's Fig. 1 and deep-net Fig. F (Figs. C–E and G are pre-registered: prereg.ts) as
  * functions of the numbers the notebooks compute: each returns the `ClaimCheck`s (claim, provenance, criterion, numbers, verdict) that `reportClaims` shows and the report collects.
  * The criteria are fixed here, in code that tests cover (tests/experiments/p1-claims.test.ts, with cases where each
  * claim holds, holds partly and fails), not in notebook cells.
@@ -71,53 +71,6 @@ export function figFClaims(x: {
           [`dead fraction plain − both@${a.layer}`, pm(a.dead)],
           [`degenerate fraction plain − both@${a.layer}`, pm(a.deg)],
         ]),
-      ),
-    },
-  ];
-}
-
-/** Fig. G: degenerate skip matrices, per data set. */
-export function figGClaims(
-  perDataset: ReadonlyArray<{
-    dataset: string;
-    /** Spearman ρ and p of (zero fraction p, final train accuracy) and of (p, final degenerate fraction). */
-    rhoAcc: number;
-    pAcc: number;
-    rhoDeg: number;
-    pDeg: number;
-    /** Mean final train accuracy at p = 0 and p = 1. */
-    accP0: number;
-    accP1: number;
-  }>,
-): ClaimCheck[] {
-  const g1 = perDataset.map((d) => d.rhoAcc <= -0.5 && d.pAcc < 0.05);
-  const g2 = perDataset.map((d) => d.rhoDeg >= 0.5 && d.pDeg < 0.05);
-  return [
-    {
-      figure: "P1 Fig. G",
-      source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. G); FOUND (v8 abstract: real-world datasets); test ours",
-      claim:
-        "Skip connections help training less the more degenerate the skip matrix is (monotone in the fraction p of zero singular values), on every data set.",
-      criterion:
-        "per data set: Spearman ρ(p, final train accuracy) ≤ −0.5 with permutation p < 0.05; verdict over data sets",
-      verdict: count(g1),
-      numbers: Object.fromEntries(
-        perDataset.map((d) => [
-          `${d.dataset}: ρ (p-value), acc p=0 → p=1`,
-          `${d.rhoAcc.toFixed(2)} (${d.pAcc.toFixed(3)}), ${d.accP0.toFixed(3)} → ${d.accP1.toFixed(3)}`,
-        ]),
-      ),
-    },
-    {
-      figure: "P1 Fig. G",
-      source:
-        "RECALLED, low (docs/spec/p1.md §1.3 Fig. G: degenerate skips leave the landscape more degenerate); test ours",
-      claim: "The more degenerate the skip matrix, the more degenerate the trained network's Hessian.",
-      criterion:
-        "per data set: Spearman ρ(p, final degenerate fraction of the mid-layer Hessian) ≥ 0.5 with permutation p < 0.05",
-      verdict: count(g2),
-      numbers: Object.fromEntries(
-        perDataset.map((d) => [`${d.dataset}: ρ (p-value)`, `${d.rhoDeg.toFixed(2)} (${d.pDeg.toFixed(3)})`]),
       ),
     },
   ];

@@ -13,7 +13,7 @@
 import type { Preregistration } from "../../report/prereg";
 import { type EffectEstimate, welchEffect } from "../../report/verdict";
 import type { Measured } from "../../report/prereg";
-import { mean, spearman, withinGroupSlope } from "../../stats";
+import { bootstrapCI, mean, spearman, withinGroupSlope } from "../../stats";
 import type { P1Scale } from "./data";
 import { type P1Protocol, p1FinalRecords, p1Num, type P1Record } from "./protocol";
 import type { VariantCondition, VariantRunRow } from "./variants";
@@ -375,4 +375,126 @@ export function figEMeasure(
       ),
     },
   };
+}
+
+/** Spearman's ρ of (x, y) as an estimate: permutation p, and a 95 % percentile bootstrap interval over the pairs. */
+export function spearmanEffect(x: readonly number[], y: readonly number[], seed: number): EffectEstimate {
+  const s = spearman(x, y, { permutations: 2000, seed });
+  const idx = x.map((_, i) => i);
+  const ci = bootstrapCI(idx, {
+    resamples: 2000,
+    seed,
+    statistic: (sample) => {
+      const r = spearman(
+        sample.map((i) => x[i]),
+        sample.map((i) => y[i]),
+        { permutations: 0 },
+      ).rho;
+      return Number.isFinite(r) ? r : 0;
+    },
+  });
+  return {
+    estimate: s.rho,
+    lo: ci.lo,
+    hi: ci.hi,
+    p: s.p,
+    test: `Spearman ρ, n = ${s.n}, permutation p (2000), bootstrap interval`,
+  };
+}
+
+/** Fig. G: accuracy and Hessian degeneracy against the fraction p of zero singular values of the skip matrices. */
+export function figGPreregistration(
+  scale: P1Scale,
+  protocol: P1Protocol,
+  datasets: readonly string[],
+  fractions: readonly number[],
+): Preregistration {
+  const rho = (what: string, ds: string) =>
+    `Spearman ρ(p, ${what}) over the runs of ${ds} with a degenerate skip under the variance-preserving branch gain √(p + 1/L), p ∈ {${fractions.join(", ")}}`;
+  const test = "two-sided permutation p (2000 shuffles), 95 % bootstrap interval over runs";
+  return {
+    notebook: "07-figG-degenerate-skips",
+    scale,
+    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    claims: [
+      {
+        id: "G1",
+        figure: "P1 Fig. G",
+        claim:
+          "Skip connections help training less the more degenerate the skip matrix is (monotone in the fraction p of zero singular values), on every data set.",
+        source: "RECALLED, low (docs/spec/p1.md §1.3 Fig. G); FOUND (v8 abstract: real-world datasets); test ours",
+        kind: "paper",
+        criteria: datasets.map((ds) => ({
+          id: ds,
+          estimate: rho("final train accuracy", ds),
+          test,
+          expect: { direction: "negative" as const, alpha: ALPHA, sesoi: 0.3 },
+        })),
+      },
+      {
+        id: "G2",
+        figure: "P1 Fig. G",
+        claim: "The more degenerate the skip matrix, the more degenerate the trained network's Hessian.",
+        source:
+          "RECALLED, low (docs/spec/p1.md §1.3 Fig. G: degenerate skips leave the landscape more degenerate); test ours",
+        kind: "paper",
+        criteria: datasets.map((ds) => ({
+          id: ds,
+          estimate: rho("final degenerate fraction of the mid-layer Hessian", ds),
+          test,
+          expect: { direction: "positive" as const, alpha: ALPHA, sesoi: 0.3 },
+        })),
+      },
+    ],
+    notes: [
+      "the test arm keeps each layer's forward variance at the orthogonal skip's (branch gain √(p + 1/L)); under the protocol's fixed gain 1/√L the directions Q zeroes lose signal ≈ 1/L per layer, so a trend there mixes signal loss with degeneracy: that arm is shown, not tested",
+      "p = 0 (an orthogonal skip) is the same run in both arms",
+      "smallest effect of interest: |ρ| = 0.3",
+    ],
+  };
+}
+
+/** Fig. G's registered estimates on one seed set; rows' conditions are "<data set>|<condition key>". */
+export function figGMeasure(
+  rows: readonly VariantRunRow[],
+  seeds: readonly number[],
+  datasets: readonly string[],
+): Measured {
+  const arm = (ds: string) =>
+    rows
+      .filter((r) => seeds.includes(r.seed))
+      .map((r) => {
+        const [d, key] = r.condition.split("|");
+        const m = /^(?:vp )?p=(.+)$/.exec(key ?? "");
+        // the variance-preserving arm, with the orthogonal skip (p = 0) that both arms share
+        const inArm = d === ds && m !== null && (key.startsWith("vp ") || Number(m[1]) === 0);
+        return inArm ? { p: Number(m![1]), acc: r.trainAcc, deg: r.degFinal } : null;
+      })
+      .filter((x): x is { p: number; acc: number; deg: number } => x !== null);
+  const est = (what: "acc" | "deg", seed: number) =>
+    Object.fromEntries(
+      datasets.map((ds) => {
+        const pts = arm(ds);
+        return [
+          ds,
+          spearmanEffect(
+            pts.map((q) => q.p),
+            pts.map((q) => q[what]),
+            seed,
+          ),
+        ];
+      }),
+    );
+  const means = (what: "acc" | "deg") =>
+    Object.fromEntries(
+      datasets.map((ds) => {
+        const pts = arm(ds);
+        const ps = [...new Set(pts.map((q) => q.p))].sort((a, b) => a - b);
+        return [
+          `${ds}: mean by p (${ps.join(", ")})`,
+          ps.map((p) => mean(pts.filter((q) => q.p === p).map((q) => q[what])).toFixed(3)).join(" / "),
+        ];
+      }),
+    );
+  return { estimates: { G1: est("acc", 1), G2: est("deg", 2) }, numbers: { G1: means("acc"), G2: means("deg") } };
 }

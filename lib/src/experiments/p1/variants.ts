@@ -198,22 +198,51 @@ export function figFConditions(o: FigFOptions): VariantCondition[] {
 // Fig. G — degenerate skip matrices on several data sets
 
 /**
+ * The He gain of the residual branch that keeps a degenerate-skip layer's forward variance at that of the
+ * orthogonal skip (p = 0) under the protocol's gain 1/√L. With x_l = f(W x_{l−1}) + Q x_{l−1}, a He-initialised
+ * ReLU branch of gain g carries ≈ g²·Var(x) and a skip with a fraction p of zero singular values (the rest 1)
+ * carries (1 − p)·Var(x), so Var(x_l)/Var(x_{l−1}) ≈ g² + 1 − p. Keeping it at 1/L + 1 gives g = √(p + 1/L): 1/√L at
+ * p = 0, and ≈ 1 (the standard He gain) at p = 1. Under the fixed gain 1/√L instead, the directions Q zeroes shrink
+ * by ≈ 1/L per layer, so a trend of accuracy with p there measures signal loss as much as degeneracy.
+ */
+export function figGVarianceGain(p: number, depth: number): number {
+  return Math.sqrt(p + 1 / depth);
+}
+
+/**
  * Fig. G conditions: x_l = f(W_l x_{l−1} + b_l) + Q_l x_{l−1}, Q_l = U diag(s) Vᵀ (U, V Haar-random, fixed) with a
  * fraction p of zero singular values (p = 0: random orthogonal skip; p = 1: Q = 0, a plain net that keeps the skip
  * nets' init), all with the protocol's residual init; plus the identity-skip and the plain (He) references.
  */
 export function figGConditions(
   fractions: readonly number[],
-  o: { identity: boolean; plain: boolean } = { identity: true, plain: true },
+  o: { identity: boolean; plain: boolean; variancePreserving?: { fractions: readonly number[]; depth: number } } = {
+    identity: true,
+    plain: true,
+  },
 ): VariantCondition[] {
+  const skip = (p: number) => ({ skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } });
   const out: VariantCondition[] = fractions.map((p) => ({
     key: `p=${p}`,
     label: `Q with p = ${p} zero s.v.`,
     arch: "residual" as const,
-    extra: { skip: { type: "matrix" as const, matrix: "degenerate" as const, zeroFraction: p } },
+    extra: skip(p),
     family: "degenerate",
     source: "PROPOSED (docs/spec/p1.md §1.3 Fig. G)",
   }));
+  // The variance-preserving control (module comment of `figGVarianceGain`): same skips, branch gain √(p + 1/L).
+  for (const p of o.variancePreserving?.fractions ?? []) {
+    const gain = figGVarianceGain(p, o.variancePreserving!.depth);
+    out.push({
+      key: `vp p=${p}`,
+      label: `Q with p = ${p} zero s.v., branch gain ${gain.toFixed(2)}`,
+      arch: "residual",
+      init: { type: "he", gain },
+      extra: skip(p),
+      family: "degenerate-vp",
+      source: "ours (variance-preserving control, docs/spec/p1.md §1.3 Fig. G)",
+    });
+  }
   if (o.identity)
     out.push({ key: "identity", label: "identity skip", arch: "residual", family: "residual", source: "reference" });
   if (o.plain) out.push({ key: "plain", label: "plain (He)", arch: "plain", family: "plain", source: "reference" });
