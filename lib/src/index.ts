@@ -17,7 +17,7 @@ export { initBackend } from "./engine/ladder";
 export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
 export { meanSem } from "./experiments/p1/aggregate";
 export { spearman } from "./stats";
-export { FIG1_PLAIN_EXCESS, fig1Claims, figBClaims, figFClaims } from "./experiments/p1/claims";
+export { fig1Claims, figBClaims, figFClaims } from "./experiments/p1/claims";
 export {
   type FigGDataSpec,
   type P1Scale,
@@ -29,10 +29,13 @@ export {
 export {
   FIG1_CASES,
   FIG1_DEFAULTS,
+  type Fig1Case,
   type Fig1Result,
   fig1Analyse,
   fig1Baseline,
+  fig1GaussNewton64,
   fig1Layout,
+  fig1PredictedExcess,
 } from "./experiments/p1/fig1";
 export { type P1Protocol, p1Execute, p1FinalRecords, p1Grid, p1Num, p1Protocol } from "./experiments/p1/protocol";
 export { p1SweepCommand, writeP1Sweep } from "./experiments/p1/sweep";

@@ -20,6 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { exactSpectrum } from "../../curvature/exact";
+import { eigh } from "../../linalg/eigh";
 import { hessianOperator } from "../../curvature/hessian";
 import { createModel } from "../../models/create";
 import type { Network } from "../../models/network";
@@ -142,9 +143,10 @@ function layer1(p: Record<string, Float32Array>, x: Float32Array): Float64Array 
 
 /**
  * The parameter values (flat per name) of a constructed point. The generic part is drawn (seeded) until every unit
- * of L1 and L2 is active on between 25 % and 75 % of the inputs and every (L1 unit, L2 unit) pair is active together
+ * of L1 and L2 is active on between 25 % and 75 % of the inputs, every (L1 unit, L2 unit) pair is active together
  * on at least 8 inputs (so a generic point has no accidental dead, always-linear or partly eliminated unit, which
- * would add null directions of its own); then the case's construction is applied.
+ * would add null directions of its own), and the float64 Gauss–Newton matrix has exactly the rescaling null
+ * directions in both families (8 plain, 4 residual); then the case's construction is applied.
  */
 export function fig1Params(kase: Fig1Case, cfg: Fig1Config = FIG1_DEFAULTS): Record<string, Float32Array> {
   const x = fig1Inputs(cfg);
@@ -152,7 +154,15 @@ export function fig1Params(kase: Fig1Case, cfg: Fig1Config = FIG1_DEFAULTS): Rec
   for (let attempt = 0; attempt < 1000; attempt++) {
     p = drawGeneric(new Rng(subSeed(cfg.seed, `fig1-params:${attempt}`)));
     const act = fig1Activity(p, x);
-    if ([...act.L1, ...act.L2].every((f) => f >= 0.25 && f <= 0.75) && act.minCoActive >= 8) break;
+    if (
+      [...act.L1, ...act.L2].every((f) => f >= 0.25 && f <= 0.75) &&
+      act.minCoActive >= 8 &&
+      // no accidental symmetry: only the rescalings of the hidden units are null (plain: 8; residual: L1's 4, since
+      // the skip breaks L2's), in exact float64 arithmetic
+      gaussNewton64(p, x, "plain", 1e-10).nullCount === 2 * D &&
+      gaussNewton64(p, x, "residual", 1e-10).nullCount === D
+    )
+      break;
     if (attempt === 999) throw new Error("fig1Params: no generic draw with every unit partly active in 1000 attempts");
   }
   return construct(kase, p, cfg, layer1(p, x));
@@ -385,18 +395,30 @@ export async function fig1Analyse(
   }
 }
 
-/** The predicted excess null count of a case per family (docs/spec/p1.md §1.2.2; residual per the identity-skip argument). */
+/**
+ * The predicted excess null count of a case per family (docs/spec/p1.md §1.2.2; residual per the identity-skip
+ * argument), over the case's baseline (`fig1Baseline`).
+ *
+ * Linear dependence is compared with the linear regime, where units a, b, c are active on every input: their outputs
+ * are then affine in x₁, and mixing their incoming weights by any invertible 3×3 map A while mixing their outgoing
+ * weights by A⁻¹ leaves the network unchanged. That symmetry already holds the (α, β, −1) directions of the
+ * dependence J_c = αJ_a + βJ_b, so the dependence adds no null direction of its own: 0, in both families. (The
+ * directions are null in the plain layer and not in the residual one, which the in-null fractions show.)
+ */
 export function fig1PredictedExcess(kase: Fig1Case, arch: Fig1Arch): number {
   const plain: Record<Fig1Case, number> = {
     generic: 0,
     "linear-regime": 0,
-    "dead-unit": D + 1 + K,
-    "zero-outgoing": D + 1,
+    // J_a, b_a (and for a dead unit w_a) become free; unit a's rescaling symmetry (J_a, b_a)·c, w_a/c, already null
+    // at the generic point, is now among them, so one fewer is new
+    "dead-unit": D + 1 + K - 1,
+    "zero-outgoing": D + 1 - 1,
     overlap: K,
-    "linear-dependence": K,
+    "linear-dependence": 0,
   };
   // with the skip: a dead unit keeps J_a, b_a non-identifiable (f′ = 0) but w_a becomes identifiable (x₁,a ≠ 0);
-  // w_a = 0 still hides J_a, b_a; overlap and linear dependence are broken by the distinct skip inputs.
+  // w_a = 0 still hides J_a, b_a; overlap and linear dependence are broken by the distinct skip inputs. The skip
+  // also breaks unit a's rescaling symmetry (w_a multiplies f(z_a) + x₁,a), so nothing is subtracted here.
   const residual: Record<Fig1Case, number> = {
     generic: 0,
     "linear-regime": 0,
@@ -406,4 +428,94 @@ export function fig1PredictedExcess(kase: Fig1Case, arch: Fig1Arch): number {
     "linear-dependence": 0,
   };
   return (arch === "plain" ? plain : residual)[kase];
+}
+
+/**
+ * An independent float64 check of a constructed point: the Gauss–Newton matrix Σ_s Σ_k ∇out_k ∇out_kᵀ, with the
+ * Jacobian written out by hand in float64 (no tfjs), and its null count at `relTol64`·max|λ|. At the zero-loss points
+ * of this figure it equals the Hessian up to the loss's constant factor, so its null count is the float32 Hessian's
+ * (`fig1Analyse`) without float32 round-off: with ~1e-16 relative noise the null eigenvalues sit ~10 orders of
+ * magnitude below the rest.
+ */
+export function fig1GaussNewton64(
+  kase: Fig1Case,
+  arch: Fig1Arch,
+  cfg: Fig1Config = FIG1_DEFAULTS,
+  relTol64 = 1e-10,
+): GaussNewton64 {
+  return gaussNewton64(fig1Params(kase, cfg), fig1Inputs(cfg), arch, relTol64);
+}
+
+export interface GaussNewton64 {
+  nullCount: number;
+  maxAbs: number;
+  /** Largest null and smallest non-null |λ|, relative to max|λ|. */
+  largestNull: number;
+  smallestNonNull: number;
+  /** Null-space mass per parameter group (as `Fig1Result.nullMass`). */
+  nullMass: Record<string, number>;
+}
+
+function gaussNewton64(
+  p: Record<string, Float32Array>,
+  x: Float32Array,
+  arch: Fig1Arch,
+  relTol64: number,
+): GaussNewton64 {
+  const { offset, dim } = fig1Layout();
+  const n = x.length / D;
+  const H = new Float64Array(dim * dim);
+  const g = new Float64Array(dim);
+  const W1 = p["L1.W"];
+  const b1 = p["L1.b"];
+  const W2 = p["L2.W"];
+  const b2 = p["L2.b"];
+  const Wo = p["out.W"];
+  for (let s = 0; s < n; s++) {
+    const xs = Array.from({ length: D }, (_, j) => x[s * D + j]);
+    const z1 = Array.from({ length: D }, (_, i) => xs.reduce((t, v, j) => t + v * W1[j * D + i], b1[i]));
+    const x1 = z1.map((z) => Math.max(z, 0));
+    const z2 = Array.from({ length: D }, (_, a) => x1.reduce((t, v, i) => t + v * W2[i * D + a], b2[a]));
+    const x2 = z2.map((z, a) => Math.max(z, 0) + (arch === "residual" ? x1[a] : 0));
+    for (let k = 0; k < K; k++) {
+      g.fill(0);
+      g[offset["out.b"] + k] = 1;
+      for (let a = 0; a < D; a++) g[offset["out.W"] + a * K + k] = x2[a];
+      const dz2 = z2.map((z, a) => (z > 0 ? Wo[a * K + k] : 0)); // ∂out_k/∂z2_a
+      for (let a = 0; a < D; a++) {
+        g[offset["L2.b"] + a] = dz2[a];
+        for (let i = 0; i < D; i++) g[offset["L2.W"] + i * D + a] = dz2[a] * x1[i];
+      }
+      for (let i = 0; i < D; i++) {
+        let dx1 = arch === "residual" ? Wo[i * K + k] : 0; // ∂out_k/∂x1_i
+        for (let a = 0; a < D; a++) dx1 += dz2[a] * W2[i * D + a];
+        const dz1 = z1[i] > 0 ? dx1 : 0;
+        g[offset["L1.b"] + i] = dz1;
+        for (let j = 0; j < D; j++) g[offset["L1.W"] + j * D + i] = dz1 * xs[j];
+      }
+      for (let r = 0; r < dim; r++) {
+        const gr = g[r];
+        if (gr === 0) continue;
+        for (let c = 0; c < dim; c++) H[r * dim + c] += gr * g[c];
+      }
+    }
+  }
+  const { values, vectors } = eigh(H, dim, { vectors: true });
+  const labels = fig1Layout().labels;
+  const nullMass: Record<string, number> = {};
+  let maxAbs = 0;
+  for (const v of values) maxAbs = Math.max(maxAbs, Math.abs(v));
+  const tau = relTol64 * maxAbs;
+  let nullCount = 0;
+  let largestNull = 0;
+  let smallestNonNull = Infinity;
+  values.forEach((v, i) => {
+    const a = Math.abs(v);
+    if (a < tau) {
+      nullCount++;
+      largestNull = Math.max(largestNull, a);
+      for (let j = 0; j < dim; j++) nullMass[labels[j]] = (nullMass[labels[j]] ?? 0) + vectors![i * dim + j] ** 2;
+    } else smallestNonNull = Math.min(smallestNonNull, a);
+  });
+  return { nullCount, maxAbs, largestNull: largestNull / maxAbs, smallestNonNull: smallestNonNull / maxAbs, nullMass };
 }
