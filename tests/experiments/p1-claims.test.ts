@@ -23,7 +23,7 @@ describe("Fig. F claims", () => {
   it("reproduced when every placement recovers R ≥ much on both measures and moves away from the singularities", () => {
     expect(figFClaims(base).map((c) => c.verdict)).toEqual(["reproduced", "reproduced"]);
   });
-  it("partly or not when some or all placements fall short; not reproduced when the gap itself is not measurable", () => {
+  it("partly or not when some or all placements fall short; inconclusive when the gap itself is not measurable", () => {
     expect(figFClaims({ ...base, rAcc: { ...base.rAcc, "plain+both@11": -0.2 } })[0].verdict).toBe("partly reproduced");
     expect(
       figFClaims({
@@ -32,7 +32,7 @@ describe("Fig. F claims", () => {
         rAuc: { ...base.rAuc, "plain+both@1": 0, "plain+both@11": 0 },
       })[0].verdict,
     ).toBe("not reproduced");
-    expect(figFClaims({ ...base, gap: d(0.05, 0.03) })[0].verdict).toBe("not reproduced");
+    expect(figFClaims({ ...base, gap: d(0.05, 0.03) })[0].verdict).toBe("inconclusive");
     expect(
       figFClaims({ ...base, away: base.away.map((a) => ({ ...a, dead: d(0.001, 0.01), deg: d(-0.1, 0.01) })) })[1]
         .verdict,
