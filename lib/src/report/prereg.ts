@@ -145,7 +145,7 @@ export function preregistrationHtml(p: Preregistration): string {
     `confirmation seeds (the verdicts): ${escapeHtml(seedText(p.seeds.confirmation))}. ` +
     `A criterion passes when p &lt; α with the predicted sign, fails when its whole confidence interval falls short of the ` +
     `smallest effect of interest, and is otherwise inconclusive; a claim is reproduced when all its criteria pass, ` +
-    `partly when some do, not reproduced when none pass and one fails, inconclusive otherwise.</p>` +
+    `partly when some do, not reproduced when none pass and one fails, inconclusive otherwise (docs/verdicts.md).</p>` +
     (p.notes.length ? `<ul>${p.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "") +
     `<table class="skiplab-table"><thead><tr><th>id</th><th>figure</th><th>claim</th><th>criteria</th></tr></thead>` +
     `<tbody>${rows}</tbody></table></div>` +
