@@ -17,7 +17,7 @@ export { initBackend } from "./engine/ladder";
 export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
 export { meanSem } from "./experiments/p1/aggregate";
 export { spearman } from "./stats";
-export { fig1Claims, figBClaims, figFClaims } from "./experiments/p1/claims";
+export { fig1Claims, figBClaims } from "./experiments/p1/claims";
 export {
   type FigGDataSpec,
   type P1Scale,
@@ -50,7 +50,6 @@ export {
   figGConditions,
   figGRequests,
   gapRecovered,
-  meanDifference,
   monotoneSteps,
   variantRequests,
   variantRunRows,
@@ -71,6 +70,8 @@ export {
   figDPreregistration,
   figEMeasure,
   figEPreregistration,
+  figFMeasure,
+  figFPreregistration,
   figGMeasure,
   figGPreregistration,
   preregSeeds,

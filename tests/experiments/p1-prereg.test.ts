@@ -11,6 +11,8 @@ import {
   figEConditions,
   figEMeasure,
   figEPreregistration,
+  figFMeasure,
+  figFPreregistration,
   figGMeasure,
   figGPreregistration,
   type VariantRunRow,
@@ -331,5 +333,68 @@ describe("paper 1 Fig. G pre-registration", () => {
     const checks = evaluateClaims(p, figGMeasure(degenerate, seeds, ["a", "b"]));
     expect(checks.map((c) => c.verdict)).toEqual(["reproduced", "reproduced"]);
     expect(checks[0].tests?.a).toMatch(/Spearman ρ, n = 25/);
+  });
+});
+
+describe("paper 1 Fig. F pre-registration", () => {
+  const p = figFPreregistration("quick", p1Protocol("quick"), [1, 11], 0.5);
+  const seeds = p.seeds.confirmation;
+  const keys = ["plain", "plain+bias-reg", "plain+BN@1", "plain+both@1", "plain+BN@11", "plain+both@11", "residual"];
+  const rowsOf = (m: Record<string, { acc: number; dead: number; deg?: number }>) => {
+    const rng = new Rng(8);
+    const rows: VariantRunRow[] = [];
+    for (const key of keys)
+      for (const seed of seeds) {
+        const x = { deg: 0.8, ...(m[key] ?? m.plain) };
+        rows.push({
+          condition: key,
+          seed,
+          hash: `${key}-${seed}`,
+          status: "done",
+          trainAcc: x.acc + 0.005 * rng.normal(),
+          testAcc: 0.5,
+          auc: x.acc - 0.1 + 0.005 * rng.normal(),
+          degInit: 0.5,
+          degFinal: x.deg + 0.005 * rng.normal(),
+          deadInit: 0.1,
+          deadFinal: x.dead + 0.005 * rng.normal(),
+          overlapInit: 0,
+          overlapFinal: 0,
+        });
+      }
+    return rows;
+  };
+  const good = {
+    plain: { acc: 0.5, dead: 0.2, deg: 0.9 },
+    "plain+bias-reg": { acc: 0.55, dead: 0.1 },
+    "plain+both@1": { acc: 0.75, dead: 0.05, deg: 0.7 },
+    "plain+both@11": { acc: 0.72, dead: 0.05, deg: 0.7 },
+    residual: { acc: 0.8, dead: 0.2 },
+  };
+
+  it("reproduces F1 when both placements recover well over half the gap, with the manipulation taking", () => {
+    expect(() => checkPreregistration(p)).not.toThrow();
+    const checks = evaluateClaims(p, figFMeasure(rowsOf(good), seeds, [1, 11], 0.5));
+    expect(checks.map((c) => [c.id, c.kind, c.verdict])).toEqual([
+      ["F0", "sanity", "reproduced"],
+      ["F1", "paper", "reproduced"],
+      ["F2", "paper", "reproduced"],
+    ]);
+  });
+
+  it("is inconclusive, not 'not reproduced', when the regulariser leaves the dead units alone", () => {
+    const checks = evaluateClaims(
+      p,
+      figFMeasure(rowsOf({ ...good, "plain+bias-reg": { acc: 0.5, dead: 0.2 } }), seeds, [1, 11], 0.5),
+    );
+    expect(checks[0].verdict).toBe("partly reproduced");
+    expect(checks[1].verdict).toBe("inconclusive");
+  });
+
+  it("fails F1 when the combination recovers confidently less than half the gap", () => {
+    const weak = { ...good, "plain+both@1": { acc: 0.53, dead: 0.05 }, "plain+both@11": { acc: 0.52, dead: 0.05 } };
+    const checks = evaluateClaims(p, figFMeasure(rowsOf(weak), seeds, [1, 11], 0.5));
+    expect(checks[1].verdict).toBe("not reproduced");
+    expect(String(checks[1].numbers["acc@1"])).toMatch(/^-0\.4\d\d \[/);
   });
 });

@@ -22,7 +22,6 @@ import {
   figGRequests,
   gapRecovered,
   loadVariantData,
-  meanDifference,
   monotoneSteps,
   p1Execute,
   p1Grid,
@@ -190,21 +189,6 @@ describe("p1 variants: runs", () => {
 });
 
 describe("p1 variants: statistics and plots", () => {
-  it("gap recovered, AUC, monotone steps and mean differences on known inputs", () => {
-    expect(gapRecovered(0.6, 0.5, 0.9)).toBeCloseTo(0.25, 12);
-    expect(gapRecovered(0.9, 0.5, 0.9)).toBeCloseTo(1, 12);
-    expect(Number.isNaN(gapRecovered(0.6, 0.7, 0.6))).toBe(true);
-    expect(curveAuc([0.2, 0.4, NaN, 0.6])).toBeCloseTo(0.4, 12);
-    expect(degenerateFraction({ "hess.mid.deg_rel": 0, "hess.mid.max_abs": 0 })).toBe(1); // an all-zero Hessian block
-    expect(degenerateFraction({ "hess.mid.deg_rel": 0.25, "hess.mid.max_abs": 2 })).toBe(0.25);
-    expect(Number.isNaN(degenerateFraction({}))).toBe(true);
-    expect(monotoneSteps([0.9, 0.8, 0.85, 0.1], "decreasing")).toEqual({ holds: 2, pairs: 3 });
-    const d = meanDifference([1, 3], [0, 0]);
-    expect(d.diff).toBeCloseTo(2, 12);
-    expect(d.se).toBeCloseTo(1, 12);
-    expect(d.z).toBeCloseTo(2, 12);
-  });
-
   it("plot builders are pure and lay out one axis pair per panel", () => {
     const s = {
       label: "a",
@@ -237,5 +221,18 @@ describe("p1 variants: statistics and plots", () => {
     expect((bars.layout.shapes as unknown[]).length).toBe(3);
     expect(variantColor("plain", 5)).toBe("#d62728");
     expect(variantColor("x", 0)).not.toBe(variantColor("x", 1));
+  });
+});
+
+describe("p1 variants: helpers", () => {
+  it("gap recovered, AUC, monotone steps on known inputs", () => {
+    expect(gapRecovered(0.6, 0.5, 0.9)).toBeCloseTo(0.25, 12);
+    expect(gapRecovered(0.9, 0.5, 0.9)).toBeCloseTo(1, 12);
+    expect(Number.isNaN(gapRecovered(0.6, 0.7, 0.6))).toBe(true);
+    expect(curveAuc([0.2, 0.4, NaN, 0.6])).toBeCloseTo(0.4, 12);
+    expect(degenerateFraction({ "hess.mid.deg_rel": 0, "hess.mid.max_abs": 0 })).toBe(1); // an all-zero Hessian block
+    expect(degenerateFraction({ "hess.mid.deg_rel": 0.25, "hess.mid.max_abs": 2 })).toBe(0.25);
+    expect(Number.isNaN(degenerateFraction({}))).toBe(true);
+    expect(monotoneSteps([0.9, 0.8, 0.85, 0.1], "decreasing")).toEqual({ holds: 2, pairs: 3 });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The claim checks of paper 1's Fig. 1 and deep-net Fig. F (Figs. C–E and G are pre-registered: prereg.ts) as
- * functions of the numbers the notebooks compute: each returns the `ClaimCheck`s (claim, provenance, criterion, numbers, verdict) that `reportClaims` shows and the report collects.
+ * The claim checks of paper 1's Fig. 1 and toy model (Fig. B) as functions of the numbers the notebooks compute
+ * (Figs. C–G are pre-registered: prereg.ts): each returns the `ClaimCheck`s (claim, provenance, criterion, numbers,
+ * verdict) that `reportClaims` shows and the report collects.
  * The criteria are fixed here, in code that tests cover (tests/experiments/p1-claims.test.ts, with cases where each
  * claim holds, holds partly and fails), not in notebook cells.
  */
@@ -8,76 +9,7 @@ import { type ClaimCheck, verdictFrom } from "../../report/claims";
 import { lowerMedian } from "../../stats";
 import { type Fig1Arch, type Fig1Case, fig1PredictedExcess } from "./fig1";
 
-/** A difference of means with its standard error (from `meanDifference`). */
-export interface Difference {
-  diff: number;
-  se: number;
-}
-
-/** A difference counts as evidence when it is positive and larger than twice its standard error. */
-export const clearlyPositive = (d: Difference): boolean => d.diff > 2 * d.se && d.diff > 0;
-
-const pm = (d: Difference) => `${d.diff.toFixed(3)} ± ${d.se.toFixed(3)}`;
 const count = (checks: readonly boolean[]) => verdictFrom(checks.filter(Boolean).length, checks.length);
-
-/** Fig. F: how much of the plain → residual gap a bias regulariser plus one BatchNorm layer recovers. */
-export function figFClaims(x: {
-  /** R ≥ `much` counts as "much of the benefit". */
-  much: number;
-  /** The BatchNorm placements (hidden layer numbers). */
-  layers: readonly number[];
-  /** residual − plain in final train accuracy. */
-  gap: Difference;
-  /** R = (variant − plain)/(residual − plain) per variant key, on final train accuracy and on the curve's AUC. */
-  rAcc: Readonly<Record<string, number>>;
-  rAuc: Readonly<Record<string, number>>;
-  /** The variant with the largest R on final accuracy. */
-  best: { label: string; R: number };
-  /** Per placement, at the last epoch: plain − (plain + both) for the dead-unit and the degenerate fraction. */
-  away: ReadonlyArray<{ layer: number; dead: Difference; deg: Difference }>;
-}): ClaimCheck[] {
-  const both = (l: number) => `plain+both@${l}`;
-  const f1 = x.layers.flatMap((l) => [x.rAcc[both(l)] >= x.much, x.rAuc[both(l)] >= x.much]);
-  const f2 = x.away.flatMap((a) => [clearlyPositive(a.dead), clearlyPositive(a.deg)]);
-  return [
-    {
-      figure: "P1 Fig. F",
-      source:
-        "FOUND (third-party summary: 'a bias regularizer plus a single BN layer recovers much of the benefit of skip connections'); threshold ours",
-      claim:
-        "In deep fully connected nets, a bias regulariser plus a single BN layer recovers much of the benefit of skip connections.",
-      criterion: `for each BN placement: R(plain + bias reg + BN) ≥ ${x.much} on final training accuracy and on training-curve AUC, where R = (variant − plain)/(residual − plain) over seed means (the residual − plain gap itself must exceed 2·se)`,
-      // without a gap to recover, recovery cannot be measured: inconclusive, not a failure of the claim
-      verdict: x.gap.diff > 2 * x.gap.se ? count(f1) : "inconclusive",
-      numbers: {
-        "residual − plain, final train acc": pm(x.gap),
-        ...Object.fromEntries(
-          x.layers.map((l) => [
-            `R final acc / AUC, both @ layer ${l}`,
-            `${x.rAcc[both(l)].toFixed(3)} / ${x.rAuc[both(l)].toFixed(3)}`,
-          ]),
-        ),
-        "R final acc bias reg alone": x.rAcc["plain+bias-reg"],
-        "best variant (final acc)": `${x.best.label}: ${x.best.R.toFixed(3)}`,
-      },
-    },
-    {
-      figure: "P1 Fig. F",
-      source:
-        "ours: a test of the mechanism (the v3 abstract's statement that other ways of breaking the symmetries also help is FOUND; this test is not in it)",
-      claim: "The bias regulariser + BN combination moves the plain net away from the singularities.",
-      criterion:
-        "for each BN placement, at the last epoch: plain − (plain + both) > 2·se for the dead-unit fraction and for the Hessian degenerate fraction",
-      verdict: count(f2),
-      numbers: Object.fromEntries(
-        x.away.flatMap((a) => [
-          [`dead fraction plain − both@${a.layer}`, pm(a.dead)],
-          [`degenerate fraction plain − both@${a.layer}`, pm(a.deg)],
-        ]),
-      ),
-    },
-  ];
-}
 
 /** One construction of Fig. 1 on one seed: the excess null directions and the in-null fraction of the predicted ones. */
 export interface Fig1Row {

@@ -10,7 +10,7 @@
 import type { BiasRegularizerConfig, InitInput, MlpConfigInput } from "../../models/config";
 import { runSpec, type DataSpec, type RunData, type RunSpec } from "../../runs/spec";
 import type { SweepSpec } from "../../runs/sweep";
-import { finite, mean, sem } from "../../stats";
+import { mean } from "../../stats";
 import { meanSem } from "./aggregate";
 import { figGInputDim, type FigGDataSpec } from "./data";
 import { p1MetricSet } from "./measures";
@@ -312,19 +312,6 @@ export function monotoneSteps(
   for (let i = 1; i < means.length; i++)
     if (direction === "decreasing" ? means[i] < means[i - 1] : means[i] > means[i - 1]) holds++;
   return { holds, pairs: Math.max(0, means.length - 1) };
-}
-
-/** Two-sample difference of means with its standard error: d = mean(a) − mean(b), se = √(sem_a² + sem_b²). */
-export function meanDifference(a: readonly number[], b: readonly number[]): { diff: number; se: number; z: number } {
-  const stats = (v: readonly number[]) => {
-    const x = finite(v);
-    return { m: mean(x), sem: sem(x) };
-  };
-  const sa = stats(a);
-  const sb = stats(b);
-  const diff = sa.m - sb.m;
-  const se = Math.sqrt((Number.isFinite(sa.sem) ? sa.sem ** 2 : 0) + (Number.isFinite(sb.sem) ? sb.sem ** 2 : 0));
-  return { diff, se, z: se > 0 ? diff / se : diff === 0 ? 0 : Math.sign(diff) * Infinity };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
