@@ -54,6 +54,24 @@ function flopsPerStep(batch) {
   return 6 * batch * w - 2 * batch * D_IN * WIDTH;
 }
 
+/** The fixed random batch every timed step trains on (the same in every variant and in the head-to-head). */
+function fixedBatch(Rng, batch) {
+  const rng = new Rng(123);
+  const x = Float32Array.from(rng.normals(batch * D_IN));
+  const labels = new Int32Array(batch).map(() => rng.int(CLASSES));
+  const target = new Float32Array(batch * CLASSES);
+  labels.forEach((c, i) => (target[i * CLASSES + c] = 1));
+  return { size: batch, x, target, labels };
+}
+
+/** The 30×128 MLP, plain or residual (seed 0). */
+function benchModel(createModel, arch) {
+  return createModel(
+    { inputDim: D_IN, outputDim: CLASSES, depth: DEPTH, width: WIDTH, skip: arch === "residual" ? "identity" : "none" },
+    0,
+  );
+}
+
 function stats(ts) {
   const s = [...ts].sort((a, b) => a - b);
   return { min: s[0], median: s[Math.floor(s.length / 2)] };
@@ -78,12 +96,7 @@ async function benchTfjs({
   const results = [];
   for (const arch of archs) {
     for (const batch of batches) {
-      const rng = new Rng(123);
-      const x = Float32Array.from(rng.normals(batch * D_IN));
-      const labels = new Int32Array(batch).map(() => rng.int(CLASSES));
-      const target = new Float32Array(batch * CLASSES);
-      labels.forEach((c, i) => (target[i * CLASSES + c] = 1));
-      const b = { size: batch, x, target, labels };
+      const b = fixedBatch(Rng, batch);
       for (const variant of variants) {
         const opt = variant === "prototype" ? "tfadam" : variant === "ops-adam" ? "ops" : "fused";
         restoreWasmKernels();
@@ -95,22 +108,13 @@ async function benchTfjs({
             continue;
           }
         }
-        const model = createModel(
-          {
-            inputDim: D_IN,
-            outputDim: CLASSES,
-            depth: DEPTH,
-            width: WIDTH,
-            skip: arch === "residual" ? "identity" : "none",
-          },
-          0,
-        );
+        const model = benchModel(createModel, arch);
         let stepFn, dispose;
         if (opt === "tfadam") {
           const params = model.params();
           const adam = tf.train.adam(1e-3);
-          const xt = tf.tensor2d(x, [batch, D_IN]);
-          const yt = tf.tensor2d(target, [batch, CLASSES]);
+          const xt = tf.tensor2d(b.x, [batch, D_IN]);
+          const yt = tf.tensor2d(b.target, [batch, CLASSES]);
           stepFn = async () => {
             const loss = tf.tidy(() => {
               const { value, grads } = tf.variableGrads(
@@ -225,25 +229,11 @@ async function ourCases({ archs, batches, warmup, blasThreads }) {
   const cases = new Map();
   for (const arch of archs) {
     for (const batch of batches) {
-      const rng = new Rng(123);
-      const x = Float32Array.from(rng.normals(batch * D_IN));
-      const labels = new Int32Array(batch).map(() => rng.int(CLASSES));
-      const target = new Float32Array(batch * CLASSES);
-      labels.forEach((c, i) => (target[i * CLASSES + c] = 1));
-      const model = createModel(
-        {
-          inputDim: D_IN,
-          outputDim: CLASSES,
-          depth: DEPTH,
-          width: WIDTH,
-          skip: arch === "residual" ? "identity" : "none",
-        },
-        0,
-      );
+      const b = fixedBatch(Rng, batch);
+      const model = benchModel(createModel, arch);
       const stepper = new TrainStep(model, optimizerConfig({ type: "adam", lr: 1e-3 }), { fused: true });
       let k = 0;
-      const step = () =>
-        stepper.run({ size: batch, x, target, labels }, D_IN, CLASSES, 1e-3, { epoch: 1, step: ++k, batch: k });
+      const step = () => stepper.run(b, D_IN, CLASSES, 1e-3, { epoch: 1, step: ++k, batch: k });
       for (let i = 0; i < warmup; i++) await step();
       cases.set(`${arch}/${batch}`, { model, stepper, step });
     }
