@@ -28,15 +28,27 @@ const NAMESPACES = [
   "random",
 ];
 
-/** `sk.a` and `sk.a.b` references in the code cells of every notebook. */
+/**
+ * `sk.a` and `sk.a.b` references in the code cells of every notebook, and in the shell commands its markdown gives
+ * (fenced blocks with `const sk=require("skiplab")` or `require("skiplab").a`), which nothing else runs.
+ */
 function notebookReferences(): Array<{ notebook: string; path: string[]; constructed: boolean }> {
   const out: Array<{ notebook: string; path: string[]; constructed: boolean }> = [];
   for (const f of readdirSync(join(root, "notebooks")).filter((n) => n.endsWith(".ipynb"))) {
     const nb = JSON.parse(readFileSync(join(root, "notebooks", f), "utf8")) as {
       cells: Array<{ cell_type: string; source: string[] }>;
     };
-    for (const c of nb.cells.filter((c) => c.cell_type === "code")) {
-      for (const m of c.source.join("").matchAll(/(new\s+)?\bsk\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?/g))
+    for (const c of nb.cells) {
+      const text = c.source.join("");
+      const code =
+        c.cell_type === "code"
+          ? text
+          : [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)]
+              .map((m) => m[1])
+              .filter((b) => b.includes('require("skiplab")'))
+              .join("\n")
+              .replace(/require\("skiplab"\)\./g, "sk.");
+      for (const m of code.matchAll(/(new\s+)?\bsk\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?/g))
         out.push({ notebook: f, path: [m[2], ...(m[3] ? [m[3]] : [])], constructed: m[1] !== undefined });
     }
   }
