@@ -47,6 +47,24 @@ function tempProject(notebooks: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * Runs the CLI in a child process without blocking this test worker. A spawnSync of a Jupyter run (30–40 s, longer
+ * under load) stalls the worker's event loop, and vitest's worker RPC times out after 60 s ("Timeout calling
+ * onTaskUpdate"), which fails the whole run although every test passed.
+ */
+function runCli(
+  args: string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: o.cwd, env: o.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
 describe("reproduce command", () => {
   it("parses scale and --only, and rejects bad values with the usage", () => {
     expect(parseReproduceArgs([], "/r")).toMatchObject({ scale: "quick", only: [], outDir: "/r/report", pdf: false });
@@ -113,30 +131,32 @@ describe("reproduce command", () => {
     expect(r.stderr).toMatch(/apt-get install jupyter-nbconvert jupyter-client python3-nbclient/);
   });
 
-  withJupyter("executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report", () => {
-    const good = notebook([
-      'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: sk.verdictFrom(1, 1), numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
-    ]);
-    const bad = notebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
-    const dir = tempProject({ "a-good.ipynb": good, "b-bad.ipynb": bad });
-    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, SKIPLAB_ROOT: "" },
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/FAILED: b-bad/);
-    const index = readFileSync(join(dir, "report", "index.html"), "utf8");
-    expect(index).toContain("cell 2 failed:");
-    expect(index).toContain("Error: deliberate failure in cell 2\n    at evalmachine");
-    expect(index).toMatch(/a-good\.html/);
-    const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
-    expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed"]);
-    expect(summary.results[0].claims[0].checks[0]).toMatchObject({
-      verdict: "reproduced",
-      numbers: { scale: "smoke" },
-    });
-  });
+  withJupyter(
+    "executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report",
+    async () => {
+      const good = notebook([
+        'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: sk.verdictFrom(1, 1), numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
+      ]);
+      const bad = notebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
+      const dir = tempProject({ "a-good.ipynb": good, "b-bad.ipynb": bad });
+      const r = await runCli([cli, "reproduce", "--scale", "smoke"], {
+        cwd: dir,
+        env: { ...process.env, SKIPLAB_ROOT: "" },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/FAILED: b-bad/);
+      const index = readFileSync(join(dir, "report", "index.html"), "utf8");
+      expect(index).toContain("cell 2 failed:");
+      expect(index).toContain("Error: deliberate failure in cell 2\n    at evalmachine");
+      expect(index).toMatch(/a-good\.html/);
+      const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
+      expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed"]);
+      expect(summary.results[0].claims[0].checks[0]).toMatchObject({
+        verdict: "reproduced",
+        numbers: { scale: "smoke" },
+      });
+    },
+  );
 });
 
 describe("report index with non-finite claim numbers", () => {
@@ -217,25 +237,27 @@ describe("a notebook's claim check must be usable", () => {
     expect(claimsHtml(rec({ rho: 0.5 }) as never)).not.toContain("not usable");
   });
 
-  withJupyter("reproduce fails a notebook that runs but reports no claims, or a NaN claim number, and says why", () => {
-    const dir = tempProject({
-      "a-ok.ipynb": notebook([CLAIM_CELL("{ x: 1 }")]),
-      "b-no-claims.ipynb": notebook(['console.log("ran, but checked nothing");']),
-      "c-nan.ipynb": notebook([CLAIM_CELL("{ rho: NaN }")]),
-    });
-    const r = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, SKIPLAB_ROOT: "" },
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/FAILED: b-no-claims, c-nan/);
-    const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
-    expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed", "failed"]);
-    expect(summary.results[1].error).toMatch(/claim check is not usable:\n  • no claim check/);
-    expect(summary.results[2].error).toMatch(/number "rho" is NaN or ±Infinity/);
-    expect(existsSync(join(dir, "report", LOCK_FILE))).toBe(false);
-  });
+  withJupyter(
+    "reproduce fails a notebook that runs but reports no claims, or a NaN claim number, and says why",
+    async () => {
+      const dir = tempProject({
+        "a-ok.ipynb": notebook([CLAIM_CELL("{ x: 1 }")]),
+        "b-no-claims.ipynb": notebook(['console.log("ran, but checked nothing");']),
+        "c-nan.ipynb": notebook([CLAIM_CELL("{ rho: NaN }")]),
+      });
+      const r = await runCli([cli, "reproduce", "--scale", "smoke"], {
+        cwd: dir,
+        env: { ...process.env, SKIPLAB_ROOT: "" },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/FAILED: b-no-claims, c-nan/);
+      const summary = JSON.parse(readFileSync(join(dir, "report", "summary.json"), "utf8"));
+      expect(summary.results.map((x: { status: string }) => x.status)).toEqual(["ok", "failed", "failed"]);
+      expect(summary.results[1].error).toMatch(/claim check is not usable:\n  • no claim check/);
+      expect(summary.results[2].error).toMatch(/number "rho" is NaN or ±Infinity/);
+      expect(existsSync(join(dir, "report", LOCK_FILE))).toBe(false);
+    },
+  );
 });
 
 describe("one reproduce run per report folder", () => {
@@ -317,11 +339,7 @@ describe("one reproduce run per report folder", () => {
           `Another reproduce run is writing report/: 'npm run reproduce -- --scale smoke' \\(pid ${first.pid}, started`,
         ),
       );
-      const beside = spawnSync(process.execPath, [cli, "reproduce", "--scale", "smoke", "--out", "report-2"], {
-        cwd: dir,
-        encoding: "utf8",
-        env,
-      });
+      const beside = await runCli([cli, "reproduce", "--scale", "smoke", "--out", "report-2"], { cwd: dir, env });
       expect(beside.status, beside.stderr).toBe(0);
       expect(await firstDone, firstErr).toBe(0);
       for (const out of ["report", "report-2"]) {

@@ -135,7 +135,9 @@ print(json.dumps(out))`,
     const grid: Array<[number, number]> = [];
     for (const df of [1, 2, 2.6, 5, 30, 1e4]) for (const level of [0.8, 0.9, 0.95, 0.99]) grid.push([level, df]);
     const ref = py("print(json.dumps([stats.t.ppf((1 + l) / 2, df) for l, df in data]))", grid);
-    grid.forEach(([level, df], i) => close(studentTCritical(level, df), ref[i], 1e-10));
+    // 1e-7: the inverse is ill-conditioned in the heavy tails (df 1, level 0.99: t = 63.7), where scipy versions
+    // themselves differ by ~1e-9 relative
+    grid.forEach(([level, df], i) => close(studentTCritical(level, df), ref[i], 1e-7));
     expect(studentTCritical(0.95, 1)).toBeCloseTo(12.7062, 4);
   });
 
