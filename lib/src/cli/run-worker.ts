@@ -15,7 +15,7 @@ import { initBackend, parseBackendName } from "../engine/ladder";
 import { registerExperiments } from "../experiments";
 import { executeRun } from "../runs/execute";
 import { RunLockedError } from "../runs/files";
-import { type WorkerFile, workerOrder } from "../runs/parallel";
+import { finishedRunLine, type WorkerFile, workerOrder } from "../runs/parallel";
 import { runSpec } from "../runs/spec";
 
 function option(argv: string[], name: string): string | undefined {
@@ -54,12 +54,7 @@ async function main(argv: string[]): Promise<number> {
         accelerate: payload.accelerate,
         checkpointEvery: payload.checkpointEvery,
       });
-      if (!res.fromCache) {
-        const acc = res.final?.train_acc;
-        console.log(
-          `${r.label ?? r.hash}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`,
-        );
-      }
+      if (!res.fromCache) console.log(finishedRunLine(r.label ?? r.hash, res));
     } catch (e) {
       if (!(e instanceof RunLockedError)) throw e;
     }

@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runPaths, executeRun, type ExecuteOptions } from "./execute";
+import { runPaths, executeRun, type ExecuteOptions, type RunResult } from "./execute";
 import { RunLockedError } from "./files";
 import type { RunSpec } from "./spec";
 
@@ -47,6 +47,12 @@ export interface ParallelReport {
   skipped: number;
   /** One line per child that did not exit cleanly. */
   childFailures: string[];
+}
+
+/** The one line a computed run gets in a log: "label: done in 3.2 s, final train acc 0.812 (hash)". */
+export function finishedRunLine(label: string, res: RunResult): string {
+  const acc = res.final?.train_acc;
+  return `${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`;
 }
 
 /** A run spec with the label its progress line shows. */

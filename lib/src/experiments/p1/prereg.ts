@@ -32,19 +32,31 @@ export function preregSeeds(p: Preregistration): number[] {
 }
 
 const ALPHA = 0.05;
+const WELCH_TEXT = "Welch t-test over seeds, 95 % t interval";
+
+/** A registration's seed sets: the protocol's own (exploration) and the scale's confirmation seeds. */
+function p1SeedSets(scale: P1Scale, protocol: P1Protocol): Preregistration["seeds"] {
+  return { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] };
+}
+
+/** A condition's run-row column over the given seeds (`v`), and its mean as text (`m`). */
+function conditionColumn(rows: readonly VariantRunRow[], seeds: readonly number[]) {
+  const v = (key: string, col: keyof VariantRunRow & string) =>
+    rows.filter((r) => r.condition === key && seeds.includes(r.seed)).map((r) => Number(r[col]));
+  return { v, m: (key: string, col: keyof VariantRunRow & string) => mean(v(key, col)).toFixed(3) };
+}
 const ACC_SESOI = 0.01;
 const FRACTION_SESOI = 0.01;
 
 /** Fig. C: the speed and the degeneracy ordering of plain, residual and hyper-residual nets. */
 export function figCPreregistration(scale: P1Scale, protocol: P1Protocol): Preregistration {
   const epochs = protocol.train.epochs ?? 1;
-  const welchText = "Welch t-test over seeds, 95 % t interval";
   const auc = `training-curve AUC (mean train accuracy over epochs 1–${epochs})`;
   const deg = `final degenerate fraction of the mid-layer Hessian (|λ| < 1e-4·max|λ|)`;
   return {
     notebook: "03-figC-deep-fc",
     scale,
-    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    seeds: p1SeedSets(scale, protocol),
     claims: [
       {
         id: "C1",
@@ -57,13 +69,13 @@ export function figCPreregistration(scale: P1Scale, protocol: P1Protocol): Prere
           {
             id: "residual>plain",
             estimate: `${auc}, residual − plain`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
           },
           {
             id: "hyper>residual",
             estimate: `${auc}, hyper-residual − residual`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
           },
         ],
@@ -78,13 +90,13 @@ export function figCPreregistration(scale: P1Scale, protocol: P1Protocol): Prere
           {
             id: "plain>residual",
             estimate: `${deg}, plain − residual`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
           {
             id: "residual>hyper",
             estimate: `${deg}, residual − hyper-residual`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
         ],
@@ -154,7 +166,7 @@ export function figDPreregistration(scale: P1Scale, protocol: P1Protocol, depths
   return {
     notebook: "04-figD-degeneracy-vs-accuracy",
     scale,
-    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    seeds: p1SeedSets(scale, protocol),
     claims: [
       {
         id: "D1",
@@ -246,7 +258,6 @@ export function figEPreregistration(
   protocol: P1Protocol,
   conditions: readonly VariantCondition[],
 ): Preregistration {
-  const welchText = "Welch t-test over seeds, 95 % t interval";
   const malicious = conditions.filter((c) => c.family === "malicious");
   const plainInits = conditions.filter((c) => c.family === "plain-init");
   const up = (sesoi: number) => ({ direction: "positive" as const, alpha: ALPHA, sesoi });
@@ -254,7 +265,7 @@ export function figEPreregistration(
   return {
     notebook: "05-figE-malicious-init",
     scale,
-    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    seeds: p1SeedSets(scale, protocol),
     claims: [
       {
         id: "E1",
@@ -267,7 +278,7 @@ export function figEPreregistration(
         criteria: malicious.map((c) => ({
           id: c.key,
           estimate: `${auc}, ${FIG_E_CONTROL} − ${c.key}`,
-          test: welchText,
+          test: WELCH_TEXT,
           expect: up(ACC_SESOI),
         })),
       },
@@ -281,13 +292,13 @@ export function figEPreregistration(
           {
             id: `${c.key}:auc`,
             estimate: `${auc}, residual − ${c.key}`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: up(ACC_SESOI),
           },
           {
             id: `${c.key}:final`,
             estimate: `final train accuracy, residual − ${c.key}`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: up(ACC_SESOI),
           },
         ]),
@@ -303,7 +314,7 @@ export function figEPreregistration(
         criteria: malicious.map((c) => ({
           id: c.key,
           estimate: `final train accuracy, ${c.key} − plain`,
-          test: welchText,
+          test: WELCH_TEXT,
           expect: up(ACC_SESOI),
         })),
       },
@@ -316,7 +327,7 @@ export function figEPreregistration(
         criteria: malicious.map((c) => ({
           id: c.key,
           estimate: `${figESingularity(c.key) === "deadInit" ? "dead-unit fraction" : "overlapping-pair fraction"} at initialisation (mean over hidden layers), ${c.key} − ${FIG_E_CONTROL}`,
-          test: welchText,
+          test: WELCH_TEXT,
           expect: up(FRACTION_SESOI),
         })),
       },
@@ -335,11 +346,9 @@ export function figEMeasure(
   seeds: readonly number[],
   conditions: readonly VariantCondition[],
 ): Measured {
-  const v = (key: string, col: keyof VariantRunRow & string) =>
-    rows.filter((r) => r.condition === key && seeds.includes(r.seed)).map((r) => Number(r[col]));
+  const { v, m } = conditionColumn(rows, seeds);
   const malicious = conditions.filter((c) => c.family === "malicious");
   const plainInits = conditions.filter((c) => c.family === "plain-init");
-  const m = (key: string, col: keyof VariantRunRow & string) => mean(v(key, col)).toFixed(3);
   return {
     estimates: {
       E1: Object.fromEntries(malicious.map((c) => [c.key, welchEffect(v(FIG_E_CONTROL, "auc"), v(c.key, "auc"))])),
@@ -416,7 +425,7 @@ export function figGPreregistration(
   return {
     notebook: "07-figG-degenerate-skips",
     scale,
-    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    seeds: p1SeedSets(scale, protocol),
     claims: [
       {
         id: "G1",
@@ -540,11 +549,10 @@ export function figFPreregistration(
   bnLayers: readonly number[],
   much: number,
 ): Preregistration {
-  const welchText = "Welch t-test over seeds, 95 % t interval";
   return {
     notebook: "06-figF-bias-reg-batchnorm",
     scale,
-    seeds: { exploration: [...protocol.seeds], confirmation: [...P1_CONFIRMATION_SEEDS[scale]] },
+    seeds: p1SeedSets(scale, protocol),
     claims: [
       {
         id: "F0",
@@ -557,13 +565,13 @@ export function figFPreregistration(
           {
             id: "gap",
             estimate: "final train accuracy, residual − plain",
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
           },
           {
             id: "fewer-dead",
             estimate: "final dead-unit fraction (mean over hidden layers), plain − plain with the bias regulariser",
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
         ],
@@ -603,13 +611,13 @@ export function figFPreregistration(
           {
             id: `dead@${l}`,
             estimate: `final dead-unit fraction, plain − plain + both (BN at layer ${l})`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive" as const, alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
           {
             id: `deg@${l}`,
             estimate: `final degenerate fraction of the mid-layer Hessian, plain − plain + both (BN at layer ${l})`,
-            test: welchText,
+            test: WELCH_TEXT,
             expect: { direction: "positive" as const, alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
         ]),
@@ -630,9 +638,7 @@ export function figFMeasure(
   bnLayers: readonly number[],
   much: number,
 ): Measured {
-  const v = (key: string, col: keyof VariantRunRow & string) =>
-    rows.filter((r) => r.condition === key && seeds.includes(r.seed)).map((r) => Number(r[col]));
-  const m = (key: string, col: keyof VariantRunRow & string) => mean(v(key, col)).toFixed(3);
+  const { v, m } = conditionColumn(rows, seeds);
   return {
     estimates: {
       F0: {

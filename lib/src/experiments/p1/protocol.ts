@@ -7,7 +7,7 @@ import type { InitInput, MlpConfigInput } from "../../models/config";
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import { executeRun, type ExecuteOptions, type RunResult, runPaths } from "../../runs/execute";
-import { executeRunsParallel, workerCount } from "../../runs/parallel";
+import { executeRunsParallel, finishedRunLine, workerCount } from "../../runs/parallel";
 import { runSpec, type RunSpec } from "../../runs/spec";
 import type { TrainConfigInput } from "../../train/config";
 import { P1DataSpec, P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "./data";
@@ -217,11 +217,7 @@ export async function p1Execute(
     requests.filter((r) => !fs.existsSync(runPaths(r.spec.hash, execOptions.dir).done)).map((r) => r.spec.hash),
   );
   const announce = (label: string, res: RunResult) => {
-    if (!quiet) return;
-    const acc = res.final?.train_acc;
-    console.log(
-      `${label}: ${res.status} in ${res.done.wallSeconds.toFixed(1)} s, final train acc ${typeof acc === "number" ? acc.toFixed(3) : "n/a"} (${res.hash})`,
-    );
+    if (quiet) console.log(finishedRunLine(label, res));
   };
   const saved = process.env.SKIPLAB_PROGRESS;
   if (quiet) process.env.SKIPLAB_PROGRESS = "off";
