@@ -70,6 +70,8 @@ describe("training loop", () => {
         { kind: "blocks", family: "resnext", blocks: 2, width: 8, cardinality: 2, groupWidth: 2, batchNorm: true },
         "adam",
       ],
+      [{ biasRegularizer: { form: "random", lambda: 1e-2, target: 0.5 } }, "adam"],
+      [{ biasRegularizer: { form: "hinge", lambda: 1e-2, target: 0.5 }, batchNorm: [1] }, "adam"],
     ] as [ModelConfigInput, "adam" | "sgd"][]) {
       const m = model(extra);
       const counts: number[] = [];

@@ -63,15 +63,48 @@ export type InitConfig =
   | { type: "duplicated"; fraction: number; base: "he" | "orthogonal"; gain: number };
 
 /**
- * PROPOSED bias regulariser of docs/spec/p1.md §1.3 Fig. F (the paper's exact form was not found): λ Σ_l Σ_a (b_{l,a} − β)²
- * over every hidden-layer bias (not the read-out), added to the training loss. A positive target β keeps units out
- * of the never-active (eliminated) regime.
+ * The forms of the bias regulariser (docs/spec/p1.md §1.3 Fig. F; the paper's form was not found, every form is ours):
+ * - "l2": λ Σ_l Σ_a (b_{l,a} − β)² over every hidden-layer bias (not the read-out). A positive target β keeps units
+ *   out of the never-active (eliminated) regime.
+ * - "random": the same with a fixed per-unit target β_{l,a} ~ U(0, 2β), drawn once from the model seed
+ *   (`subSeed(seed, "bias-reg-targets")`): the targets differ between units, so the penalty also breaks the
+ *   permutation symmetry between the units of a layer (overlap).
+ * - "hinge": λ Σ_l Σ_a max(0, β − mean_batch z_{l,a})² on the batch mean of every hidden unit's pre-activation (after
+ *   BatchNorm where a layer has it): it acts only on units whose input to the nonlinearity sits below β on average,
+ *   i.e. on units that are dying, through their weights as well as their bias.
+ */
+export type BiasRegularizerForm = "l2" | "random" | "hinge";
+export const BIAS_REGULARIZER_FORMS: readonly BiasRegularizerForm[] = ["l2", "random", "hinge"];
+
+/**
+ * PROPOSED bias regulariser of docs/spec/p1.md §1.3 Fig. F, added to the training loss (forms: `BiasRegularizerForm`).
+ * `form` absent means "l2", the original form: a resolved config omits it for "l2", so runs of that form keep the
+ * hashes they had before the other forms existed.
  */
 export interface BiasRegularizerConfig {
+  /** The form (default "l2"; see `BiasRegularizerForm`). */
+  form?: BiasRegularizerForm;
   /** λ, the penalty weight (docs/spec/p1.md suggests 1e-4 … 1e-2). */
   lambda: number;
-  /** β, the target bias (docs/spec/p1.md suggests 0.1 … 0.5). */
+  /** β, the target bias ("l2"), the mean per-unit target ("random") or the pre-activation floor ("hinge"). */
   target: number;
+}
+
+/** The resolved regulariser (form "l2" left implicit: module comment of `BiasRegularizerConfig`). */
+export function resolveBiasRegularizer(r: BiasRegularizerConfig | null | undefined): BiasRegularizerConfig | null {
+  if (!r) return null;
+  const form = r.form ?? "l2";
+  if (!BIAS_REGULARIZER_FORMS.includes(form))
+    throw new Error(`model config: biasRegularizer.form '${form}' is not one of ${BIAS_REGULARIZER_FORMS.join(", ")}`);
+  if (!(r.lambda >= 0) || !Number.isFinite(r.lambda))
+    throw new Error(`model config: biasRegularizer.lambda must be a finite number ≥ 0, got ${r.lambda}`);
+  if (!Number.isFinite(r.target))
+    throw new Error(`model config: biasRegularizer.target must be a finite number, got ${r.target}`);
+  if (form === "random" && r.target < 0)
+    throw new Error(
+      `model config: biasRegularizer.target must be ≥ 0 for the "random" form (targets ~ U(0, 2β)), got ${r.target}`,
+    );
+  return form === "l2" ? { lambda: r.lambda, target: r.target } : { form, lambda: r.lambda, target: r.target };
 }
 
 /** Paper 1's deep fully connected net. */
@@ -257,7 +290,7 @@ export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
     init: resolveInit(input.init),
     biasInit: input.biasInit ?? 0,
     batchNorm: [...(input.batchNorm ?? [])].sort((a, b) => a - b),
-    biasRegularizer: input.biasRegularizer ?? null,
+    biasRegularizer: resolveBiasRegularizer(input.biasRegularizer),
     task: input.task ?? "classification",
   };
   validateMlp(c);
@@ -280,7 +313,7 @@ export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind
     init: resolveInit(input.init),
     biasInit: input.biasInit ?? 0,
     batchNorm: input.batchNorm ?? false,
-    biasRegularizer: input.biasRegularizer ?? null,
+    biasRegularizer: resolveBiasRegularizer(input.biasRegularizer),
     task: input.task ?? "classification",
   };
   validateBlocks(c);
@@ -306,7 +339,7 @@ export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?:
     activation: input.activation ?? "relu",
     init: resolveInit(input.init),
     biasInit: input.biasInit ?? 0,
-    biasRegularizer: input.biasRegularizer ?? null,
+    biasRegularizer: resolveBiasRegularizer(input.biasRegularizer),
     task: input.task ?? "classification",
   };
   validateConv(c);
@@ -333,8 +366,6 @@ function validateCommon(c: ModelConfig): void {
     throw new Error(`model config: activation '${c.activation}' is not one of ${acts.join(", ")}`);
   if (c.task !== "classification" && c.task !== "regression")
     throw new Error(`model config: task must be classification or regression`);
-  if (c.biasRegularizer && !(c.biasRegularizer.lambda >= 0))
-    throw new Error("model config: biasRegularizer.lambda must be ≥ 0");
   const i = c.init;
   if (i.type === "duplicated" && !(i.fraction >= 0 && i.fraction <= 1))
     throw new Error("model config: init.fraction must be in [0, 1]");
@@ -426,6 +457,9 @@ export function describeModelConfig(c: ModelConfig): string {
     if (c.batchNorm) parts.push("BN");
   }
   parts.push(`init ${c.init.type}${init ? `(${init})` : ""}`);
-  if (c.biasRegularizer) parts.push(`bias reg λ=${c.biasRegularizer.lambda} β=${c.biasRegularizer.target}`);
+  if (c.biasRegularizer)
+    parts.push(
+      `bias reg ${c.biasRegularizer.form ?? "l2"} λ=${c.biasRegularizer.lambda} β=${c.biasRegularizer.target}`,
+    );
   return parts.join(", ");
 }

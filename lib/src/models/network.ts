@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readAllFloat32, readFloat32Sync } from "../engine/read";
+import { Rng, subSeed } from "../util/random";
 import type { ModelConfig } from "./config";
 import { type BatchNormParams, disposeBatchNorm } from "./batchnorm";
 import { meanSquaredError, softmaxCrossEntropy } from "./loss";
@@ -152,23 +153,65 @@ export abstract class Network {
     return meanSquaredError(output, target as tf.Tensor2D);
   }
 
-  /** The bias regulariser λ Σ (b − β)² over hidden-layer biases, or null when the config has none. */
-  regularizer(): tf.Scalar | null {
+  /** Whether `regularizer` needs the forward pass's pre-activations (the "hinge" form): pass `returnActivations`. */
+  get regularizerNeedsActivations(): boolean {
+    const r = this.config.biasRegularizer;
+    return !!r && r.lambda !== 0 && r.form === "hinge";
+  }
+
+  /** Per-unit targets of the "random" bias regulariser, one fixed tensor per hidden bias (models/config.ts). */
+  private biasTargets: Map<string, tf.Tensor> | null = null;
+
+  private randomBiasTarget(layer: ParamLayer, beta: number): tf.Tensor {
+    if (!this.biasTargets) this.biasTargets = new Map();
+    let t = this.biasTargets.get(layer.name);
+    if (!t) {
+      // one stream per (model seed, layer): a unit's target depends only on the seed, the layer's name and the unit;
+      // kept, since the first call may come from inside a training step's tidy scope
+      const rng = new Rng(subSeed(subSeed(this.seed, "bias-reg-targets"), layer.name));
+      const v = new Float32Array(layer.b!.size);
+      for (let i = 0; i < v.length; i++) v[i] = 2 * beta * rng.uniform();
+      t = tf.keep(tf.tensor(v, layer.b!.shape));
+      this.biasTargets.set(layer.name, t);
+    }
+    return t;
+  }
+
+  /**
+   * The bias regulariser (models/config.ts `BiasRegularizerForm`), or null when the config has none. The "hinge"
+   * form reads the pre-activations of `activations` (a forward pass with `returnActivations: true`).
+   */
+  regularizer(activations?: readonly LayerActivation[]): tf.Scalar | null {
     const r = this.config.biasRegularizer;
     if (!r || r.lambda === 0) return null;
+    const form = r.form ?? "l2";
+    if (form === "random") for (const l of this.layers) if (l.b && l.name !== "out") this.randomBiasTarget(l, r.target);
     return tf.tidy(() => {
-      const terms = this.layers
-        .filter((l) => l.b && l.name !== "out")
-        .map((l) => tf.sum(tf.square(tf.sub(l.b!, r.target))));
+      let terms: tf.Tensor[];
+      if (form === "hinge") {
+        const zs = (activations ?? []).filter((a) => a.z !== null);
+        if (!zs.length)
+          throw new Error(
+            'the "hinge" bias regulariser acts on the pre-activations: call forward(x, { returnActivations: true }) and pass its activations to regularizer() (Network.objective and the training step do)',
+          );
+        terms = zs.map((a) => tf.sum(tf.square(tf.relu(tf.sub(r.target, tf.mean(a.z!, 0))))));
+      } else {
+        terms = this.layers
+          .filter((l) => l.b && l.name !== "out")
+          .map((l) => tf.sum(tf.square(tf.sub(l.b!, form === "random" ? this.biasTargets!.get(l.name)! : r.target))));
+      }
       return tf.mul(tf.addN(terms), r.lambda) as tf.Scalar;
     });
   }
 
   /** Training objective: loss(forward(x)) + regulariser. */
   objective(x: tf.Tensor2D, target: tf.Tensor1D | tf.Tensor2D, options: ForwardOptions = {}): tf.Scalar {
-    const { output } = this.forward(x, options);
+    const { output, activations } = this.forward(x, {
+      ...options,
+      returnActivations: options.returnActivations || this.regularizerNeedsActivations,
+    });
     const loss = this.loss(output, target);
-    const reg = this.regularizer();
+    const reg = this.regularizer(activations);
     return reg ? tf.add(loss, reg) : loss;
   }
 
@@ -216,5 +259,7 @@ export abstract class Network {
       if (l.bn) disposeBatchNorm(l.bn);
     }
     this.disposeFixed();
+    for (const t of this.biasTargets?.values() ?? []) t.dispose();
+    this.biasTargets = null;
   }
 }

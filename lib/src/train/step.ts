@@ -61,9 +61,12 @@ export class TrainStep {
       const labels = classification ? tf.tensor1d(batch.labels, "int32") : null;
       let packed: tf.Tensor | null = null;
       const { grads: g } = tf.variableGrads(() => {
-        const { output } = model.forward(x, { training: true });
+        const { output, activations } = model.forward(x, {
+          training: true,
+          returnActivations: model.regularizerNeedsActivations,
+        });
         const loss = model.loss(output, target);
-        const reg = model.regularizer();
+        const reg = model.regularizer(activations);
         const correct = labels ? correctCount(output, labels) : tf.scalar(0);
         packed = tf.keep(tf.stack([loss, correct, reg ?? tf.scalar(0)]));
         return reg ? tf.add(loss, reg) : loss;
