@@ -2,7 +2,7 @@
 /**
  * The `skiplab` command.
  *
- *   skiplab reproduce [--scale smoke|quick|paper] [--only <nb>] [--pdf]   execute notebooks, render report/
+ *   skiplab reproduce [--scale smoke|quick|standard|paper] [--only <nb>] [--pdf]   execute notebooks, render report/
  *   skiplab kernel                                                       register the tslab kernel in .jupyter/
  *   skiplab backend                                                      show which tfjs backend the ladder picks
  */
@@ -16,7 +16,7 @@ import { reproduce } from "./reproduce";
 
 const HELP = `skiplab — skip-singularities command line
 
-  skiplab reproduce [--scale smoke|quick|paper] [--only <notebook>] [--pdf]
+  skiplab reproduce [--scale smoke|quick|standard|paper] [--only <notebook>] [--pdf]
       execute the notebooks headless through Jupyter and render report/index.html
   skiplab data list | fetch <name…> | verify <name…>
       the dataset registry: download with checksum verification into data/downloads/

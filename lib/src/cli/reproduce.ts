@@ -33,10 +33,11 @@ export interface ReproduceOptions {
   pdf: boolean;
 }
 
-const USAGE = `Usage: npm run reproduce -- [--scale smoke|quick|paper] [--only <notebook>[,<notebook>]] [--cell-timeout <s>] [--out <dir>] [--pdf]
+const USAGE = `Usage: npm run reproduce -- [--scale smoke|quick|standard|paper] [--only <notebook>[,<notebook>]] [--cell-timeout <s>] [--out <dir>] [--pdf]
 
 Executes the notebooks in notebooks/ through Jupyter (tslab kernel) and renders report/index.html.
   --scale         smoke: seconds per figure (CI); quick: real data at reduced size, minutes (default);
+                  standard: quick plus the searches quick has no time for (P1 Fig. F's grid), tens of minutes;
                   paper: the paper-scale protocol (GPU or a sharded sweep)
   --only          run only notebooks whose file name starts with or contains this text (repeatable)
   --cell-timeout  seconds one cell may run (default: 1800; 0 = no limit)

@@ -5,8 +5,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-export type Scale = "smoke" | "quick" | "paper";
-export const SCALES: readonly Scale[] = ["smoke", "quick", "paper"];
+/**
+ * The scales a notebook runs at: smoke (seconds, CI), quick (reduced size, minutes on 2 cores; the default),
+ * standard (quick's protocol plus the searches that do not fit quick's budget, e.g. Fig. F's pre-registered grid;
+ * tens of minutes), paper (the paper-scale protocol: a GPU or a sharded sweep).
+ */
+export type Scale = "smoke" | "quick" | "standard" | "paper";
+export const SCALES: readonly Scale[] = ["smoke", "quick", "standard", "paper"];
+
+/** A per-scale config: smoke, quick and paper are required; `standard` falls back to `quick` where not given. */
+export type ScaleConfigs<T> = Record<Exclude<Scale, "standard">, T> & { standard?: T };
 
 /** Reads `SKIPLAB_SCALE` (default `quick`), failing on an unknown value. */
 export function currentScale(env: Record<string, string | undefined> = process.env): Scale {
@@ -17,8 +25,9 @@ export function currentScale(env: Record<string, string | undefined> = process.e
   return v as Scale;
 }
 
-/** Picks the entry of a per-scale config for the current scale. */
-export function atScale<T>(configs: Record<Scale, T>, scale: Scale = currentScale()): T {
+/** Picks the entry of a per-scale config for the current scale (`standard` falls back to `quick`). */
+export function atScale<T>(configs: ScaleConfigs<T>, scale: Scale = currentScale()): T {
+  if (scale === "standard") return "standard" in configs && configs.standard !== undefined ? configs.standard : configs.quick;
   return configs[scale];
 }
 

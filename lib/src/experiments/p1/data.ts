@@ -17,7 +17,8 @@ import { blobMeans, sampleBlobs } from "../../data/gaussian-mixture";
 import type { TrainData } from "../../train/data";
 import { Rng, subSeed } from "../../util/random";
 
-export type P1Scale = "smoke" | "quick" | "paper";
+/** Paper 1's scales (report/context.ts `Scale`); "standard" runs quick's protocol (`p1Protocol`). */
+export type P1Scale = "smoke" | "quick" | "standard" | "paper";
 
 /** Which images: a synthetic stand-in (smoke), Fashion-MNIST (offline, quick), CIFAR (paper; fetch first). */
 export type P1Dataset = "synthetic" | "fashion-mnist" | "cifar10" | "cifar100";

@@ -23,6 +23,7 @@ import type { VariantCondition, VariantRunRow } from "./variants";
 export const P1_CONFIRMATION_SEEDS: Readonly<Record<P1Scale, readonly number[]>> = {
   smoke: [100, 101],
   quick: [100, 101, 102, 103, 104],
+  standard: [100, 101, 102, 103, 104],
   paper: [100, 101, 102, 103, 104],
 };
 

@@ -48,6 +48,7 @@ export function p1Init(p: P1Protocol, arch: P1Arch, depth: number): InitInput {
  * - smoke: synthetic blobs, 600/200 examples, depth 6 × width 12, 3 epochs, 2 seeds — seconds;
  * - quick: Fashion-MNIST 4000/1000 subset, PCA 32, depth 20 × width 16, 10 epochs, 3 seeds — minutes on 2 cores
  *   (the exact Hessian of the 16×16 mid-layer block, 256 parameters, costs ~1 s per checkpoint);
+ * - standard: quick's protocol unchanged (the standard scale adds searches on top of it, not a different protocol);
  * - paper: CIFAR-100 full (50000/10000), 3072 inputs, depth 30 × width 64, 100 epochs, 5 seeds (docs/spec/p1.md §1.3,
  *   PROPOSED) — a GPU or a sharded sweep. Width 64, not docs/spec/p1.md's proposed 128, so that the mid-layer block
  *   (64² = 4,096 parameters) stays within exact assembly (maxDim 4200; 128² = 16,384 would be recorded "skipped").
@@ -74,6 +75,7 @@ export function p1Protocol(scale: P1Scale): P1Protocol {
         skipGain: "inv-sqrt-depth",
       };
     case "quick":
+    case "standard": // quick's protocol: standard only adds searches (Fig. F's grid), so both share every cached run
       return {
         data: {
           name: "p1-data",
