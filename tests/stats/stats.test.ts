@@ -16,6 +16,7 @@ import {
   ranks,
   sd,
   sem,
+  signFlipTest,
   spearman,
   studentTCritical,
   studentTTwoSided,
@@ -23,6 +24,7 @@ import {
   withinGroupSlope,
 } from "../../lib/src/stats";
 import { Rng } from "../../lib/src/util/random";
+import { bootstrapEffect, exactEffect, judge, pairedEffect } from "../../lib/src/report/verdict";
 import { needs, pythonWith } from "../support/requirements";
 
 const scipy = pythonWith("scipy.stats", "numpy");
@@ -317,5 +319,50 @@ print(json.dumps([beta[0], se, beta[0] - h, beta[0] + h, 2 * stats.t.sf(abs(beta
 
   it("rejects mismatched lengths", () => {
     expect(() => withinGroupSlope([1, 2], [1, 2, 3], ["a", "a"])).toThrow(/differ in length/);
+  });
+});
+
+describe("paired sign-flip test and the effects built on it", () => {
+  withScipy("exact p matches scipy.stats.permutation_test over all sign patterns", () => {
+    for (const seed of [1, 2, 3]) {
+      const d = sample(40 + seed, 11, 0.4, 1);
+      const r = signFlipTest(d);
+      expect(r.exact).toBe(true);
+      const ref = py(
+        "d = np.array(data)\nr = stats.permutation_test((d,), np.mean, permutation_type='samples', n_resamples=np.inf)\nprint(json.dumps(float(r.pvalue)))",
+        d,
+      );
+      close(r.p, ref, 1e-12);
+      close(r.statistic, mean(d), 1e-14);
+    }
+  });
+
+  withScipy("the Monte Carlo p (n > 16) agrees with scipy's exact-distribution estimate within its error", () => {
+    const d = sample(50, 40, 0.25, 1);
+    const r = signFlipTest(d, { permutations: 20000 });
+    expect(r.exact).toBe(false);
+    const ref = py(
+      "d = np.array(data)\nr = stats.permutation_test((d,), np.mean, permutation_type='samples', n_resamples=200000, random_state=1)\nprint(json.dumps(float(r.pvalue)))",
+      d,
+    );
+    expect(Math.abs(r.p - ref)).toBeLessThan(4 * Math.sqrt((ref * (1 - ref)) / 20000) + 0.002);
+  });
+
+  it("pairedEffect, bootstrapEffect and exactEffect feed judge() as documented", () => {
+    const strong = pairedEffect(sample(60, 30, 1, 0.5));
+    expect(strong.p).toBeLessThan(0.001);
+    expect(strong.lo).toBeGreaterThan(0.5);
+    expect(judge(strong, { direction: "positive", alpha: 0.05, sesoi: 0.1 })).toBe("pass");
+    const none = pairedEffect(sample(61, 30, 0, 0.05));
+    expect(judge(none, { direction: "positive", alpha: 0.05, sesoi: 0.2 })).toBe("fail");
+    // a median above 3 by about 1: the interval excludes 0, the bootstrap p is small
+    const m = bootstrapEffect(sample(62, 60, 4, 1), median, 3, { what: "runs" });
+    expect(m.estimate).toBeGreaterThan(0.6);
+    expect(m.lo).toBeGreaterThan(0.3);
+    expect(m.p).toBeLessThan(0.01);
+    expect(m.test).toMatch(/bootstrap over 60 runs/);
+    expect(judge(exactEffect(0.2), { direction: "positive", alpha: 0.05, sesoi: 0 })).toBe("pass");
+    expect(judge(exactEffect(-0.2), { direction: "positive", alpha: 0.05, sesoi: 0 })).toBe("fail");
+    expect(judge(exactEffect(NaN), { direction: "positive", alpha: 0.05, sesoi: 0 })).toBe("inconclusive");
   });
 });

@@ -18,7 +18,8 @@
  * is reported apart from the paper's claims.
  */
 
-import { welch } from "../stats";
+import { bootstrapCI, quantile, signFlipTest, welch } from "../stats";
+import { Rng, subSeed } from "../util/random";
 
 export type Verdict = "reproduced" | "partly reproduced" | "not reproduced" | "inconclusive" | "not tested";
 export const VERDICTS: readonly Verdict[] = [
@@ -87,4 +88,58 @@ export function welchEffect(a: readonly number[], b: readonly number[]): EffectE
     p: w.p,
     test: `Welch t = ${w.t.toFixed(2)}, df ${w.df.toFixed(1)}, n = ${w.na} + ${w.nb}`,
   };
+}
+
+/**
+ * A paired effect for `judge`: the mean of paired differences d (e.g. plain − residual from the same
+ * initialisation), its 95 % percentile bootstrap interval over pairs and the sign-flip permutation p.
+ */
+export function pairedEffect(d: readonly number[], seed = 0): EffectEstimate {
+  const t = signFlipTest(d, { seed });
+  const ci = bootstrapCI(d, { seed, resamples: 4000 });
+  return {
+    estimate: t.statistic,
+    lo: ci.lo,
+    hi: ci.hi,
+    p: t.p,
+    test: `paired sign-flip test (${t.exact ? "exact" : "10000 permutations"}), 95 % bootstrap interval, n = ${t.n} pairs`,
+  };
+}
+
+/**
+ * A statistic of one sample minus a null value, for `judge`: its 95 % percentile bootstrap interval and a two-sided
+ * bootstrap p (twice the smaller share of resampled estimates on either side of 0, plus 1/B).
+ */
+export function bootstrapEffect(
+  x: readonly number[],
+  statistic: (x: readonly number[]) => number,
+  nullValue: number,
+  o: { seed?: number; what?: string } = {},
+): EffectEstimate {
+  const B = 4000;
+  const data = x.filter(Number.isFinite);
+  const rng = new Rng(subSeed(o.seed ?? 0, "bootstrap-effect"));
+  const boots: number[] = [];
+  for (let r = 0; r < B; r++) {
+    const s: number[] = [];
+    for (let k = 0; k < data.length; k++) s.push(data[rng.int(data.length)]);
+    boots.push(statistic(s) - nullValue);
+  }
+  const finiteBoots = boots.filter(Number.isFinite);
+  const share = finiteBoots.filter((v) => v <= 0).length / finiteBoots.length;
+  return {
+    estimate: statistic(data) - nullValue,
+    lo: quantile(finiteBoots, 0.025),
+    hi: quantile(finiteBoots, 0.975),
+    p: Math.min(1, 2 * Math.min(share, 1 - share) + 1 / B),
+    test: `bootstrap over ${data.length} ${o.what ?? "values"} (${B} resamples), 95 % percentile interval`,
+  };
+}
+
+/**
+ * A deterministic quantity (no sampling: an exact float64 computation) as an estimate for `judge`: the interval
+ * is the value itself and p is 0, so the criterion passes or fails on the sign alone.
+ */
+export function exactEffect(value: number, what = "exact float64 computation, no sampling"): EffectEstimate {
+  return { estimate: value, lo: value, hi: value, p: Number.isFinite(value) ? 0 : NaN, test: what };
 }

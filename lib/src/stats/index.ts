@@ -474,3 +474,44 @@ export function withinGroupSlope(
     groups: g,
   };
 }
+
+export interface SignFlipResult {
+  /** Mean of the finite paired differences. */
+  statistic: number;
+  /** Two-sided p: exact over all 2^n sign patterns for n ≤ 16, else (1 + hits)/(1 + permutations). */
+  p: number;
+  n: number;
+  exact: boolean;
+}
+
+/**
+ * Paired sign-flip permutation test of mean(d) = 0 for paired differences d (H0: each d_i is symmetric about 0,
+ * e.g. two conditions run from the same initialisation). Non-finite differences are dropped; zeros count (they
+ * never change sign). Exact enumeration up to 16 pairs, seeded Monte Carlo beyond.
+ */
+export function signFlipTest(d: readonly number[], o: PermutationOptions = {}): SignFlipResult {
+  const x = d.filter(Number.isFinite);
+  const n = x.length;
+  if (n === 0) return { statistic: NaN, p: NaN, n, exact: true };
+  const observed = Math.abs(x.reduce((a, b) => a + b, 0));
+  const tol = 1e-12 * Math.max(1, observed);
+  if (n <= 16) {
+    let hits = 0;
+    const total = 2 ** n;
+    for (let mask = 0; mask < total; mask++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += mask & (1 << i) ? -x[i] : x[i];
+      if (Math.abs(s) >= observed - tol) hits++;
+    }
+    return { statistic: observed === 0 ? 0 : x.reduce((a, b) => a + b, 0) / n, p: hits / total, n, exact: true };
+  }
+  const perms = o.permutations ?? 10000;
+  const rng = new Rng(subSeed(o.seed ?? 0, "sign-flip"));
+  let hits = 0;
+  for (let t = 0; t < perms; t++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rng.uniform() < 0.5 ? -x[i] : x[i];
+    if (Math.abs(s) >= observed - tol) hits++;
+  }
+  return { statistic: x.reduce((a, b) => a + b, 0) / n, p: (1 + hits) / (1 + perms), n, exact: false };
+}
