@@ -17,7 +17,8 @@ export { initBackend } from "./engine/ladder";
 export { readAllFloat32, readFloat32, readFloat32Sync, readScalar } from "./engine/read";
 export { meanSem } from "./experiments/p1/aggregate";
 export { spearman } from "./stats";
-export { fig1Claims, figBClaims } from "./experiments/p1/claims";
+export { fig1Claims } from "./experiments/p1/claims";
+export { type FigBRunRow, type FigBSetup, figBMeasure, figBPreregistration, figBSetup } from "./experiments/p1/figb";
 export {
   type FigGDataSpec,
   type P1Scale,
@@ -41,12 +42,10 @@ export { type P1Protocol, p1Execute, p1FinalRecords, p1Grid, p1Num, p1Protocol }
 export { p1SweepCommand, writeP1Sweep } from "./experiments/p1/sweep";
 export {
   type FigEOptions,
-  type FigFOptions,
   type VariantRunRow,
   conditionCurves,
   conditionValues,
   figEConditions,
-  figFConditions,
   figGConditions,
   figGRequests,
   gapRecovered,
@@ -55,13 +54,30 @@ export {
   variantRunRows,
   variantSweepSpecs,
 } from "./experiments/p1/variants";
+export {
+  FIG_F_REGISTERED_SELECTION,
+  type FigFChoice,
+  type FigFGrid,
+  figFCellLabel,
+  figFCellScores,
+  figFConfirmationCells,
+  figFFamilies,
+  figFFamilyLabel,
+  figFGrid,
+  figFGridCells,
+  figFGridPanels,
+  figFRequests,
+  figFScreeningProtocol,
+  figFSelect,
+  figFSelectionTable,
+} from "./experiments/p1/figf";
 export { showTable, summarize, toFrame } from "./frames/danfo";
 export { curvesFigure, flowFieldFigure, pairedScatterFigure } from "./plots/curves";
 export { bandPanelsFigure, runScatterFigure, spectraPanelsFigure } from "./plots/p1";
-export { meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p1-variants";
+export { heatmapPanelsFigure, meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p1-variants";
 export { singularitySchematicFigure } from "./plots/schematic";
 export { type Figure, withProvenance } from "./plots/theme";
-export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs, verdictFrom } from "./report/claims";
+export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs } from "./report/claims";
 export { confirmClaims, showPreregistration } from "./report/prereg";
 export {
   figCMeasure,

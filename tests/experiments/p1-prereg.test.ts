@@ -4,6 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  FIG_F_PLAIN_AT_REG_LR,
+  type FigFChoice,
+  figFConfirmationCells,
+  figFFamilies,
+  figFGrid,
   figCMeasure,
   figCPreregistration,
   figDMeasure,
@@ -337,13 +342,25 @@ describe("paper 1 Fig. G pre-registration", () => {
 });
 
 describe("paper 1 Fig. F pre-registration", () => {
-  const p = figFPreregistration("quick", p1Protocol("quick"), [1, 11], 0.5);
+  const protocol = p1Protocol("quick");
+  const grid = figFGrid("quick", protocol);
+  const choice = (family: string, lr = 1e-3): FigFChoice => ({
+    family,
+    lr,
+    reg: family.startsWith("reg") || family.startsWith("both") ? { form: "hinge", lambda: 1e-2, target: 0.5 } : null,
+    bn: family.includes("@") ? Number(family.split("@")[1]) : null,
+    auc: 0.5,
+    runnerUp: 0.4,
+    cells: 3,
+  });
+  const selection: Record<string, FigFChoice> = Object.fromEntries(figFFamilies(grid).map((f) => [f, choice(f)]));
+  const p = figFPreregistration("quick", protocol, grid, 0.5, { source: "registered", registered: selection });
   const seeds = p.seeds.confirmation;
-  const keys = ["plain", "plain+bias-reg", "plain+BN@1", "plain+both@1", "plain+BN@11", "plain+both@11", "residual"];
-  const rowsOf = (m: Record<string, { acc: number; dead: number; deg?: number }>) => {
+  const keys = figFFamilies(grid);
+  const rowsOf = (m: Record<string, { acc: number; dead: number; deg?: number }>, conditions = keys) => {
     const rng = new Rng(8);
     const rows: VariantRunRow[] = [];
-    for (const key of keys)
+    for (const key of conditions)
       for (const seed of seeds) {
         const x = { deg: 0.8, ...(m[key] ?? m.plain) };
         rows.push({
@@ -366,15 +383,27 @@ describe("paper 1 Fig. F pre-registration", () => {
   };
   const good = {
     plain: { acc: 0.5, dead: 0.2, deg: 0.9 },
-    "plain+bias-reg": { acc: 0.55, dead: 0.1 },
-    "plain+both@1": { acc: 0.75, dead: 0.05, deg: 0.7 },
-    "plain+both@11": { acc: 0.72, dead: 0.05, deg: 0.7 },
+    reg: { acc: 0.55, dead: 0.1 },
+    "both@1": { acc: 0.75, dead: 0.05, deg: 0.7 },
+    "both@11": { acc: 0.72, dead: 0.05, deg: 0.7 },
+    "both@20": { acc: 0.7, dead: 0.05, deg: 0.7 },
     residual: { acc: 0.8, dead: 0.2 },
   };
 
-  it("reproduces F1 when both placements recover well over half the gap, with the manipulation taking", () => {
+  it("registers the grid, the selection rule and the selection it confirms", () => {
     expect(() => checkPreregistration(p)).not.toThrow();
-    const checks = evaluateClaims(p, figFMeasure(rowsOf(good), seeds, [1, 11], 0.5));
+    expect(grid.bnLayers).toEqual([1, 11, 20]);
+    expect(p.notes.join(" ")).toMatch(
+      /forms l2, random, hinge × β 0\.1, 0\.5, 1 × λ 0\.001, 0\.01, 0\.1; BN at layer 1, 11, 20; Adam lr 0\.001, 0\.003, 0\.01 .*: 339 cells/,
+    );
+    expect(p.notes.join(" ")).toMatch(/plain \+ bias reg \+ BN \(layer 11\): hinge β=0\.5 λ=0\.01, lr 0\.001/);
+    const screened = figFPreregistration("standard", protocol, grid, 0.5, { source: "screening" });
+    expect(screened.notes.join(" ")).toMatch(/made by the screening in this notebook/);
+    expect(preregFingerprint(screened)).not.toBe(preregFingerprint(p));
+  });
+
+  it("reproduces F1 when every placement recovers well over half the gap, with the manipulation taking", () => {
+    const checks = evaluateClaims(p, figFMeasure(rowsOf(good), seeds, grid, 0.5, selection));
     expect(checks.map((c) => [c.id, c.kind, c.verdict])).toEqual([
       ["F0", "sanity", "reproduced"],
       ["F1", "paper", "reproduced"],
@@ -385,15 +414,32 @@ describe("paper 1 Fig. F pre-registration", () => {
   it("is inconclusive, not 'not reproduced', when the regulariser leaves the dead units alone", () => {
     const checks = evaluateClaims(
       p,
-      figFMeasure(rowsOf({ ...good, "plain+bias-reg": { acc: 0.5, dead: 0.2 } }), seeds, [1, 11], 0.5),
+      figFMeasure(rowsOf({ ...good, reg: { acc: 0.5, dead: 0.2 } }), seeds, grid, 0.5, selection),
     );
     expect(checks[0].verdict).toBe("partly reproduced");
     expect(checks[1].verdict).toBe("inconclusive");
   });
 
+  it("checks the manipulation against the plain net at the regulariser's learning rate where the two differ", () => {
+    const sel = { ...selection, reg: choice("reg", 1e-2) };
+    expect(figFConfirmationCells(sel).map((c) => c.key)).toContain(FIG_F_PLAIN_AT_REG_LR);
+    // the plain net at its own lr has as many dead units as the regularised one; at the reg's lr it has more
+    const rows = rowsOf({ ...good, reg: { acc: 0.55, dead: 0.2 }, [FIG_F_PLAIN_AT_REG_LR]: { acc: 0.5, dead: 0.4 } }, [
+      ...keys,
+      FIG_F_PLAIN_AT_REG_LR,
+    ]);
+    expect(evaluateClaims(p, figFMeasure(rows, seeds, grid, 0.5, sel))[0].verdict).toBe("reproduced");
+    expect(evaluateClaims(p, figFMeasure(rows, seeds, grid, 0.5, selection))[0].verdict).toBe("partly reproduced");
+  });
+
   it("fails F1 when the combination recovers confidently less than half the gap", () => {
-    const weak = { ...good, "plain+both@1": { acc: 0.53, dead: 0.05 }, "plain+both@11": { acc: 0.52, dead: 0.05 } };
-    const checks = evaluateClaims(p, figFMeasure(rowsOf(weak), seeds, [1, 11], 0.5));
+    const weak = {
+      ...good,
+      "both@1": { acc: 0.53, dead: 0.05 },
+      "both@11": { acc: 0.52, dead: 0.05 },
+      "both@20": { acc: 0.52, dead: 0.05 },
+    };
+    const checks = evaluateClaims(p, figFMeasure(rowsOf(weak), seeds, grid, 0.5, selection));
     expect(checks[1].verdict).toBe("not reproduced");
     expect(String(checks[1].numbers["acc@1"])).toMatch(/^-0\.4\d\d \[/);
   });

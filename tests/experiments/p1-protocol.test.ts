@@ -114,6 +114,20 @@ describe("p1 protocol", () => {
     expect(Object.keys(strip(two.records)[0]).length).toBeGreaterThan(20);
   }, 180_000);
 
+  it("lineEvery: a count line every n computed runs (the workers' included) instead of one line per run", async () => {
+    const grid = p1Grid({ ...tiny(), seeds: [0, 1, 2] });
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+    try {
+      await p1Execute(grid, { dir: path.join(root, "counted"), workers: 2, lineEvery: 4 });
+    } finally {
+      console.log = log;
+    }
+    expect(lines.filter((l) => / done in /.test(l))).toEqual([]);
+    expect(lines.map((l) => l.replace(/ \(\d+ s\)$/, ""))).toEqual(["4/6 runs computed", "6/6 runs computed"]);
+  }, 120_000);
+
   it("the measures are a typed metric set whose options reach the hash; sweep specs expand to the grid's hashes", () => {
     const p = tiny();
     const ref = p1MetricSet({ ...p.measures, hessAt: [3, 0, 1, 1] });

@@ -16,7 +16,12 @@ import {
   curveAuc,
   degenerateFraction,
   figEConditions,
-  figFConditions,
+  figFCellScores,
+  figFGrid,
+  figFGridCells,
+  figFRequests,
+  figFScreeningProtocol,
+  figFSelect,
   figGConditions,
   figGInputDim,
   figGRequests,
@@ -29,6 +34,7 @@ import {
   variantRequests,
   variantRunRows,
   variantSweepSpecs,
+  type VariantRunRow,
 } from "../../lib/src/experiments";
 import { expandSweep } from "../../lib/src/runs";
 import { meanSemPanelsFigure, recoveredGapFigure, variantColor } from "../../lib/src/plots/p1-variants";
@@ -85,29 +91,60 @@ describe("p1 variants: conditions", () => {
     expect(reqs.find((r) => r.condition === "residual")!.spec.hash).toBe(hash("residual"));
   });
 
-  it("Fig. F conditions add the bias regulariser and one BN layer to the plain net", () => {
+  it("Fig. F: the grid's cells, their runs (lr per cell; the protocol's lr hashes like the references), the selection", () => {
     const p = tiny();
-    const reqs = variantRequests(
-      p,
-      figFConditions({ biasRegularizer: { lambda: 1e-2, target: 0.1 }, bnLayers: [1, 3] }),
-    );
-    const model = (key: string) =>
-      reqs.find((r) => r.condition === key)!.spec.config.model as unknown as Record<string, any>;
-    expect(reqs.map((r) => r.condition)).toEqual([
-      "plain",
-      "plain+bias-reg",
-      "plain+BN@1",
-      "plain+both@1",
-      "plain+BN@3",
-      "plain+both@3",
-      "residual",
+    const grid = figFGrid("quick", { ...p, depth: 6 });
+    expect(grid.bnLayers).toEqual([1, 4, 6]);
+    const cells = figFGridCells(grid);
+    // (plain, residual, 3 × BN) × 3 lr + (1 + 3 BN placements) × 27 regularisers × 3 lr
+    expect(cells.length).toBe(5 * 3 + 4 * 27 * 3);
+    expect(new Set(cells.map((c) => c.key)).size).toBe(cells.length);
+    const smoke = figFGrid("smoke", p);
+    expect(smoke.lrs).toEqual([(p.train.optimizer as { lr: number }).lr]);
+    const nBn = smoke.bnLayers.length;
+    expect(figFGridCells(smoke).length).toBe(2 + nBn + 3 + 3 * nBn); // plain, residual, BN, reg (3 forms), both
+    const plainCell = figFGridCells(smoke).find((c) => c.family === "plain")!;
+    const reqs = figFRequests(p, [plainCell, ...figFGridCells(smoke).filter((c) => c.family === "both@1")], [0]);
+    expect(reqs[0].spec.hash).toBe(p1Grid(p, { archs: ["plain"], seeds: [0] })[0].spec.hash);
+    const model = (i: number) => reqs[i].spec.config.model as unknown as Record<string, any>;
+    expect(reqs.slice(1).map((r, i) => [model(i + 1).batchNorm, model(i + 1).biasRegularizer?.form ?? "l2"])).toEqual([
+      [[1], "l2"],
+      [[1], "random"],
+      [[1], "hinge"],
     ]);
-    expect(model("plain+both@1").batchNorm).toEqual([1]);
-    expect(model("plain+both@3").batchNorm).toEqual([3]);
-    expect(model("plain+both@1").biasRegularizer).toEqual({ lambda: 1e-2, target: 0.1 });
-    expect(model("plain+BN@1").biasRegularizer).toBeNull();
-    expect(model("plain+bias-reg").batchNorm).toEqual([]);
-    expect(new Set(reqs.map((r) => r.spec.hash)).size).toBe(7);
+    const at = (lr: number) => figFRequests(p, [{ ...plainCell, lr }], [0])[0].spec.config.train.optimizer;
+    expect(at(0.01)).toMatchObject({ lr: 0.01 });
+    // sweep files for cells at several learning rates compute exactly the requested runs
+    const mixed = figFRequests(
+      p,
+      [plainCell, { ...plainCell, lr: 0.01 }, { ...plainCell, key: "r", arch: "residual" }],
+      [0, 1],
+    );
+    const specs = variantSweepSpecs(mixed, "f");
+    expect(specs.length).toBe(2);
+    expect(new Set(specs.flatMap((sp) => expandSweep(sp).map((r) => r.hash)))).toEqual(
+      new Set(mixed.map((r) => r.spec.hash)),
+    );
+    // screening runs skip the Hessian, so they hash apart from the confirmation runs
+    const screened = figFRequests(figFScreeningProtocol(p), [plainCell], [0])[0];
+    expect(screened.spec.hash).not.toBe(reqs[0].spec.hash);
+    // selection: the best mean AUC per family; a diverged seed ranks its cell last
+    const fam = cells.filter((c) => c.family === "bn@4");
+    const rows = fam.flatMap((c, i) =>
+      [0, 1].map((seed) => ({
+        condition: c.key,
+        seed,
+        hash: `${c.key}${seed}`,
+        status: i === 2 && seed === 1 ? "diverged" : "done",
+        auc: [0.4, 0.6, 0.9][i] + 0.01 * seed,
+        deadFinal: 0.1,
+      })),
+    ) as unknown as VariantRunRow[];
+    const scored = figFCellScores(rows, fam, [0, 1]);
+    expect(scored.map((c) => c.score)).toEqual([0.405, 0.605, -Infinity]);
+    const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
+    expect(best.lr).toBe(grid.lrs[1]);
+    expect(() => figFSelect(rows, grid, [0, 1])).toThrow(/no cell of family "plain" has a finite AUC/);
   });
 
   it("Fig. G degenerate skips carry p; the teacher–student data are deterministic and shaped", () => {

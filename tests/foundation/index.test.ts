@@ -87,7 +87,6 @@ describe("the public index", () => {
     const used = new Set(notebookReferences().map((r) => r.path[0]));
     const documented = [
       "showHtml",
-      "verdictFrom",
       "p1SweepCommand",
       "registerExperiments",
       "readFloat32",

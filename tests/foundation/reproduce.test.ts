@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseReproduceArgs } from "../../lib/src/cli/reproduce";
-import { claimProblems, claimsHtml, extractClaims, verdictFrom } from "../../lib/src/report/claims";
+import { claimProblems, claimsHtml, extractClaims } from "../../lib/src/report/claims";
 import { renderIndex } from "../../lib/src/report/index-page";
 import { findJupyterPython } from "../../lib/src/report/jupyter";
 import { LOCK_FILE, lockReport, ReportBusyError } from "../../lib/src/report/lock";
@@ -74,7 +74,7 @@ describe("reproduce command", () => {
       pdf: true,
     });
     expect(parseReproduceArgs(["--scale=paper"], "/r").scale).toBe("paper");
-    expect(() => parseReproduceArgs(["--scale", "huge"], "/r")).toThrow(/use one of smoke, quick, paper/);
+    expect(() => parseReproduceArgs(["--scale", "huge"], "/r")).toThrow(/use one of smoke, quick, standard, paper/);
     expect(() => parseReproduceArgs(["--bogus"], "/r")).toThrow(/Unknown option '--bogus'[\s\S]*Usage/);
   });
 
@@ -91,7 +91,7 @@ describe("reproduce command", () => {
           claim: "a </script> b",
           source: "s",
           criterion: "c",
-          verdict: verdictFrom(1, 2),
+          verdict: "partly reproduced" as const,
           numbers: { x: 1.25, y: "∞" },
         },
       ],
@@ -135,7 +135,7 @@ describe("reproduce command", () => {
     "executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report",
     async () => {
       const good = notebook([
-        'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: sk.verdictFrom(1, 1), numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
+        'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: "reproduced", numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
       ]);
       const bad = notebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
       const dir = tempProject({ "a-good.ipynb": good, "b-bad.ipynb": bad });
@@ -195,7 +195,7 @@ describe("report index with non-finite claim numbers", () => {
 });
 
 const CLAIM_CELL = (numbers: string) =>
-  `import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "c", source: "test", criterion: "k", verdict: sk.verdictFrom(1, 1), numbers: ${numbers} }], { notebook: "n", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });`;
+  `import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "c", source: "test", criterion: "k", verdict: "reproduced", numbers: ${numbers} }], { notebook: "n", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });`;
 
 describe("a notebook's claim check must be usable", () => {
   const rec = (numbers: Record<string, unknown>, verdict = "reproduced") => ({

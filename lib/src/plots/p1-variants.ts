@@ -325,3 +325,117 @@ export function recoveredGapFigure(
     }),
   };
 }
+
+/** One heatmap panel: z[i][j] at (x[j], y[i]); null or a non-finite value is drawn as an empty cell. */
+export interface HeatmapPanel {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  x: string[];
+  y: string[];
+  z: Array<Array<number | null>>;
+  /** Cells outlined and labelled (e.g. the selected setting), by their x and y labels. */
+  marked?: Array<{ x: string; y: string; label: string }>;
+  /** Text shown in an empty cell (e.g. "diverged"); default none. */
+  emptyText?: string;
+}
+
+/**
+ * Heatmap panels on one shared colour scale (row-major, `cols` per row), each cell labelled with its value, marked
+ * cells outlined in black. The colour range is the finite values' range unless `zRange` is given.
+ */
+export function heatmapPanelsFigure(
+  panels: HeatmapPanel[],
+  o: {
+    title: string;
+    zTitle: string;
+    cols: number;
+    zRange?: [number, number];
+    width?: number;
+    height?: number;
+    digits?: number;
+  },
+): Figure {
+  const grid = panelGrid(panels.length, { cols: o.cols, gapX: 0.07, gapY: 0.09 });
+  const finite = panels.flatMap((p) => p.z.flat()).filter((v): v is number => v !== null && Number.isFinite(v));
+  const zRange = o.zRange ?? [Math.min(...finite), Math.max(...finite)];
+  const digits = o.digits ?? 2;
+  const data: Array<Record<string, unknown>> = [];
+  const layoutExtra: Record<string, unknown> = {};
+  const annotations: Array<Record<string, unknown>> = [];
+  const shapes: Array<Record<string, unknown>> = [];
+  panels.forEach((p, k) => {
+    const cell = grid.cells[k];
+    const { xa, ya } = cell;
+    // row labels once per grid row where a panel repeats its left neighbour's (they would overlap that panel)
+    const left = cell.col > 0 ? panels[k - 1] : null;
+    const repeatsLeft = left !== null && left.y.length === p.y.length && left.y.every((v, i) => v === p.y[i]);
+    Object.assign(
+      layoutExtra,
+      cell.axes(
+        axis(p.xTitle, { type: "category", showgrid: false, tickangle: 0, automargin: true }),
+        axis(p.yTitle, { type: "category", showgrid: false, automargin: true, showticklabels: !repeatsLeft }),
+      ),
+    );
+    annotations.push(cell.title(p.title, { dy: 0.004 }));
+    const z = p.z.map((row) => row.map((v) => (v !== null && Number.isFinite(v) ? v : null)));
+    data.push({
+      type: "heatmap",
+      x: p.x,
+      y: p.y,
+      z,
+      text: z.map((row) => row.map((v) => (v === null ? (p.emptyText ?? "") : v.toFixed(digits)))),
+      texttemplate: "%{text}",
+      textfont: { size: 10 },
+      coloraxis: "coloraxis",
+      xgap: 1,
+      ygap: 1,
+      xaxis: xa,
+      yaxis: ya,
+      hovertemplate: `%{y}, %{x}: %{text}<extra>${p.title}</extra>`,
+    });
+    for (const m of p.marked ?? []) {
+      const j = p.x.indexOf(m.x);
+      const i = p.y.indexOf(m.y);
+      if (i < 0 || j < 0) continue;
+      shapes.push({
+        type: "rect",
+        xref: xa,
+        yref: ya,
+        x0: j - 0.5,
+        x1: j + 0.5,
+        y0: i - 0.5,
+        y1: i + 0.5,
+        line: { color: "#000", width: 2.5 },
+      });
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        x: [m.x],
+        y: [m.y],
+        marker: { size: 1, opacity: 0 },
+        showlegend: false,
+        xaxis: xa,
+        yaxis: ya,
+        hovertemplate: `${m.label}<extra></extra>`,
+      });
+    }
+  });
+  return {
+    data,
+    layout: baseLayout(o.title, {
+      ...layoutExtra,
+      annotations,
+      shapes,
+      coloraxis: {
+        colorscale: "Viridis",
+        cmin: zRange[0],
+        cmax: zRange[1],
+        colorbar: { title: { text: o.zTitle, side: "right" }, thickness: 14, len: 0.6 },
+      },
+      width: o.width,
+      height: o.height ?? 300 * grid.rows + 120,
+      margin: { l: 70, r: 30, t: 80, b: 110 },
+    }),
+  };
+}

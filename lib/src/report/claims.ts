@@ -60,15 +60,6 @@ export function verdictColor(v: Verdict | "failed" | "pending"): string {
 }
 
 /**
- * Derives a verdict from how many of a claim's sub-criteria held (claims not yet pre-registered; registered claims
- * get theirs from report/prereg.ts, which also knows "inconclusive").
- */
-export function verdictFrom(passed: number, total: number): Verdict {
-  if (total <= 0) throw new Error("verdictFrom: a claim needs at least one criterion");
-  return passed === total ? "reproduced" : passed === 0 ? "not reproduced" : "partly reproduced";
-}
-
-/**
  * One claim number as text. NaN and ±Infinity become null in the JSON the report reads back, so null is shown as
  * "n/a" (not a number).
  */

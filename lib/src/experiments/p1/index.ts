@@ -9,7 +9,9 @@
  *   aggregate.ts mean ± s.e.m. over seeds
  *   variants.ts  the conditions of Figs. E, F and G (initialisations, regularisers, skip matrices, datasets)
  *   fig1.ts      Fig. 1: exact Hessians at constructed elimination / overlap / linear-dependence points
- *   claims.ts    the claim checks of Figs. C–G as tested functions of the notebooks' numbers
+ *   claims.ts    the claim checks of Fig. 1 as a tested function of the notebook's numbers
+ *   figb.ts      the toy (Fig. B): shared-target setup, pre-registration and measurement
+ *   figf.ts      Fig. F's pre-registered grid, screening and selection
  *   prereg.ts    the pre-registrations (claims, criteria, thresholds, seeds) and the measurements they are judged on
  * Nothing registers itself on import: `registerP1()` (called by `p1Execute` and the sweep command) registers the
  * data providers and the metric set.
@@ -27,3 +29,5 @@ export * from "./variants";
 export * from "./fig1";
 export * from "./claims";
 export * from "./prereg";
+export * from "./figf";
+export * from "./figb";

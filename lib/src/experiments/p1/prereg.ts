@@ -18,6 +18,14 @@ import { Rng, subSeed } from "../../util/random";
 import type { P1Scale } from "./data";
 import { type P1Protocol, p1FinalRecords, p1Num, type P1Record } from "./protocol";
 import type { VariantCondition, VariantRunRow } from "./variants";
+import {
+  type FigFChoice,
+  type FigFGrid,
+  figFChoiceCell,
+  figFFamilyLabel,
+  figFGridCells,
+  figFManipulationControl,
+} from "./figf";
 
 /** Confirmation seeds per scale: disjoint from every protocol's exploration seeds (0–4). */
 export const P1_CONFIRMATION_SEEDS: Readonly<Record<P1Scale, readonly number[]>> = {
@@ -543,13 +551,21 @@ export function recoveredEffect(
   };
 }
 
-/** Fig. F: a bias regulariser plus one BatchNorm layer instead of skip connections. */
+/** Fig. F: a bias regulariser plus one BatchNorm layer instead of skip connections (figf.ts: grid and selection). */
 export function figFPreregistration(
   scale: P1Scale,
   protocol: P1Protocol,
-  bnLayers: readonly number[],
+  grid: FigFGrid,
   much: number,
+  selection: { source: "screening" | "registered"; registered?: Record<string, FigFChoice> },
 ): Preregistration {
+  const L = grid.bnLayers;
+  const nCells = figFGridCells(grid).length;
+  const chosen = selection.registered
+    ? Object.values(selection.registered)
+        .map((c) => `${figFFamilyLabel(c.family)}: ${figFChoiceCell(c).setting}`)
+        .join("; ")
+    : "";
   return {
     notebook: "06-figF-bias-reg-batchnorm",
     scale,
@@ -559,19 +575,20 @@ export function figFPreregistration(
         id: "F0",
         figure: "P1 Fig. F",
         claim:
-          "There is a plain → residual gap to recover, and the bias regulariser does what it is for: fewer dead units.",
+          "There is a plain → residual gap to recover, and the selected bias regulariser does what it is for: fewer dead units than the plain net at the same learning rate.",
         source: "ours (manipulation check of the PROPOSED regulariser)",
         kind: "sanity",
         criteria: [
           {
             id: "gap",
-            estimate: "final train accuracy, residual − plain",
+            estimate: "final train accuracy, residual − plain (each at its selected learning rate)",
             test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: ACC_SESOI },
           },
           {
             id: "fewer-dead",
-            estimate: "final dead-unit fraction (mean over hidden layers), plain − plain with the bias regulariser",
+            estimate:
+              "final dead-unit fraction (mean over hidden layers), plain − plain with the selected bias regulariser, both at the regulariser's selected learning rate",
             test: WELCH_TEXT,
             expect: { direction: "positive", alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
@@ -586,10 +603,10 @@ export function figFPreregistration(
           "FOUND (third-party summary: 'a bias regularizer plus a single BN layer recovers much of the benefit of skip connections'); threshold ours",
         kind: "paper",
         manipulation: "F0",
-        criteria: bnLayers.flatMap((l) => [
+        criteria: L.flatMap((l) => [
           {
             id: `acc@${l}`,
-            estimate: `R − ${much} on final train accuracy, R = (plain + bias reg + BN at layer ${l} − plain)/(residual − plain) of the means`,
+            estimate: `R − ${much} on final train accuracy, R = (plain + bias reg + BN at layer ${l} − plain)/(residual − plain) of the means, each arm at its selected setting`,
             test: "bootstrap over seeds, 95 % percentile interval and two-sided bootstrap p",
             expect: { direction: "positive" as const, alpha: ALPHA, sesoi: 0 },
           },
@@ -608,16 +625,16 @@ export function figFPreregistration(
         source:
           "ours: a test of the mechanism (the v3 abstract's statement that other ways of breaking the symmetries also help is FOUND; this test is not in it)",
         kind: "paper",
-        criteria: bnLayers.flatMap((l) => [
+        criteria: L.flatMap((l) => [
           {
             id: `dead@${l}`,
-            estimate: `final dead-unit fraction, plain − plain + both (BN at layer ${l})`,
+            estimate: `final dead-unit fraction, plain − plain + bias reg + BN at layer ${l} (each at its selected setting)`,
             test: WELCH_TEXT,
             expect: { direction: "positive" as const, alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
           {
             id: `deg@${l}`,
-            estimate: `final degenerate fraction of the mid-layer Hessian, plain − plain + both (BN at layer ${l})`,
+            estimate: `final degenerate fraction of the mid-layer Hessian, plain − plain + bias reg + BN at layer ${l}`,
             test: WELCH_TEXT,
             expect: { direction: "positive" as const, alpha: ALPHA, sesoi: FRACTION_SESOI },
           },
@@ -625,59 +642,69 @@ export function figFPreregistration(
       },
     ],
     notes: [
+      `grid (ours): forms ${grid.forms.join(", ")} × β ${grid.targets.join(", ")} × λ ${grid.lambdas.join(", ")}; BN at layer ${L.join(", ")}; Adam lr ${grid.lrs.join(", ")} for every arm (plain, residual, plain + BN, plain + bias reg, plain + both): ${nCells} cells`,
+      "selection (held-out split): per arm, the cell with the highest mean training-curve AUC over the exploration seeds, screened without the Hessian; a diverged or missing run ranks its cell last; ties go to the earlier cell in grid order. The confirmation seeds never enter the selection",
+      selection.source === "registered"
+        ? `selection used at this scale: the one the standard scale's screening of this protocol made on the exploration seeds (figf.ts FIG_F_REGISTERED_SELECTION): ${chosen}`
+        : "selection used at this scale: made by the screening in this notebook, on the exploration seeds, before any confirmation run",
+      "init: He (gain 1) for the plain arms, He with gain 1/√L for the residual net: each is its architecture's variance-preserving init (gain 1/√L on a plain net would shrink the signal ×L^(−1/2) per layer)",
       `"much of the benefit": R ≥ ${much} (ours); the criterion's SESOI is 0 on R − ${much}, so it fails only when R is confidently below ${much}`,
       "F1 is inconclusive unless F0 holds: without a gap there is nothing to recover, and a regulariser that leaves the dead units alone is not the manipulation the claim is about",
-      "the setup (one regulariser form, λ and β, two BN placements, one learning rate) is the earlier protocol's; the pre-registered grid over forms, β, λ, placements and learning rates is still to come",
+      "the exploration verdicts come from the confirmation runs' exploration seeds (with the Hessian), the very seeds the selection was made on: they are optimistic by construction",
     ],
   };
 }
 
-/** Fig. F's registered estimates on one seed set, from the per-run rows. */
+/** Fig. F's registered estimates on one seed set, from the confirmation runs' rows (condition = family). */
 export function figFMeasure(
   rows: readonly VariantRunRow[],
   seeds: readonly number[],
-  bnLayers: readonly number[],
+  grid: FigFGrid,
   much: number,
+  selection: Record<string, FigFChoice>,
 ): Measured {
   const { v, m } = conditionColumn(rows, seeds);
+  const control = figFManipulationControl(selection);
+  const L = grid.bnLayers;
   return {
     estimates: {
       F0: {
         gap: welchEffect(v("residual", "trainAcc"), v("plain", "trainAcc")),
-        "fewer-dead": welchEffect(v("plain", "deadFinal"), v("plain+bias-reg", "deadFinal")),
+        "fewer-dead": welchEffect(v(control, "deadFinal"), v("reg", "deadFinal")),
       },
       F1: Object.fromEntries(
-        bnLayers.flatMap((l, i) => [
+        L.flatMap((l, i) => [
           [
             `acc@${l}`,
             recoveredEffect(
-              v(`plain+both@${l}`, "trainAcc"),
+              v(`both@${l}`, "trainAcc"),
               v("plain", "trainAcc"),
               v("residual", "trainAcc"),
               much,
               10 + i,
             ),
           ],
-          [
-            `auc@${l}`,
-            recoveredEffect(v(`plain+both@${l}`, "auc"), v("plain", "auc"), v("residual", "auc"), much, 20 + i),
-          ],
+          [`auc@${l}`, recoveredEffect(v(`both@${l}`, "auc"), v("plain", "auc"), v("residual", "auc"), much, 20 + i)],
         ]),
       ),
       F2: Object.fromEntries(
-        bnLayers.flatMap((l) => [
-          [`dead@${l}`, welchEffect(v("plain", "deadFinal"), v(`plain+both@${l}`, "deadFinal"))],
-          [`deg@${l}`, welchEffect(v("plain", "degFinal"), v(`plain+both@${l}`, "degFinal"))],
+        L.flatMap((l) => [
+          [`dead@${l}`, welchEffect(v("plain", "deadFinal"), v(`both@${l}`, "deadFinal"))],
+          [`deg@${l}`, welchEffect(v("plain", "degFinal"), v(`both@${l}`, "degFinal"))],
         ]),
       ),
     },
     numbers: {
       F0: {
         "mean final train acc plain / residual": `${m("plain", "trainAcc")} / ${m("residual", "trainAcc")}`,
-        "mean final dead fraction plain / + bias reg": `${m("plain", "deadFinal")} / ${m("plain+bias-reg", "deadFinal")}`,
+        [`mean final dead fraction ${control === "plain" ? "plain" : "plain at the reg's lr"} / + bias reg`]: `${m(control, "deadFinal")} / ${m("reg", "deadFinal")}`,
       },
-      F1: Object.fromEntries(
-        bnLayers.map((l) => [`mean final train acc, both @${l}`, m(`plain+both@${l}`, "trainAcc")]),
+      F1: Object.fromEntries(L.map((l) => [`mean final train acc, both @${l}`, m(`both@${l}`, "trainAcc")])),
+      F2: Object.fromEntries(
+        L.map((l) => [
+          `mean final dead fraction plain / both @${l}`,
+          `${m("plain", "deadFinal")} / ${m(`both@${l}`, "deadFinal")}`,
+        ]),
       ),
     },
   };

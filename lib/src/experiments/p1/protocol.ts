@@ -203,24 +203,34 @@ export interface P1ExecuteSummary {
  * (runs/parallel.ts; default $SKIPLAB_WORKERS or one per core on the wasm and cpu backends; 1 when `onEpoch` or
  * `onStep` is given, since callbacks cannot run in another process). By default (`quiet`, the default) the per-epoch progress
  * display is switched off for the call (also overriding SKIPLAB_PROGRESS, which the headless reproduce command sets
- * to "lines") and one line per computed run is printed instead; `quiet: false` keeps the progress display.
+ * to "lines") and one line per computed run is printed instead (with `lineEvery: n`, one count line every n computed
+ * runs instead, for grids of hundreds of runs); `quiet: false` keeps the progress display.
  */
 export async function p1Execute(
   requests: readonly P1RunRequest[],
-  options: Omit<ExecuteOptions, "data" | "label"> & { quiet?: boolean; workers?: number } = {},
+  options: Omit<ExecuteOptions, "data" | "label"> & { quiet?: boolean; workers?: number; lineEvery?: number } = {},
 ): Promise<P1ExecuteSummary> {
   registerP1Data();
   const t0 = performance.now();
   const records: P1Record[] = [];
   const runs: P1ExecuteSummary["runs"] = [];
-  const { quiet = true, workers, ...execOptions } = options;
+  const { quiet = true, workers, lineEvery = 1, ...execOptions } = options;
   const labelOf = (r: P1RunRequest) => `${r.condition} L=${r.depth} seed ${r.seed}`;
   const todo = new Set(
     requests.filter((r) => !fs.existsSync(runPaths(r.spec.hash, execOptions.dir).done)).map((r) => r.spec.hash),
   );
-  const announce = (label: string, res: RunResult) => {
-    if (quiet) console.log(finishedRunLine(label, res));
+  let finished = 0;
+  const emit = (line: string) => {
+    if (!quiet) return;
+    finished++;
+    if (lineEvery <= 1) console.log(line);
+    else if (finished % lineEvery === 0 || finished === todo.size)
+      console.log(`${finished}/${todo.size} runs computed (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   };
+  const announce = (label: string, res: RunResult) => emit(finishedRunLine(label, res));
+  // the run workers' lines: finished runs count like this process's, anything else (a failure) passes through
+  const workerLog = (line: string) =>
+    quiet && /^\[worker \d+\] .*: (done|diverged) in /.test(line) ? emit(line) : console.log(line);
   const saved = process.env.SKIPLAB_PROGRESS;
   if (quiet) process.env.SKIPLAB_PROGRESS = "off";
   try {
@@ -236,6 +246,7 @@ export async function p1Execute(
           dir: execOptions.dir,
           accelerate: execOptions.accelerate,
           checkpointEvery: execOptions.checkpointEvery,
+          log: workerLog,
           execute: async (spec) => {
             const label = labelOf(byHash.get(spec.hash)!);
             const res = await executeRun(spec, { progress: false, ...execOptions, label });

@@ -1,5 +1,5 @@
 /**
- * Paper 1, Figs. E, F, G: the conditions each figure compares, the extra data sets of Fig. G, and the statistics the
+ * Paper 1, Figs. E and G: the conditions each figure compares (Fig. F's grid: figf.ts), the extra data sets of Fig. G, and the statistics the
  * claim checks use (docs/spec/p1.md §1.3 "Fig. E", "Fig. F", "Fig. G"; every condition is PROPOSED there, not the paper's).
  *
  * Runs go through the shared protocol (data, model grid, per-epoch measures, run cache: data.ts, models.ts,
@@ -7,7 +7,7 @@
  * model fields it changes (init, skip matrix, BatchNorm, bias regulariser), so equal conditions in two notebooks hash
  * to the same cached run (e.g. the plain and residual references of Figs. C, E and F).
  */
-import type { BiasRegularizerConfig, InitInput, MlpConfigInput } from "../../models/config";
+import type { InitInput, MlpConfigInput } from "../../models/config";
 import { runSpec, type DataSpec, type RunData, type RunSpec } from "../../runs/spec";
 import type { SweepSpec } from "../../runs/sweep";
 import { mean } from "../../stats";
@@ -142,55 +142,6 @@ export function figEConditions(p: P1Protocol, o: FigEOptions): VariantCondition[
       family: "plain-init",
       source: "ours",
     });
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Fig. F — bias regulariser and a single BatchNorm layer
-
-export interface FigFOptions {
-  /** Bias regulariser λ Σ_l Σ_a (b_{l,a} − β)² over the hidden biases (PROPOSED form, models/config.ts). */
-  biasRegularizer: BiasRegularizerConfig;
-  /** Placements (1-based hidden layers) of the single BatchNorm layer; one "BN" and one "both" condition each. */
-  bnLayers: number[];
-}
-
-/**
- * Fig. F conditions: plain, plain + bias regulariser, then per BN placement l: plain + BN at l and plain + bias
- * regulariser + BN at l (keys "plain+BN@l", "plain+both@l"), and residual.
- */
-export function figFConditions(o: FigFOptions): VariantCondition[] {
-  const br = { ...o.biasRegularizer };
-  const out: VariantCondition[] = [
-    { key: "plain", label: "plain", arch: "plain", family: "plain", source: "reference" },
-    {
-      key: "plain+bias-reg",
-      label: "plain + bias reg",
-      arch: "plain",
-      extra: { biasRegularizer: br },
-      family: "bias-reg",
-      source: "FOUND (third-party summary); form PROPOSED",
-    },
-  ];
-  for (const l of o.bnLayers) {
-    out.push({
-      key: `plain+BN@${l}`,
-      label: `plain + BN (layer ${l})`,
-      arch: "plain",
-      extra: { batchNorm: [l] },
-      family: "bn",
-      source: "FOUND (third-party summary); placement PROPOSED",
-    });
-    out.push({
-      key: `plain+both@${l}`,
-      label: `plain + bias reg + BN (layer ${l})`,
-      arch: "plain",
-      extra: { biasRegularizer: br, batchNorm: [l] },
-      family: "both",
-      source: "FOUND (third-party summary); details PROPOSED",
-    });
-  }
-  out.push({ key: "residual", label: "residual", arch: "residual", family: "residual", source: "reference" });
   return out;
 }
 
@@ -413,14 +364,14 @@ export function conditionCurves(
 }
 
 /**
- * Sweep files (runs/sweep.ts) that compute exactly `requests` (same hashes): one per distinct data spec, the grid
- * over whole model configs × the seeds. Run with `p1SweepCommand FILE --shard i/N` (the package index registers the
+ * Sweep files (runs/sweep.ts) that compute exactly `requests` (same hashes): one per distinct rest of the config
+ * (data, training, measures), the grid over whole model configs × the seeds. Run with `p1SweepCommand FILE --shard i/N` (the package index registers the
  * `p1-data` and `p1v-data` providers), then re-render the notebook, which reads the cache.
  */
 export function variantSweepSpecs(requests: readonly P1RunRequest[], name: string): SweepSpec[] {
   const groups = new Map<string, { base: P1RunRequest; models: Map<string, unknown>; seeds: Set<number> }>();
   for (const r of requests) {
-    const key = JSON.stringify(r.spec.config.data);
+    const key = JSON.stringify({ ...r.spec.config, model: null });
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { base: r, models: new Map(), seeds: new Set() }));
     g.models.set(JSON.stringify(r.spec.config.model), r.spec.config.model);
