@@ -125,7 +125,11 @@ describe("p1 protocol", () => {
       console.log = log;
     }
     expect(lines.filter((l) => / done in /.test(l))).toEqual([]);
-    expect(lines.map((l) => l.replace(/ \(\d+ s\)$/, ""))).toEqual(["4/6 runs computed", "6/6 runs computed"]);
+    // a count (of the runs finished on disk, whichever process computed them) once it passes 4, and one at the end
+    const counts = lines.map((l) => l.replace(/ \(\d+ s\)$/, ""));
+    expect(counts.every((l) => /^[4-6]\/6 runs computed$/.test(l))).toBe(true);
+    expect(counts.length).toBeLessThanOrEqual(2);
+    expect(counts.at(-1)).toBe("6/6 runs computed");
   }, 120_000);
 
   it("the measures are a typed metric set whose options reach the hash; sweep specs expand to the grid's hashes", () => {

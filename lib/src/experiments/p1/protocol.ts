@@ -203,8 +203,9 @@ export interface P1ExecuteSummary {
  * (runs/parallel.ts; default $SKIPLAB_WORKERS or one per core on the wasm and cpu backends; 1 when `onEpoch` or
  * `onStep` is given, since callbacks cannot run in another process). By default (`quiet`, the default) the per-epoch progress
  * display is switched off for the call (also overriding SKIPLAB_PROGRESS, which the headless reproduce command sets
- * to "lines") and one line per computed run is printed instead (with `lineEvery: n`, one count line every n computed
- * runs instead, for grids of hundreds of runs); `quiet: false` keeps the progress display.
+ * to "lines") and one line per computed run is printed instead (with `lineEvery: n`, for grids of hundreds of runs,
+ * a count of the finished runs instead, each time it passes a multiple of n and once at the end); `quiet: false`
+ * keeps the progress display.
  */
 export async function p1Execute(
   requests: readonly P1RunRequest[],
@@ -219,16 +220,24 @@ export async function p1Execute(
   const todo = new Set(
     requests.filter((r) => !fs.existsSync(runPaths(r.spec.hash, execOptions.dir).done)).map((r) => r.spec.hash),
   );
-  let finished = 0;
+  // lineEvery > 1: a count of the finished runs (done.json on disk, whichever process computed them) each time it
+  // passes a multiple of lineEvery, and once at the end; the workers' lines can arrive late, so they are not counted
+  let nextMark = lineEvery;
+  let lastPrinted = -1;
+  const countLine = (final = false) => {
+    const n = [...todo].filter((h) => fs.existsSync(runPaths(h, execOptions.dir).done)).length;
+    if (final ? n === lastPrinted : n < nextMark) return;
+    console.log(`${n}/${todo.size} runs computed (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    lastPrinted = n;
+    nextMark = (Math.floor(n / lineEvery) + 1) * lineEvery;
+  };
   const emit = (line: string) => {
     if (!quiet) return;
-    finished++;
     if (lineEvery <= 1) console.log(line);
-    else if (finished % lineEvery === 0 || finished === todo.size)
-      console.log(`${finished}/${todo.size} runs computed (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    else countLine();
   };
   const announce = (label: string, res: RunResult) => emit(finishedRunLine(label, res));
-  // the run workers' lines: finished runs count like this process's, anything else (a failure) passes through
+  // the run workers' lines: a finished run is reported like this process's, anything else (a failure) passes through
   const workerLog = (line: string) =>
     quiet && /^\[worker \d+\] .*: (done|diverged) in /.test(line) ? emit(line) : console.log(line);
   const saved = process.env.SKIPLAB_PROGRESS;
@@ -283,6 +292,7 @@ export async function p1Execute(
         } as P1Record);
       }
     }
+    if (quiet && lineEvery > 1 && todo.size > 0) countLine(true);
   } finally {
     if (quiet) {
       if (saved === undefined) delete process.env.SKIPLAB_PROGRESS;
