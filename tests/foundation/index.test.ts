@@ -69,8 +69,13 @@ describe("the public index", () => {
     const refs = notebookReferences();
     expect(refs.length).toBeGreaterThan(100);
     const missing = refs
-      // capitalised names may be types only, unless the notebook constructs them with `new`
-      .filter(({ path, constructed }) => /^[a-z]/.test(path[0]) || constructed || index[path[0]] !== undefined)
+      // capitalised names (sk.X, or sk.namespace.X) may be types only, unless the notebook constructs them with `new`
+      .filter(({ path, constructed }) => {
+        const last = path[path.length - 1];
+        if (path.length === 2 && NAMESPACES.includes(path[0]))
+          return /^[a-z]/.test(last) || constructed || (index[path[0]] as Record<string, unknown>)[last] !== undefined;
+        return /^[a-z]/.test(path[0]) || constructed || index[path[0]] !== undefined;
+      })
       .filter(({ path }) => {
         const top = index[path[0]];
         if (top === undefined) return true;

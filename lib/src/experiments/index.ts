@@ -1,11 +1,12 @@
 /**
- * The experiments of each paper, one package per paper: `p1/` (Orhan & Pitkow). Each package registers what its runs
+ * The experiments of each paper, one package per paper: `p1/` (Orhan & Pitkow), `p2/` (Oyedotun et al.). Each package registers what its runs
  * need (data providers, metric sets) only when asked: `registerExperiments()` does it for all of them, and each
  * package's executors call their own `registerPn()`.
  */
 import { registerP1 } from "./p1";
 
 export * from "./p1";
+export * from "./p2";
 
 /** Registers the run-data providers of every paper's experiments (idempotent). */
 export function registerExperiments(): void {
