@@ -76,6 +76,7 @@ export { curvesFigure, flowFieldFigure, pairedScatterFigure } from "./plots/curv
 export { bandPanelsFigure, runScatterFigure, spectraPanelsFigure } from "./plots/p1";
 export { heatmapPanelsFigure, meanSemPanelsFigure, recoveredGapFigure, variantColor } from "./plots/p1-variants";
 export { singularitySchematicFigure } from "./plots/schematic";
+export { blockDiagramsFigure } from "./plots/blocks-diagram";
 export { type Figure, withProvenance } from "./plots/theme";
 export { type ClaimCheck, type ClaimsMeta, reportClaims, showPaperVsOurs } from "./report/claims";
 export { confirmClaims, showPreregistration } from "./report/prereg";

@@ -3,5 +3,6 @@ export * from "./theme";
 export * from "./grid";
 export * from "./curves";
 export * from "./schematic";
+export * from "./blocks-diagram";
 export * from "./p1";
 export * from "./p1-variants";
