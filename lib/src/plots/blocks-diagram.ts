@@ -76,6 +76,29 @@ export function blockDiagramsFigure(
       });
     const label = (x: number, y: number, text: string, size = 12, color = "#222") =>
       annotations.push({ xref, yref, x, y, text, showarrow: false, font: { size, color } });
+    // ⊕ at (5, y), with the identity skip from the block input around the right at x = right
+    const identitySum = (y: number, right: number) => {
+      shapes.push({
+        type: "circle",
+        xref,
+        yref,
+        x0: 4.6,
+        x1: 5.4,
+        y0: y - 0.4,
+        y1: y + 0.4,
+        line: { color: SKIP, width: 1.6 },
+      });
+      label(5, y, "+", 16, SKIP);
+      shapes.push({
+        type: "path",
+        xref,
+        yref,
+        path: `M 5.2 9.9 L ${right} 9.9 L ${right} ${y}`,
+        line: { color: SKIP, width: 2 },
+      });
+      arrow(right, y, 5.4, y, SKIP);
+      label(right + 0.6, (9.9 + y) / 2, "identity", 11, SKIP);
+    };
     label(5, 11.5, `<b>${p.title}</b>`, 13);
     label(5, 0.35, p.caption, 12, "#333");
     label(5, 10.4, "h<sup>l−2</sup>  (n)");
@@ -91,29 +114,9 @@ export function blockDiagramsFigure(
       arrow(5, 6.05, 5, 5.35);
       if (i === 0) arrow(5, 4.25, 5, bottom);
       else {
-        shapes.push({
-          type: "circle",
-          xref,
-          yref,
-          x0: 4.6,
-          x1: 5.4,
-          y0: 2.6,
-          y1: 3.4,
-          line: { color: SKIP, width: 1.6 },
-        });
-        label(5, 3.0, "+", 16, SKIP);
+        identitySum(3.0, 8.2);
         arrow(5, 4.25, 5, 3.4);
         arrow(5, 2.6, 5, bottom);
-        // the identity skip: around the right of the weight layers, into ⊕
-        shapes.push({
-          type: "path",
-          xref,
-          yref,
-          path: "M 5.2 9.9 L 8.2 9.9 L 8.2 3.0",
-          line: { color: SKIP, width: 2 },
-        });
-        arrow(8.2, 3.0, 5.4, 3.0, SKIP);
-        label(8.9, 6.5, "identity", 11, SKIP);
       }
     } else {
       const shown = s <= 3 ? Array.from({ length: s }, (_, k) => `${k + 1}`) : ["1", "2", "⋯", `${s}`];
@@ -133,28 +136,9 @@ export function blockDiagramsFigure(
         arrow(x, 4.25, 4.2, 3.7);
       });
       box({ x: 4.2, y: 3.3, w: 1.2, h: 0.7, text: "Σ", fill: "#fff" });
-      shapes.push({
-        type: "circle",
-        xref,
-        yref,
-        x0: 4.6,
-        x1: 5.4,
-        y0: 1.95,
-        y1: 2.65,
-        line: { color: SKIP, width: 1.6 },
-      });
-      label(5, 2.3, "+", 16, SKIP);
-      arrow(4.4, 2.95, 4.8, 2.6);
-      arrow(5, 1.95, 5, 1.55);
-      shapes.push({
-        type: "path",
-        xref,
-        yref,
-        path: "M 5.2 9.9 L 9.3 9.9 L 9.3 2.3",
-        line: { color: SKIP, width: 2 },
-      });
-      arrow(9.3, 2.3, 5.4, 2.3, SKIP);
-      label(9.6, 5.8, "identity", 11, SKIP);
+      identitySum(2.3, 9.3);
+      arrow(4.4, 2.95, 4.8, 2.7);
+      arrow(5, 1.9, 5, 1.55);
     }
   });
   return {

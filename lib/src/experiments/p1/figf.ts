@@ -22,6 +22,7 @@ import type { BiasRegularizerConfig, BiasRegularizerForm, MlpConfigInput } from 
 import type { P1Scale } from "./data";
 import type { P1Arch } from "./models";
 import { p1RunSpec, type P1Protocol, type P1RunRequest } from "./protocol";
+import type { HeatmapPanel } from "../../plots/p1-variants";
 import type { VariantRunRow } from "./variants";
 
 /** The pre-registered grid of one scale. */
@@ -295,16 +296,7 @@ export function figFGridPanels(
   scored: ReadonlyArray<FigFCell & { score: number }>,
   grid: FigFGrid,
   selection: Record<string, FigFChoice>,
-): Array<{
-  title: string;
-  xTitle: string;
-  yTitle: string;
-  x: string[];
-  y: string[];
-  z: Array<Array<number | null>>;
-  marked: Array<{ x: string; y: string; label: string }>;
-  emptyText: string;
-}> {
+): HeatmapPanel[] {
   const xOf = (lambda: number) => `λ ${short(lambda)}`;
   const yOf = (beta: number, lr: number) => `β ${beta} · lr ${short(lr)}`;
   const x = grid.lambdas.map(xOf);
