@@ -145,6 +145,27 @@ describe("p1 variants: conditions", () => {
     const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
     expect(best.lr).toBe(grid.lrs[1]);
     expect(() => figFSelect(rows, grid, [0, 1])).toThrow(/no cell of family "plain" has a finite AUC/);
+    // with every other cell at AUC 0.3, figFSelect picks bn@4's best cell and reports its runner-up
+    const others = cells
+      .filter((c) => c.family !== "bn@4")
+      .flatMap((c) =>
+        [0, 1].map((seed) => ({
+          condition: c.key,
+          seed,
+          hash: `${c.key}${seed}`,
+          status: "done",
+          auc: 0.3,
+          deadFinal: 0,
+        })),
+      ) as unknown as VariantRunRow[];
+    const chosen = figFSelect([...rows, ...others], grid, [0, 1])["bn@4"];
+    expect([chosen.lr, chosen.bn, chosen.auc, chosen.runnerUp, chosen.cells]).toEqual([
+      grid.lrs[1],
+      4,
+      0.605,
+      0.405,
+      3,
+    ]);
   });
 
   it("Fig. G degenerate skips carry p; the teacher–student data are deterministic and shaped", () => {

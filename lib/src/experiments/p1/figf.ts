@@ -23,6 +23,7 @@ import type { P1Scale } from "./data";
 import type { P1Arch } from "./models";
 import { p1RunSpec, type P1Protocol, type P1RunRequest } from "./protocol";
 import type { HeatmapPanel } from "../../plots/p1-variants";
+import { finite, mean } from "../../stats";
 import type { VariantRunRow } from "./variants";
 
 /** The pre-registered grid of one scale. */
@@ -106,6 +107,11 @@ function regText(r: BiasRegularizerConfig): string {
   return `${r.form ?? "l2"} β=${r.target} λ=${r.lambda}`;
 }
 
+/** A cell's setting as text, e.g. "hinge β=0.5 λ=0.01, lr 0.003" (or "lr 0.003" without a regulariser). */
+function settingText(reg: BiasRegularizerConfig | null, lr: number): string {
+  return [reg ? regText(reg) : "", `lr ${lr}`].filter(Boolean).join(", ");
+}
+
 /** Every cell of a grid: families × (regulariser settings) × learning rates, in grid order. */
 export function figFGridCells(grid: FigFGrid): FigFCell[] {
   const regs: BiasRegularizerConfig[] = grid.forms.flatMap((form) =>
@@ -116,8 +122,15 @@ export function figFGridCells(grid: FigFGrid): FigFCell[] {
   const out: FigFCell[] = [];
   const add = (family: string, arch: P1Arch, reg: BiasRegularizerConfig | null, bn: number | null) => {
     for (const lr of grid.lrs) {
-      const setting = [reg ? regText(reg) : "", `lr ${lr}`].filter(Boolean).join(", ");
-      out.push({ family, key: `${family}|${reg ? regText(reg) : "-"}|lr=${lr}`, setting, arch, lr, reg, bn });
+      out.push({
+        family,
+        key: `${family}|${reg ? regText(reg) : "-"}|lr=${lr}`,
+        setting: settingText(reg, lr),
+        arch,
+        lr,
+        reg,
+        bn,
+      });
     }
   };
   add("plain", "plain", null, null);
@@ -194,12 +207,12 @@ export function figFCellScores(
       const r = rs.find((x) => x.seed === s);
       return r && r.status === "done" ? r.auc : NaN;
     });
-    const dead = rs.map((r) => r.deadFinal).filter(Number.isFinite);
+    const dead = finite(rs.map((r) => r.deadFinal));
     return {
       ...c,
       aucs,
       score: score(aucs),
-      deadFinal: dead.length ? dead.reduce((a, b) => a + b, 0) / dead.length : NaN,
+      deadFinal: mean(dead),
     };
   });
 }
@@ -241,11 +254,10 @@ export function figFSameChoice(a: FigFChoice, b: FigFChoice): boolean {
 
 /** The cell a choice names (its key is the family, the condition name of the confirmation runs). */
 export function figFChoiceCell(c: FigFChoice): FigFCell {
-  const setting = [c.reg ? regText(c.reg) : "", `lr ${c.lr}`].filter(Boolean).join(", ");
   return {
     family: c.family,
     key: c.family,
-    setting,
+    setting: settingText(c.reg, c.lr),
     arch: c.family === "residual" ? "residual" : "plain",
     lr: c.lr,
     reg: c.reg,
@@ -263,14 +275,13 @@ export const FIG_F_PLAIN_AT_REG_LR = "plain@reg-lr";
  */
 export function figFConfirmationCells(selection: Record<string, FigFChoice>): FigFCell[] {
   const cells = Object.values(selection).map(figFChoiceCell);
-  const reg = selection.reg;
-  if (reg && selection.plain && reg.lr !== selection.plain.lr)
+  if (figFManipulationControl(selection) === FIG_F_PLAIN_AT_REG_LR)
     cells.push({
       family: "plain",
       key: FIG_F_PLAIN_AT_REG_LR,
-      setting: `lr ${reg.lr}`,
+      setting: settingText(null, selection.reg.lr),
       arch: "plain",
-      lr: reg.lr,
+      lr: selection.reg.lr,
       reg: null,
       bn: null,
     });

@@ -5,6 +5,7 @@
  * The claims are about deterministic products once the seed is fixed, so a seed is a replicate: the exploration seeds
  * are those the setup was looked at on, the confirmation seeds were not run before this registration.
  */
+import { defaultRtol } from "../../linalg/rank";
 import type { Measured, Preregistration } from "../../report/prereg";
 import { exactEffect, pairedEffect } from "../../report/verdict";
 import {
@@ -73,11 +74,6 @@ export function p2TheorySetup(scale: P2Scale): P2TheorySetup {
 }
 
 const ALPHA = 0.05;
-/** numpy's default float64 rank tolerance for an n × N matrix, relative to σ_max. */
-export function rank64Tolerance(n: number, N: number): number {
-  return Math.max(n, N) * 2 ** -52;
-}
-
 export function p2TheoryPreregistration(scale: P2Scale, setup: P2TheorySetup): Preregistration {
   const { width: n, batch: N, cardinality: s, groupWidth: q } = setup.linear;
   const deepest = setup.residualDepths[setup.residualDepths.length - 1];
@@ -190,7 +186,7 @@ export type P2TheoryRuns = Record<P2LinearFamily, Map<number, P2DepthPoint[]>>;
 /** The registered estimates on one seed set. */
 export function p2TheoryMeasure(setup: P2TheorySetup, runs: P2TheoryRuns, seeds: readonly number[]): Measured {
   const { width: n, batch: N } = setup.linear;
-  const tol = rank64Tolerance(n, N);
+  const tol = defaultRtol(n, N);
   const of = (f: P2LinearFamily, seed: number) => {
     const r = runs[f].get(seed);
     if (!r) throw new Error(`p2TheoryMeasure: no ${f} product for seed ${seed}`);

@@ -21,6 +21,7 @@
  * - Rudelson–Vershynin (Theorem 5): for an a × b Gaussian matrix with N(0, 1) entries, a ≤ b,
  *   √b − √a ≤ E σ_min ≤ E σ_max ≤ √b + √a.
  */
+import { defaultRtol, numericalRankFromSingularValues } from "../../linalg/rank";
 import { svdvals } from "../../linalg/svd";
 import { Rng, subSeed } from "../../util/random";
 
@@ -57,8 +58,6 @@ export interface P2DepthPoint {
   rank32: number;
 }
 
-const EPS64 = 2 ** -52;
-
 /** C = A B for row-major A (r × k) and B (k × c). */
 function matmul(A: Float64Array, B: Float64Array, r: number, k: number, c: number): Float64Array {
   const C = new Float64Array(r * c);
@@ -83,14 +82,13 @@ export function p2DepthPoint(depth: number, H: Float64Array, n: number, N: numbe
   const sigma = svdvals(H, n, N);
   const smax = sigma[0];
   const smin = sigma[sigma.length - 1];
-  const tol64 = Math.max(n, N) * EPS64 * smax;
   return {
     depth,
     sigma,
     ratio: smin / smax,
     kappa: smin > 0 ? smax / smin : Infinity,
-    rank64: sigma.filter((v) => v > tol64).length,
-    rank32: sigma.filter((v) => v > 1e-7 * smax).length,
+    rank64: numericalRankFromSingularValues(sigma, defaultRtol(n, N)),
+    rank32: numericalRankFromSingularValues(sigma, 1e-7),
   };
 }
 
