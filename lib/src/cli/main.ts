@@ -42,8 +42,10 @@ async function main(argv: string[]): Promise<number> {
     case "sweep": {
       // The generic sweep, with the experiments' data providers and metric sets registered first (nothing
       // registers on import).
-      const { p1SweepCommand } = await import("../experiments");
-      return p1SweepCommand(rest);
+      const { registerExperiments } = await import("../experiments");
+      const { sweepCommand } = await import("../runs/cli");
+      registerExperiments();
+      return sweepCommand(rest);
     }
     case "kernel": {
       const root = projectRoot();

@@ -4,11 +4,14 @@
  * package's executors call their own `registerPn()`.
  */
 import { registerP1 } from "./p1";
+import { registerP2 } from "./p2";
 
 export * from "./p1";
 export * from "./p2";
+export * from "./execute";
 
 /** Registers the run-data providers of every paper's experiments (idempotent). */
 export function registerExperiments(): void {
   registerP1();
+  registerP2();
 }

@@ -22,9 +22,10 @@ export interface BatchNormParams {
   runningVar: tf.Variable;
 }
 
-export function createBatchNorm(n: number, uid: string): BatchNormParams {
+/** A BatchNorm layer of n units: γ = `gamma` (default 1), β = 0, running mean 0 and variance 1. */
+export function createBatchNorm(n: number, uid: string, gamma = 1): BatchNormParams {
   return {
-    gamma: tf.tidy(() => tf.variable(tf.ones([n]), true, `${uid}.bn.gamma`)),
+    gamma: tf.tidy(() => tf.variable(tf.fill([n], gamma), true, `${uid}.bn.gamma`)),
     beta: tf.tidy(() => tf.variable(tf.zeros([n]), true, `${uid}.bn.beta`)),
     runningMean: tf.tidy(() => tf.variable(tf.zeros([n]), false, `${uid}.bn.mean`)),
     runningVar: tf.tidy(() => tf.variable(tf.ones([n]), false, `${uid}.bn.var`)),

@@ -192,6 +192,15 @@ export interface ConvNetConfig {
   activation: Activation;
   /** He or orthogonal, over fan-in = kernel² · input channels per group. */
   init: InitConfig;
+  /**
+   * ResNet / ResNeXt: the initial scale of every residual branch's output — a factor on its last conv's weights
+   * without BN, the initial γ of its last BN with BN (the plain net has no branch and ignores it). He-initialised
+   * branches add their full variance at every block, so a deep net's activations grow with depth (without BN ~2^blocks,
+   * and it diverges at once; with BN ~blocks, and it starts slowly); a gain of 1/√(blocks) keeps the growth to a
+   * factor ≈ e (Hanin & Rolnick 2018; Fixup; with BN, the small-γ form of Goyal et al. 2017's zero-γ). Absent means 1
+   * (a resolved config omits it then, so runs from before the field keep their hashes).
+   */
+  branchGain?: number;
   biasInit: number;
   biasRegularizer: BiasRegularizerConfig | null;
   task: Task;
@@ -338,6 +347,10 @@ export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?:
     batchNorm: input.batchNorm ?? true,
     activation: input.activation ?? "relu",
     init: resolveInit(input.init),
+    // one hash per meaning: the default gain, and any gain of the plain net (no branch), are left implicit
+    ...(input.branchGain !== undefined && input.branchGain !== 1 && (input.family ?? "resnet") !== "plain"
+      ? { branchGain: input.branchGain }
+      : {}),
     biasInit: input.biasInit ?? 0,
     biasRegularizer: resolveBiasRegularizer(input.biasRegularizer),
     task: input.task ?? "classification",
@@ -415,6 +428,8 @@ function validateConv(c: ConvNetConfig): void {
     throw new Error(`model config: shortcut '${c.shortcut}' is not projection or zero-pad`);
   if (c.init.type !== "he" && c.init.type !== "orthogonal")
     throw new Error(`model config: conv nets take init he or orthogonal, not '${c.init.type}'`);
+  if (c.branchGain !== undefined && !(Number.isFinite(c.branchGain) && c.branchGain >= 0))
+    throw new Error(`model config: branchGain must be a finite number ≥ 0, got ${c.branchGain}`);
   if (c.family === "resnext") {
     positiveInt("cardinality", c.cardinality);
     positiveInt("groupWidth", c.groupWidth);
@@ -450,6 +465,7 @@ export function describeModelConfig(c: ModelConfig): string {
     );
     if (c.family === "resnext") parts.push(`cardinality ${c.cardinality}×${c.groupWidth}`);
     if (c.family !== "plain") parts.push(`${c.shortcut} shortcuts`);
+    if (c.family !== "plain" && c.branchGain !== undefined) parts.push(`branch gain ${+c.branchGain.toPrecision(3)}`);
     if (c.batchNorm) parts.push("BN");
   } else {
     parts.push(`${c.family} ${c.inputDim}→stem ${c.width}, ${c.blocks} blocks→${c.outputDim} ${c.activation}`);

@@ -11,6 +11,8 @@
  *   shortcut: identity when the shape is kept; else "projection" (BN(conv1×1_s), He's option B) or "zero-pad"
  *             (every other pixel, zero channels appended: option A, no parameters)
  *   head:   global average pooling over height and width, then a dense read-out
+ *   init:   He (or orthogonal) over each conv's fan-in; in ResNet / ResNeXt the last conv of every residual branch
+ *           starts scaled by `branchGain` (default 1): its weights without BN, its BN's γ with BN
  *
  * PlainNet is the ResNet with its shortcuts removed (no projections either). Without BN, each conv has a bias.
  * Inputs are rows of x [batch, h·w·c] in HWC order (`inputShape`), reshaped to NHWC. Convolutions run on oneDNN on
@@ -87,15 +89,26 @@ export class ConvNet extends Network {
     this.uid = nextModelUid();
     const c = this.config;
     const rng = new Rng(subSeed(seed, "init"));
-    const conv = (name: string, kernel: number, cin: number, cout: number, stride: number, groups = 1): ConvLayer => {
+    const branchGain = c.family === "plain" ? 1 : (c.branchGain ?? 1);
+    const conv = (
+      name: string,
+      kernel: number,
+      cin: number,
+      cout: number,
+      stride: number,
+      groups = 1,
+      gain = 1,
+    ): ConvLayer => {
       const fanIn = kernel * kernel * (cin / groups);
       // [fanIn, fanOut] row-major is exactly HWIO (fanIn = (kh, kw, cin/g) flattened), so the dense init applies
       const { W, b } = initHiddenLayer(rng, c.init, fanIn, cout, c.activation, c.biasInit);
+      // the branch gain scales the conv's weights without BN, and BN's γ with it (BN would undo a weight scale)
+      if (gain !== 1 && !c.batchNorm) for (let i = 0; i < W.length; i++) W[i] *= gain;
       const layer: ParamLayer = {
         name,
         W: variableFrom(() => tf.tensor4d(W, [kernel, kernel, cin / groups, cout]), true, `${this.uid}/${name}.W`),
         b: c.batchNorm ? null : variableFrom(() => tf.tensor1d(b), true, `${this.uid}/${name}.b`),
-        bn: c.batchNorm ? createBatchNorm(cout, `${this.uid}/${name}`) : null,
+        bn: c.batchNorm ? createBatchNorm(cout, `${this.uid}/${name}`, gain) : null,
       };
       this.layers.push(layer);
       return { layer, kernel, stride, groups };
@@ -111,11 +124,11 @@ export class ConvNet extends Network {
         const name = `S${s + 1}.B${j + 1}`;
         const convs =
           c.block === "basic"
-            ? [conv(`${name}.C1`, 3, cin, out, stride), conv(`${name}.C2`, 3, out, out, 1)]
+            ? [conv(`${name}.C1`, 3, cin, out, stride), conv(`${name}.C2`, 3, out, out, 1, 1, branchGain)]
             : [
                 conv(`${name}.C1`, 1, cin, inner, 1),
                 conv(`${name}.C2`, 3, inner, inner, stride, groups),
-                conv(`${name}.C3`, 1, inner, out, 1),
+                conv(`${name}.C3`, 1, inner, out, 1, 1, branchGain),
               ];
         const reshapes = stride !== 1 || cin !== out;
         const residual = c.family !== "plain";

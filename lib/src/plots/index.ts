@@ -6,3 +6,4 @@ export * from "./schematic";
 export * from "./blocks-diagram";
 export * from "./p1";
 export * from "./p1-variants";
+export * from "./histograms";

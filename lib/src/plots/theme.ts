@@ -15,6 +15,9 @@ export const FAMILY_COLORS: Record<string, string> = {
   plain: "#d62728",
   residual: "#1f77b4",
   "hyper-residual": "#2ca02c",
+  // paper 2's families: ResNet takes the residual colour, ResNeXt the hyper-residual one
+  resnet: "#1f77b4",
+  resnext: "#2ca02c",
   teacher: "#444444",
   ghost: "#ff7f0e",
   singular: "#7f7f7f",

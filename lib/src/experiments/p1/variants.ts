@@ -16,6 +16,7 @@ import { figGInputDim, type FigGDataSpec } from "./data";
 import { p1MetricSet } from "./measures";
 import { p1Model, type P1Arch } from "./models";
 import { p1Num, p1RunSpec, type P1Protocol, type P1Record, type P1RunRequest } from "./protocol";
+import type { GridRunRequest } from "../execute";
 
 /** One experimental condition: a protocol architecture plus the model fields it overrides. */
 export interface VariantCondition {
@@ -365,11 +366,12 @@ export function conditionCurves(
 
 /**
  * Sweep files (runs/sweep.ts) that compute exactly `requests` (same hashes): one per distinct rest of the config
- * (data, training, measures), the grid over whole model configs × the seeds. Run with `p1SweepCommand FILE --shard i/N` (the package index registers the
- * `p1-data` and `p1v-data` providers), then re-render the notebook, which reads the cache.
+ * (data, training, measures), the grid over whole model configs × the seeds, for any paper's grid. Run with
+ * `npx skiplab sweep FILE --shard i/N` (every experiment's data providers and metric sets are registered), then
+ * re-render the notebook, which reads the cache.
  */
-export function variantSweepSpecs(requests: readonly P1RunRequest[], name: string): SweepSpec[] {
-  const groups = new Map<string, { base: P1RunRequest; models: Map<string, unknown>; seeds: Set<number> }>();
+export function variantSweepSpecs(requests: readonly GridRunRequest[], name: string): SweepSpec[] {
+  const groups = new Map<string, { base: GridRunRequest; models: Map<string, unknown>; seeds: Set<number> }>();
   for (const r of requests) {
     const key = JSON.stringify({ ...r.spec.config, model: null });
     let g = groups.get(key);
