@@ -29,6 +29,8 @@ import {
   p2ConditionPreregistration,
   p2LayerValues,
   p2ParamCounts,
+  P2_FIG1_ENTRIES,
+  p2Fig1Claims,
   registerP2,
   variantSweepSpecs,
 } from "../../lib/src/experiments";
@@ -367,5 +369,22 @@ describe("histogram", () => {
     expect(h).toMatchObject({ lo: 0, hi: 4, n: 5, min: 0, max: 4 });
     expect(histogram([2, 2, 2], 3).counts).toEqual([3, 0, 0]);
     expect(() => histogram([1], 0)).toThrow(/bins/);
+  });
+});
+
+describe("P2 Fig. 1 (literature)", () => {
+  it("plots only verified values; the claim is not tested, with its numbers from the verified entries", () => {
+    const verified = P2_FIG1_ENTRIES.filter((e) => e.verified);
+    expect(verified.map((e) => [e.depth, e.top5])).toEqual([
+      [8, 15.3],
+      [152, 3.57],
+    ]);
+    expect(P2_FIG1_ENTRIES.filter((e) => !e.verified).every((e) => e.top5 === null)).toBe(true);
+    const [c] = p2Fig1Claims();
+    expect(c.verdict).toBe("not tested");
+    expect(Object.values(c.numbers)).toEqual(["15.3 %", "3.57 %"]);
+    // an unverified value given a number must not reach the claim's numbers
+    const [d] = p2Fig1Claims([...P2_FIG1_ENTRIES, { ...P2_FIG1_ENTRIES[2], top5: 6.67 }]);
+    expect(Object.values(d.numbers)).toEqual(["15.3 %", "3.57 %"]);
   });
 });

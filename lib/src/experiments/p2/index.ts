@@ -7,6 +7,7 @@
  *   nets.ts           Figs. 3–13: the conv nets' protocol, data and runs; net-measures.ts what is measured on them;
  *                     nets-prereg.ts the registrations and measurements of notebooks 10–12; nets-figures.ts
  *                     their panels, histogram values and table rows
+ *   fig1.ts           Fig. 1: the literature's ImageNet errors, verified values only
  */
 export * from "./theory";
 export * from "./theory-prereg";
@@ -15,3 +16,4 @@ export * from "./nets";
 export * from "./net-measures";
 export * from "./nets-prereg";
 export * from "./nets-figures";
+export * from "./fig1";

@@ -68,7 +68,8 @@ export function p2CurvePanels(
 export const P2_INFINITE_KAPPA_Y = 3e8;
 
 /**
- * Per BN setting, a panel of κ against layer: "kW" over the weight layers (stem, block convs, projections, read-out),
+ * Per BN setting, a panel of κ against layer: "kW" over the weight layers of the main path (stem, block convs,
+ * read-out; the ResNets' projection shortcuts are left out so that layer i is the same conv in every family),
  * "kH" over the representations (stem, block outputs). Mean of log₁₀ κ over the seeds where finite (a gap where every
  * seed is infinite); each infinite κ is a marker at the top of the panel (`P2_INFINITE_KAPPA_Y`).
  */
@@ -81,7 +82,8 @@ export function p2KappaPanels(
   return [true, false].map((bn) => {
     const series: MeanSemSeries[] = families.map((f) => {
       const arm = p2Arm(finals, f, bn, seeds);
-      const names = which === "kW" ? p2WeightNames(arm[0]) : p2RepNames(arm[0]);
+      // weights: the main path only (stem, block convs, read-out), so that layer i is the same conv in every family
+      const names = which === "kW" ? p2WeightNames(arm[0]).filter((n) => !n.endsWith(".proj")) : p2RepNames(arm[0]);
       const logs = names.map((n) => arm.map((r) => Math.log10(p1Num(r[`${which}.${n}`]))));
       const points: NonNullable<MeanSemSeries["points"]> = [];
       logs.forEach((ls, i) =>
@@ -178,6 +180,16 @@ export const P2_PAPER_TABLES: ReadonlyArray<{
   { table: "III", dataset: "CIFAR-100", family: "plain", train: 1.0, test: 1.12, params: "2.5M" },
   { table: "III", dataset: "CIFAR-100", family: "resnet", train: 99.83, test: 75.72, params: "2.6M" },
   { table: "III", dataset: "CIFAR-100", family: "resnext", train: 99.94, test: 76.64, params: "2.5M" },
+];
+
+/**
+ * The paper's Table IV (ImageNet, top-1 accuracy %, 101-layer nets) — out of reach here: ≈ 1.2e19 FLOP per model for
+ * 200 epochs (docs/spec/p2.md §2.2), several GPU-days each. Shown with its configuration, never run.
+ */
+export const P2_PAPER_TABLE_IV: ReadonlyArray<{ family: P2Family; train: number; test: number; params: string }> = [
+  { family: "plain", train: 15.37, test: 14.94, params: "44.1M" },
+  { family: "resnet", train: 88.56, test: 77.32, params: "44.5M" },
+  { family: "resnext", train: 89.74, test: 78.48, params: "44.3M" },
 ];
 
 /** Our rows of the tables: per arm, final train and test accuracy (mean ± s.e.m. over `seeds`, %) and parameters. */
