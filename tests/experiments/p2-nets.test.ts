@@ -30,6 +30,8 @@ import {
   p2LayerValues,
   p2ParamCounts,
   P2_FIG1_ENTRIES,
+  p2DepthRuleChoice,
+  p2DepthScreeningRequests,
   p2Fig1Claims,
   registerP2,
   variantSweepSpecs,
@@ -94,6 +96,19 @@ describe("p2 protocol", () => {
     expect(p.seeds.exploration.some((s) => p.seeds.confirmation.includes(s))).toBe(false);
     const params = p2ParamCounts(p);
     expect(params.resnext).toBeLessThan(params.resnet); // grouped 3×3 convs: fewer weights (as in the paper, 2.5 vs 2.6 M)
+  });
+
+  it("the depth screening reuses the grid's runs at the protocol's depth, and the rule picks the deepest depth at chance", () => {
+    const p = p2NetProtocol("quick");
+    const screening = p2DepthScreeningRequests(p);
+    expect([...new Set(screening.map((r) => r.depth))]).toEqual([20, 29, 38, 56]);
+    const grid = new Set(p2NetRequests(p).map((r) => r.spec.hash));
+    expect(screening.filter((r) => grid.has(r.spec.hash)).length).toBe(4); // depth 56: 2 families × 2 BN settings
+    const rec = (depth: number, acc: number) =>
+      ({ family: "plain", bn: "no BN", depth, train_acc: acc }) as unknown as P2NetRecord;
+    expect(p2DepthRuleChoice(p, [rec(20, 0.29), rec(29, 0.1), rec(38, 0.11), rec(56, 0.1)])).toBe(56);
+    expect(p2DepthRuleChoice(p, [rec(20, 0.29), rec(29, 0.1), rec(38, 0.11), rec(56, 0.3)])).toBe(38);
+    expect(p2DepthRuleChoice(p, [rec(20, 0.29), rec(56, 0.3)])).toBeNull();
   });
 
   it("paper: depth 164 on MNIST, CIFAR-10 and CIFAR-100 with the paper's optimiser", () => {

@@ -12,8 +12,11 @@ import {
   gaussianProductSpectrum,
   p2LinearProduct,
   predictedRank,
+  predictedRankBand,
   rudelsonVershynin,
+  trigamma,
 } from "../../lib/src/experiments/p2/theory";
+import { Rng } from "../../lib/src/util/random";
 
 describe("paper 2 linear theory", () => {
   it("digamma matches its closed forms", () => {
@@ -23,6 +26,46 @@ describe("paper 2 linear theory", () => {
     expect(digamma(10)).toBeCloseTo(2.251752589066721, 10);
     expect(digamma(3.5) - digamma(2.5)).toBeCloseTo(1 / 2.5, 12); // ψ(x+1) = ψ(x) + 1/x
     expect(() => digamma(0)).toThrow(/x > 0/);
+  });
+
+  it("trigamma matches its closed forms and the derivative of digamma", () => {
+    expect(trigamma(1)).toBeCloseTo(Math.PI ** 2 / 6, 11);
+    expect(trigamma(0.5)).toBeCloseTo(Math.PI ** 2 / 2, 11);
+    expect(trigamma(2.5) - trigamma(3.5)).toBeCloseTo(1 / 2.5 ** 2, 12); // ψ′(x) = ψ′(x+1) + 1/x²
+    const h = 1e-5;
+    expect(trigamma(7.3)).toBeCloseTo((digamma(7.3 + h) - digamma(7.3 - h)) / (2 * h), 8);
+    expect(() => trigamma(-1)).toThrow(/x > 0/);
+  });
+
+  it("the CLT band's variances: ln of the k-volume W spans grows by ½ Σ ln χ²_{n−j}/n, variance Σ ψ′((n − j)/2)/4", () => {
+    // Monte Carlo over one Gaussian step (the band multiplies the per-step variance by m): k = 1 is the top direction,
+    // k = 2 adds the second (the band's ln σ_1/σ_2 uses both)
+    const n = 8;
+    const trials = 4000;
+    const rng = new Rng(11);
+    const logs: number[][] = [[], []];
+    for (let t = 0; t < trials; t++) {
+      const a = rng.normals(n).map((v) => v / Math.sqrt(n)); // W e1
+      const b = rng.normals(n).map((v) => v / Math.sqrt(n)); // W e2
+      const aa = a.reduce((s, v) => s + v * v, 0);
+      const bb = b.reduce((s, v) => s + v * v, 0);
+      const ab = a.reduce((s, v, i) => s + v * b[i], 0);
+      logs[0].push(0.5 * Math.log(aa));
+      logs[1].push(0.5 * Math.log(aa * bb - ab * ab));
+    }
+    const variance = (x: number[]) => {
+      const m = x.reduce((s, v) => s + v, 0) / x.length;
+      return x.reduce((s, v) => s + (v - m) ** 2, 0) / (x.length - 1);
+    };
+    expect(variance(logs[0]) / (trigamma(n / 2) / 4)).toBeCloseTo(1, 1);
+    expect(variance(logs[1]) / ((trigamma(n / 2) + trigamma((n - 1) / 2)) / 4)).toBeCloseTo(1, 1);
+    // the band: full rank before any block, widening with depth, always containing the central prediction
+    expect(predictedRankBand(16, 0, 1e-7)).toEqual({ lo: 16, hi: 16 });
+    for (const m of [5, 20, 60, 150]) {
+      const b = predictedRankBand(16, m, 1e-7, { inputKappa: 3 });
+      expect(b.lo).toBeLessThanOrEqual(predictedRank(16, m, 1e-7));
+      expect(b.hi).toBeGreaterThanOrEqual(predictedRank(16, m, 1e-7));
+    }
   });
 
   it("Fuss–Catalan: the numbers, and the density's mass and moments by quadrature", () => {

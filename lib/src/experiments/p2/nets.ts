@@ -187,7 +187,54 @@ export function p2NetProtocol(scale: P2Scale): P2NetProtocol {
 
 /** How the quick depth was chosen (the screening that fixed it is in docs/spec/p2.md §2.4). */
 export const P2_DEPTH_RULE =
-  "the deepest bottleneck depth 9n + 2 whose 36 runs fit the quick budget (≈ 15 s a run on one core), provided the plain net without BN stays at chance there on exploration seed 0; a screening at depths 20, 29, 38 and 56 (4 epochs, seed 0) found the plain net without BN at chance from depth 29 on (29 % train accuracy at depth 20), and the plain net with BN impaired but above chance at every depth (59 % at 29, 34 % at 56, against 69 % for the ResNet at 56); the screening ran before the branch gain of the residual nets was set, which does not touch the plain nets";
+  "the deepest bottleneck depth 9n + 2 whose 36 runs fit the quick budget (≈ 15 s a run on one core), provided the PlainNet without BN stays within 5 points of chance there on the first exploration seed; notebook 10's depth screening (depths 20, 29, 38, 56) shows the rule applied";
+
+/** The depths of the screening that shows how the quick depth was chosen (bottleneck 9n + 2, up to the quick depth). */
+export const P2_DEPTH_LADDER: readonly number[] = [20, 29, 38, 56];
+
+/** The depths screened for a protocol: the ladder up to its depth, and its depth. */
+export function p2ScreenedDepths(p: P2NetProtocol): number[] {
+  return [...new Set([...P2_DEPTH_LADDER.filter((d) => d < p.depth), p.depth])];
+}
+
+/**
+ * The depth screening: PlainNet and ResNet, with and without BN, at every depth of `P2_DEPTH_LADDER` up to the
+ * protocol's, on the first exploration seed (the runs at the protocol's depth are the main grid's own).
+ */
+export function p2DepthScreeningRequests(p: P2NetProtocol): P2NetRequest[] {
+  const seed = p.seeds.exploration[0] ?? p.seeds.confirmation[0];
+  const out: P2NetRequest[] = [];
+  for (const depth of p2ScreenedDepths(p))
+    for (const bn of p.batchNorm)
+      for (const family of ["plain", "resnet"] as const) {
+        const q = { ...p, depth };
+        out.push({
+          arch: family,
+          condition: p2ArmLabel(family, bn),
+          depth,
+          width: p.width,
+          seed,
+          family,
+          batchNorm: bn,
+          dataset: p.data[0].dataset,
+          spec: p2NetRunSpec(q, p.data[0], family, bn, seed),
+        });
+      }
+  return out;
+}
+
+/**
+ * The depth rule applied to the screening's final records: the deepest screened depth (up to the protocol's) at which
+ * the PlainNet without BN stays within 5 points of chance — the depth the rule picks, to compare with the protocol's.
+ */
+export function p2DepthRuleChoice(p: P2NetProtocol, finals: readonly P2NetRecord[]): number | null {
+  const chance = 1 / p2NumClasses(p.data[0]);
+  const ok = p2ScreenedDepths(p).filter((d) => {
+    const r = finals.find((f) => f.family === "plain" && f.bn === "no BN" && f.depth === d);
+    return r !== undefined && typeof r.train_acc === "number" && r.train_acc <= chance + 0.05;
+  });
+  return ok.length ? ok[ok.length - 1] : null;
+}
 
 /** The arm of a run, e.g. "ResNet, BN". */
 export function p2ArmLabel(family: P2Family, batchNorm: boolean): string {

@@ -171,6 +171,48 @@ export function predictedRank(n: number, m: number, tol: number): number {
   return l.filter((li) => m * (l[0] - li) < Math.log(1 / tol)).length;
 }
 
+/** The trigamma function ψ′(x), x > 0 (recurrence to x ≥ 10, then the asymptotic series; |error| < 1e-12). */
+export function trigamma(x: number): number {
+  if (!(x > 0)) throw new Error(`trigamma: needs x > 0, got ${x}`);
+  let acc = 0;
+  while (x < 10) {
+    acc += 1 / (x * x);
+    x += 1;
+  }
+  const x2 = 1 / (x * x);
+  return acc + 1 / x + x2 / 2 + (x2 / x) * (1 / 6 - x2 * (1 / 30 - x2 * (1 / 42 - x2 * (1 / 30))));
+}
+
+/**
+ * The 95 % band of the numerical rank of H^m = (W_m ⋯ W_1) X around the Lyapunov prediction, from the central limit
+ * theorem for products of Gaussian matrices (Newman 1986; Akemann, Burda & Kieburg 2014): ln σ_i of the m-fold
+ * product is ≈ m·λ_i + √m·ξ_i with independent ξ_i ~ N(0, ψ′((n − i + 1)/2)/4), so ln(σ_1/σ_i) has mean
+ * m(λ_1 − λ_i) and variance m[ψ′(n/2) + ψ′((n − i + 1)/2)]/4. The input X moves each ratio by at most a factor
+ * κ(X) either way (σ_i(PX)/σ_1(PX) lies within [1/κ(X), κ(X)] times σ_i(P)/σ_1(P)). Direction i counts in the rank
+ * when ln(σ_1/σ_i) < ln(1/τ); `lo` counts the directions that do even at mean + z·sd + ln κ(X), `hi` those that do at
+ * mean − z·sd − ln κ(X).
+ */
+export function predictedRankBand(
+  n: number,
+  m: number,
+  tol: number,
+  o: { z?: number; inputKappa?: number } = {},
+): { lo: number; hi: number } {
+  const z = o.z ?? 1.96;
+  const c = Math.log(o.inputKappa ?? 1);
+  const l = gaussianLyapunov(n);
+  const L = Math.log(1 / tol);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < n; i++) {
+    const mean = m * (l[0] - l[i]);
+    const sd = i === 0 ? 0 : Math.sqrt((m * (trigamma(n / 2) + trigamma((n - i) / 2))) / 4);
+    if (mean + z * sd + c < L) lo++;
+    if (mean - z * sd - c < L) hi++;
+  }
+  return { lo: Math.max(1, lo), hi };
+}
+
 /** The k-th moment of the Fuss–Catalan law of order s: C((s+1)k, k)/(sk + 1). */
 export function fussCatalanMoment(s: number, k: number): number {
   let c = 1;
