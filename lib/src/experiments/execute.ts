@@ -162,3 +162,13 @@ export async function executeGrid(
   const computed = requests.filter((r) => todo.has(r.spec.hash)).length;
   return { records, runs, computed, cached: requests.length - computed, seconds: (performance.now() - t0) / 1000 };
 }
+
+/** The last epoch record of every run, in first-seen order. */
+export function finalRecords<R extends GridRecord>(records: readonly R[]): R[] {
+  const last = new Map<string, R>();
+  for (const r of records) {
+    const prev = last.get(r.hash);
+    if (!prev || r.epoch > prev.epoch) last.set(r.hash, r);
+  }
+  return [...last.values()];
+}

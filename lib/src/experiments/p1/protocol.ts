@@ -5,7 +5,7 @@
  */
 import type { InitInput, MlpConfigInput } from "../../models/config";
 import { runSpec, type RunSpec } from "../../runs/spec";
-import { executeGrid, type GridExecuteSummary } from "../execute";
+import { executeGrid, finalRecords, type GridExecuteSummary, type GridRecord } from "../execute";
 import type { TrainConfigInput } from "../../train/config";
 import { P1DataSpec, P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "./data";
 import { P1Arch, P1_ARCHS, p1Model } from "./models";
@@ -158,22 +158,8 @@ export function p1Grid(
   return out;
 }
 
-/** One epoch record of one run, flattened, with the run's labels. */
-export interface P1Record {
-  hash: string;
-  arch: string;
-  condition: string;
-  depth: number;
-  width: number;
-  seed: number;
-  status: string;
-  epoch: number;
-  train_acc: number | null;
-  train_loss: number;
-  test_acc: number | null;
-  test_loss: number | null;
-  [metric: string]: number | string | null;
-}
+/** One epoch record of one run, flattened, with the run's labels (the grid executor's record). */
+export type P1Record = GridRecord;
 
 /** Paper 1's runs through the grid executor (experiments/execute.ts `executeGrid`), its data and measures registered. */
 export async function p1Execute(
@@ -188,12 +174,7 @@ export type P1ExecuteSummary = Omit<GridExecuteSummary, "records"> & { records: 
 
 /** The last epoch record of every run (for scatter plots across runs). */
 export function p1FinalRecords(records: readonly P1Record[]): P1Record[] {
-  const last = new Map<string, P1Record>();
-  for (const r of records) {
-    const prev = last.get(r.hash);
-    if (!prev || r.epoch > prev.epoch) last.set(r.hash, r);
-  }
-  return [...last.values()];
+  return finalRecords(records);
 }
 
 /** Numeric value of a record field ("Infinity" strings → Infinity; missing → NaN). */

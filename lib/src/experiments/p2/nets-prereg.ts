@@ -10,6 +10,7 @@
 import type { Measured, PreregClaim, PreregCriterion, Preregistration } from "../../report/prereg";
 import { bootstrapEffect, exactEffect, welchEffect } from "../../report/verdict";
 import { mean } from "../../stats";
+import { finalRecords } from "../execute";
 import { p1Num } from "../p1/protocol";
 import { type P2Family, type P2NetProtocol, type P2NetRecord, p2ArmLabel, p2NumClasses } from "./nets";
 import type { P2Scale } from "./theory-prereg";
@@ -21,12 +22,7 @@ const FAMILY_NAME: Record<P2Family, string> = { plain: "PlainNet", resnet: "ResN
 
 /** The last epoch record of every run of paper 2's grid. */
 export function p2FinalRecords(records: readonly P2NetRecord[]): P2NetRecord[] {
-  const last = new Map<string, P2NetRecord>();
-  for (const r of records) {
-    const prev = last.get(r.hash);
-    if (!prev || r.epoch > prev.epoch) last.set(r.hash, r);
-  }
-  return [...last.values()];
+  return finalRecords(records);
 }
 
 /** One arm's final records on a seed set (in seed order); throws when a run is missing. */
