@@ -22,6 +22,8 @@ const HELP = `skiplab — skip-singularities command line
       the dataset registry: download with checksum verification into data/downloads/
   skiplab sweep <sweep.json> [--shard i/N] [--list]
       run (or list) a grid of cached runs; --shard runs a deterministic 1/N of it (see lib/src/runs/README.md)
+  skiplab surface <surface.json> [--shard i/N] [--status]
+      compute (or list) the rows of a cached loss surface around a finished run; --shard computes rows j ≡ i mod N
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
       JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
@@ -46,6 +48,12 @@ async function main(argv: string[]): Promise<number> {
       const { sweepCommand } = await import("../runs/cli");
       registerExperiments();
       return sweepCommand(rest);
+    }
+    case "surface": {
+      const { registerExperiments } = await import("../experiments");
+      const { surfaceCommand } = await import("../runs/surface");
+      registerExperiments();
+      return surfaceCommand(rest);
     }
     case "kernel": {
       const root = projectRoot();

@@ -51,6 +51,13 @@ export interface LossSurfaceOptions {
   directions?: Float64Array[];
   /** Called after each grid row (rows done, rows total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Only these rows j of the grid (indices into the y axis; default all). The other rows' losses are NaN. Sharded
+   * surfaces (runs/surface.ts) compute disjoint row sets in separate processes from the same seed.
+   */
+  rows?: readonly number[];
+  /** Called with each finished row's losses (x.num values), before the next row starts. */
+  onRow?: (j: number, losses: Float64Array) => void | Promise<void>;
 }
 
 export interface LossSurface {
@@ -156,9 +163,12 @@ export async function lossSurface(loss: LossFn, set: ParamSet, options: LossSurf
   const xs = gridPoints(options.x);
   const ys = twoD ? gridPoints(options.y!) : null;
   const rows = ys ? ys.length : 1;
-  const losses = new Float64Array(rows * xs.length);
+  const todo = options.rows ? [...options.rows] : Array.from({ length: rows }, (_, j) => j);
+  for (const j of todo)
+    if (!(Number.isInteger(j) && j >= 0 && j < rows)) throw new Error(`lossSurface: row ${j} is not in 0..${rows - 1}`);
+  const losses = new Float64Array(rows * xs.length).fill(NaN);
   const point = new Float64Array(layout.dim);
-  for (let j = 0; j < rows; j++) {
+  for (const [done, j] of todo.entries()) {
     const b = ys ? ys[j] : 0;
     for (let i = 0; i < xs.length; i++) {
       const a = xs[i];
@@ -166,7 +176,8 @@ export async function lossSurface(loss: LossFn, set: ParamSet, options: LossSurf
         point[k] = theta[k] + a * directions[0][k] + (ys ? b * directions[1][k] : 0);
       losses[j * xs.length + i] = await lossAt(loss, set, layout, point);
     }
-    options.onProgress?.(j + 1, rows);
+    await options.onRow?.(j, losses.slice(j * xs.length, (j + 1) * xs.length));
+    options.onProgress?.(done + 1, todo.length);
   }
   const centerLoss = await lossAt(loss, set, layout, theta);
   return {

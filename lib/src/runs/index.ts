@@ -1,6 +1,6 @@
 /**
  * Runs as data: content-hashed run directories, checkpoints, resumable execution, sweeps and shards, loading into
- * frames, and the `skiplab sweep` command.
+ * frames, the `skiplab sweep` command, and sharded loss surfaces around finished runs (`skiplab surface`).
  */
 export * from "./hash";
 export * from "./files";
@@ -10,3 +10,4 @@ export * from "./execute";
 export * from "./sweep";
 export * from "./load";
 export * from "./cli";
+export * from "./surface";

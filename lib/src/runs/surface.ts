@@ -1,0 +1,277 @@
+/**
+ * Loss surfaces around a finished run's parameters as cached, sharded computations (docs/spec/p3.md §3.1: Li et
+ * al.'s 51×51 surface over all of CIFAR-10 is hours of forward passes, so it runs one grid row per shard).
+ *
+ * A surface is named by its spec — the run, the examples, the grid, the direction seed and the normalisation — and
+ * stored under `<runs root>/surfaces/<hash>/`:
+ *
+ *   spec.json        the spec (written by the first shard)
+ *   row-<j>.json     row j of the grid: { j, y, losses: [f(x_0, y_j), …] } (written atomically when it finishes)
+ *
+ * Shard i of N computes the rows j with j mod N = i that are not on disk yet, so an interrupted shard resumes where
+ * it stopped, and shards on different machines share nothing but the folder. Every shard draws the same two
+ * filter-normalised directions from the spec's seed and the run's final parameters (metrics/loss-surface.ts), so the
+ * assembled rows belong to one surface. `assembleSurface` reads the rows back and names the missing ones.
+ *
+ * The loss is the run's training loss on its first `examples` training examples, BN in inference mode (as Li et al.'s
+ * `eval_loss`, which puts the net in eval mode), computed in batches of `batch`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
+import { type GridAxis, gridPoints, lossSurface } from "../metrics/loss-surface";
+import { networkParamSet } from "../metrics/network-context";
+import { loadRunModel, runPaths, type StoredConfig } from "./execute";
+import { readJson, runsRoot, writeJsonAtomic } from "./files";
+import { loadRunData } from "./spec";
+
+/** What a surface is (every field is part of its hash). */
+export interface SurfaceSpec {
+  /** The finished run whose final parameters are the centre θ*. */
+  run: string;
+  /** The loss is over the first `examples` training examples of the run's data. */
+  examples: number;
+  x: GridAxis;
+  y: GridAxis;
+  /** Seed of the two random directions. */
+  seed: number;
+  /** Li et al.'s `--xnorm filter --xignore biasbn` by default. */
+  norm: "filter" | "layer" | "none";
+  ignore: "biasbn" | "none";
+}
+
+export type SurfaceSpecInput = Omit<SurfaceSpec, "norm" | "ignore"> & Partial<Pick<SurfaceSpec, "norm" | "ignore">>;
+
+/** Fills the defaults and checks the spec. */
+export function surfaceSpec(input: SurfaceSpecInput): SurfaceSpec {
+  const s: SurfaceSpec = {
+    run: input.run,
+    examples: input.examples,
+    x: { ...input.x },
+    y: { ...input.y },
+    seed: input.seed,
+    norm: input.norm ?? "filter",
+    ignore: input.ignore ?? "biasbn",
+  };
+  if (typeof s.run !== "string" || !/^[0-9a-f]{8,}$/.test(s.run))
+    throw new Error(`surface spec: run must be a run hash, got ${JSON.stringify(s.run)}`);
+  if (!(Number.isInteger(s.examples) && s.examples >= 1))
+    throw new Error(`surface spec: examples must be a positive integer, got ${s.examples}`);
+  if (!Number.isInteger(s.seed)) throw new Error(`surface spec: seed must be an integer, got ${s.seed}`);
+  gridPoints(s.x);
+  gridPoints(s.y);
+  return s;
+}
+
+/** The content hash of a surface spec (16 hex digits). */
+export function surfaceHash(spec: SurfaceSpec): string {
+  const s = surfaceSpec(spec);
+  const canonical = JSON.stringify([
+    s.run,
+    s.examples,
+    s.x.min,
+    s.x.max,
+    s.x.num,
+    s.y.min,
+    s.y.max,
+    s.y.num,
+    s.seed,
+    s.norm,
+    s.ignore,
+  ]);
+  return createHash("sha256").update(`surface:${canonical}`).digest("hex").slice(0, 16);
+}
+
+export function surfacePaths(spec: SurfaceSpec, dir?: string) {
+  const root = path.join(runsRoot(dir), "surfaces", surfaceHash(spec));
+  return { dir: root, spec: path.join(root, "spec.json"), row: (j: number) => path.join(root, `row-${j}.json`) };
+}
+
+interface RowFile {
+  j: number;
+  y: number;
+  losses: Array<number | null>;
+}
+
+/** Rows of shard `index` of `count` (j mod count = index). */
+export function shardRows(rows: number, index: number, count: number): number[] {
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count))
+    throw new Error(`surface shard: needs 0 ≤ i < N, got ${index}/${count}`);
+  return Array.from({ length: rows }, (_, j) => j).filter((j) => j % count === index);
+}
+
+export interface SurfaceShardResult {
+  hash: string;
+  computed: number[];
+  /** Rows of this shard already on disk. */
+  cached: number[];
+  seconds: number;
+}
+
+/**
+ * Computes shard `index` of `count` of a surface (the rows not yet stored). The run's data provider must be
+ * registered (`registerExperiments()`); the run must be finished.
+ */
+export async function computeSurfaceShard(
+  input: SurfaceSpecInput,
+  shard: { index: number; count: number } = { index: 0, count: 1 },
+  o: { dir?: string; batch?: number; log?: (line: string) => void } = {},
+): Promise<SurfaceShardResult> {
+  const t0 = performance.now();
+  const spec = surfaceSpec(input);
+  const paths = surfacePaths(spec, o.dir);
+  const run = runPaths(spec.run, o.dir);
+  if (!fs.existsSync(run.done))
+    throw new Error(`surface: run ${spec.run} is not finished (no ${run.done}); compute it first, then the surface`);
+  if (!fs.existsSync(paths.spec)) writeJsonAtomic(paths.spec, spec);
+  const ys = gridPoints(spec.y);
+  const mine = shardRows(ys.length, shard.index, shard.count);
+  const cached = mine.filter((j) => fs.existsSync(paths.row(j)));
+  const todo = mine.filter((j) => !cached.includes(j));
+  if (todo.length === 0) return { hash: surfaceHash(spec), computed: [], cached, seconds: 0 };
+
+  const stored = readJson<StoredConfig>(run.config);
+  const data = await loadRunData(stored.config.data);
+  const tr = data.train;
+  const n = Math.min(spec.examples, tr.n);
+  const dim = tr.x.length / tr.n;
+  const model = loadRunModel(spec.run, o.dir);
+  const batch = Math.max(1, o.batch ?? 1000);
+  const batches: Array<{ x: tf.Tensor2D; y: tf.Tensor; w: number }> = [];
+  for (let s = 0; s < n; s += batch) {
+    const m = Math.min(batch, n - s);
+    batches.push({
+      x: tf.tensor2d((tr.x as Float32Array).subarray(s * dim, (s + m) * dim), [m, dim]),
+      y:
+        tr.y instanceof Int32Array
+          ? tf.tensor1d(tr.y.subarray(s, s + m), "int32")
+          : tf.tensor2d((tr.y as Float32Array).subarray(s * (tr.y.length / tr.n), (s + m) * (tr.y.length / tr.n)), [
+              m,
+              tr.y.length / tr.n,
+            ]),
+      w: m / n,
+    });
+  }
+  // the mean loss over the examples: batch means weighted by batch size
+  const loss = () =>
+    tf.tidy(
+      () =>
+        batches
+          .map((b) =>
+            tf.mul(
+              model.loss(model.forward(b.x, { training: false, updateStats: false }).output, b.y as tf.Tensor1D),
+              b.w,
+            ),
+          )
+          .reduce((a, v) => tf.add(a, v)) as tf.Scalar,
+    );
+  try {
+    await lossSurface(loss, networkParamSet(model), {
+      seed: spec.seed,
+      x: spec.x,
+      y: spec.y,
+      norm: spec.norm,
+      ignore: spec.ignore,
+      rows: todo,
+      onRow: (j, losses) => {
+        const row: RowFile = { j, y: ys[j], losses: Array.from(losses, (v) => (Number.isFinite(v) ? v : null)) };
+        writeJsonAtomic(paths.row(j), row);
+        o.log?.(`surface ${surfaceHash(spec)}: row ${j + 1}/${ys.length} done`);
+      },
+    });
+  } finally {
+    model.dispose();
+    tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+  }
+  return { hash: surfaceHash(spec), computed: todo, cached, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** A surface read back from its rows. */
+export interface AssembledSurface {
+  spec: SurfaceSpec;
+  hash: string;
+  x: Float64Array;
+  y: Float64Array;
+  /** Row-major [y.num, x.num]; NaN for a missing row (and for a non-finite loss). */
+  losses: Float64Array;
+  /** Rows not on disk yet. */
+  missing: number[];
+}
+
+/** Reads a surface's rows (missing rows are NaN and listed; `requireComplete` throws instead, naming them). */
+export function assembleSurface(
+  input: SurfaceSpecInput,
+  o: { dir?: string; requireComplete?: boolean } = {},
+): AssembledSurface {
+  const spec = surfaceSpec(input);
+  const paths = surfacePaths(spec, o.dir);
+  const x = gridPoints(spec.x);
+  const y = gridPoints(spec.y);
+  const losses = new Float64Array(x.length * y.length).fill(NaN);
+  const missing: number[] = [];
+  for (let j = 0; j < y.length; j++) {
+    if (!fs.existsSync(paths.row(j))) {
+      missing.push(j);
+      continue;
+    }
+    const row = readJson<RowFile>(paths.row(j));
+    if (row.j !== j || row.losses.length !== x.length)
+      throw new Error(`surface ${surfaceHash(spec)}: ${paths.row(j)} does not hold row ${j} of ${x.length} points`);
+    row.losses.forEach((v, i) => (losses[j * x.length + i] = v === null ? NaN : v));
+  }
+  if (missing.length && o.requireComplete)
+    throw new Error(
+      `surface ${surfaceHash(spec)}: rows ${missing.join(", ")} of ${y.length} are missing; run its shards (npx skiplab surface <spec.json> --shard i/N) until every row is stored`,
+    );
+  return { spec, hash: surfaceHash(spec), x, y, losses, missing };
+}
+
+export const SURFACE_USAGE = `usage: skiplab surface <surface.json> [--shard i/N] [--dir DIR] [--status]
+  Computes the rows of shard i of N of a loss surface (a SurfaceSpec as JSON: run, examples, x, y, seed[, norm,
+  ignore]) that are not stored yet, under <runs root>/surfaces/<hash>/; --status lists the stored and missing rows.
+  Shards resume where they stopped; run them concurrently or on different machines, e.g.
+    parallel -j 2 --line-buffer npx skiplab surface s.json --shard {}/2 ::: 0 1`;
+
+/** The `skiplab surface` command; returns the exit status. The experiments' data providers must be registered. */
+export async function surfaceCommand(argv: string[]): Promise<number> {
+  const { parseShard } = await import("./sweep");
+  const file = argv.find((a, i) => !a.startsWith("--") && !["--shard", "--dir"].includes(argv[i - 1] ?? ""));
+  const opt = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  if (!file || argv.includes("--help")) {
+    console.error(SURFACE_USAGE);
+    return file ? 0 : 2;
+  }
+  let spec: SurfaceSpec;
+  let shard = { index: 0, count: 1 };
+  try {
+    spec = surfaceSpec(readJson<SurfaceSpecInput>(file));
+    if (opt("shard")) shard = parseShard(opt("shard")!);
+  } catch (e) {
+    console.error(`skiplab surface: ${(e as Error).message}\n${SURFACE_USAGE}`);
+    return 2;
+  }
+  const dir = opt("dir");
+  if (argv.includes("--status")) {
+    const a = assembleSurface(spec, { dir });
+    console.log(
+      `surface ${a.hash}: ${a.y.length - a.missing.length}/${a.y.length} rows stored${a.missing.length ? `; missing ${a.missing.join(", ")}` : ""}`,
+    );
+    return 0;
+  }
+  const { initBackend } = await import("../engine/ladder");
+  await initBackend();
+  try {
+    const r = await computeSurfaceShard(spec, shard, { dir, log: (l) => console.log(l) });
+    console.log(
+      `surface ${r.hash}, shard ${shard.index}/${shard.count}: ${r.computed.length} rows computed, ${r.cached.length} already stored (${r.seconds.toFixed(1)} s)`,
+    );
+    return 0;
+  } catch (e) {
+    console.error(`skiplab surface: ${(e as Error).message}`);
+    return 1;
+  }
+}
