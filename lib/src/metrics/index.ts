@@ -1,6 +1,7 @@
 /**
  * Singularity measures (docs/spec/p1.md §1.5, §2, §3.1): Hessian degeneracy fractions, elimination, overlap, linear
- * dependence, condition numbers of weights and representations, filter-normalised loss surfaces; per layer. A run
+ * dependence, condition numbers of weights and representations, filter-normalised loss surfaces and what their
+ * pictures claim (curvature in the plane, non-convex share, basin width); per layer. A run
  * computes them at epoch ends through its metric set (runs/spec.ts, experiments/). Plain matrices in, plain records
  * out; no plotting here.
  */
@@ -23,6 +24,8 @@ export { conditionNumber, conditionRtol, representationCondition, weightConditio
 export type { ConditionOptions, ConditionResult } from "./condition";
 export { filterNormalizedDirection, gridPoints, lossSurface } from "./loss-surface";
 export type { GridAxis, LossSurface, LossSurfaceOptions } from "./loss-surface";
+export { basinWidth, logClipLoss, nonConvexFraction, surfaceCurvature } from "./surface-measures";
+export type { SurfaceGrid } from "./surface-measures";
 export {
   flattenDegeneracy,
   flattenSingularities,

@@ -7,3 +7,4 @@ export * from "./blocks-diagram";
 export * from "./p1";
 export * from "./p1-variants";
 export * from "./histograms";
+export * from "./surface3d";
