@@ -23,7 +23,7 @@ import { createHash } from "node:crypto";
 import { type GridAxis, gridPoints, lossSurface } from "../metrics/loss-surface";
 import { networkParamSet } from "../metrics/network-context";
 import { loadRunModel, runPaths, type StoredConfig } from "./execute";
-import { readJson, runsRoot, writeJsonAtomic } from "./files";
+import { findCheckoutRoot, readJson, runsRoot, writeJsonAtomic } from "./files";
 import { loadRunData } from "./spec";
 
 /** What a surface is (every field is part of its hash). */
@@ -227,8 +227,8 @@ export function assembleSurface(
   return { spec, hash: surfaceHash(spec), x, y, losses, missing };
 }
 
-export const SURFACE_USAGE = `usage: skiplab surface <surface.json> [--shard i/N] [--dir DIR] [--status]
-  Computes the rows of shard i of N of a loss surface (a SurfaceSpec as JSON: run, examples, x, y, seed[, norm,
+export const SURFACE_USAGE = `usage: skiplab surface <surface.json>… [--shard i/N] [--dir DIR] [--status]
+  Computes the rows of shard i of N of each loss surface (a SurfaceSpec as JSON: run, examples, x, y, seed[, norm,
   ignore]) that are not stored yet, under <runs root>/surfaces/<hash>/; --status lists the stored and missing rows.
   Shards resume where they stopped; run them concurrently or on different machines, e.g.
     parallel -j 2 --line-buffer npx skiplab surface s.json --shard {}/2 ::: 0 1`;
@@ -236,19 +236,19 @@ export const SURFACE_USAGE = `usage: skiplab surface <surface.json> [--shard i/N
 /** The `skiplab surface` command; returns the exit status. The experiments' data providers must be registered. */
 export async function surfaceCommand(argv: string[]): Promise<number> {
   const { parseShard } = await import("./sweep");
-  const file = argv.find((a, i) => !a.startsWith("--") && !["--shard", "--dir"].includes(argv[i - 1] ?? ""));
+  const files = argv.filter((a, i) => !a.startsWith("--") && !["--shard", "--dir"].includes(argv[i - 1] ?? ""));
   const opt = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  if (!file || argv.includes("--help")) {
+  if (files.length === 0 || argv.includes("--help")) {
     console.error(SURFACE_USAGE);
-    return file ? 0 : 2;
+    return files.length ? 0 : 2;
   }
-  let spec: SurfaceSpec;
+  const specs: SurfaceSpec[] = [];
   let shard = { index: 0, count: 1 };
   try {
-    spec = surfaceSpec(readJson<SurfaceSpecInput>(file));
+    for (const f of files) specs.push(surfaceSpec(readJson<SurfaceSpecInput>(f)));
     if (opt("shard")) shard = parseShard(opt("shard")!);
   } catch (e) {
     console.error(`skiplab surface: ${(e as Error).message}\n${SURFACE_USAGE}`);
@@ -256,22 +256,101 @@ export async function surfaceCommand(argv: string[]): Promise<number> {
   }
   const dir = opt("dir");
   if (argv.includes("--status")) {
-    const a = assembleSurface(spec, { dir });
-    console.log(
-      `surface ${a.hash}: ${a.y.length - a.missing.length}/${a.y.length} rows stored${a.missing.length ? `; missing ${a.missing.join(", ")}` : ""}`,
-    );
+    for (const spec of specs) {
+      const a = assembleSurface(spec, { dir });
+      console.log(
+        `surface ${a.hash}: ${a.y.length - a.missing.length}/${a.y.length} rows stored${a.missing.length ? `; missing ${a.missing.join(", ")}` : ""}`,
+      );
+    }
     return 0;
   }
   const { initBackend } = await import("../engine/ladder");
   await initBackend();
   try {
-    const r = await computeSurfaceShard(spec, shard, { dir, log: (l) => console.log(l) });
-    console.log(
-      `surface ${r.hash}, shard ${shard.index}/${shard.count}: ${r.computed.length} rows computed, ${r.cached.length} already stored (${r.seconds.toFixed(1)} s)`,
-    );
+    for (const spec of specs) {
+      const r = await computeSurfaceShard(spec, shard, { dir });
+      console.log(
+        `surface ${r.hash}, shard ${shard.index}/${shard.count}: ${r.computed.length} rows computed, ${r.cached.length} already stored (${r.seconds.toFixed(1)} s)`,
+      );
+    }
     return 0;
   } catch (e) {
     console.error(`skiplab surface: ${(e as Error).message}`);
     return 1;
   }
+}
+
+/**
+ * Computes surfaces as `shards` concurrent `skiplab surface` processes (shard i of N each, over every spec), then
+ * returns them assembled. The spec files go to `<runs root>/surfaces/<hash>.json`; `log` gets one line per shard.
+ * Returns the command each process runs, as typed at the checkout root, for the notebook to show.
+ */
+export async function computeSurfacesSharded(
+  inputs: readonly SurfaceSpecInput[],
+  o: { shards?: number; dir?: string; log?: (line: string) => void } = {},
+): Promise<{ surfaces: AssembledSurface[]; commands: string[]; seconds: number }> {
+  const { spawn } = await import("node:child_process");
+  const t0 = performance.now();
+  const shards = Math.max(1, o.shards ?? 2);
+  const specs = inputs.map(surfaceSpec);
+  const root = runsRoot(o.dir);
+  const files = specs.map((s) => {
+    const f = path.join(root, "surfaces", `${surfaceHash(s)}.json`);
+    writeJsonAtomic(f, s);
+    return f;
+  });
+  const todo = specs.some((s) => assembleSurface(s, { dir: o.dir }).missing.length > 0);
+  // this module's sibling CLI when it runs built; the checkout's build when it runs from source (tests)
+  const local = path.join(__dirname, "..", "cli", "main.js");
+  const cli = fs.existsSync(local)
+    ? local
+    : path.join(findCheckoutRoot(__dirname) ?? process.cwd(), "lib", "dist", "cli", "main.js");
+  if (!fs.existsSync(cli)) throw new Error(`surface shards: the skiplab CLI is not built (${cli}); run npm run build`);
+  // the commands as a user would type them at the checkout root (no --dir for the default runs root)
+  const base = findCheckoutRoot(process.cwd()) ?? process.cwd();
+  const dirArg = root === runsRoot() ? "" : ` --dir ${root}`;
+  const commands = Array.from(
+    { length: shards },
+    (_, i) =>
+      `npx skiplab surface ${files.map((f) => (path.relative(base, f).startsWith("..") ? f : path.relative(base, f))).join(" ")} --shard ${i}/${shards}${dirArg}`,
+  );
+  if (todo) {
+    const runOne = (i: number) =>
+      new Promise<void>((resolve, reject) => {
+        const t1 = performance.now();
+        const p = spawn(process.execPath, [cli, "surface", ...files, "--shard", `${i}/${shards}`, "--dir", root], {
+          env: { ...process.env, SKIPLAB_PROGRESS: "off" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        let err = "";
+        p.stdout.on("data", (d: Buffer) => (out += String(d)));
+        p.stderr.on("data", (d: Buffer) => (err += String(d)));
+        p.on("close", (code) => {
+          if (code !== 0) {
+            reject(
+              new Error(`surface shard ${i}/${shards} exited ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`),
+            );
+            return;
+          }
+          // one line per shard: its rows over every surface
+          let computed = 0;
+          let stored = 0;
+          for (const m of out.matchAll(/: (\d+) rows computed, (\d+) already stored/g)) {
+            computed += Number(m[1]);
+            stored += Number(m[2]);
+          }
+          o.log?.(
+            `shard ${i}/${shards}: ${computed} rows computed, ${stored} already stored, over ${specs.length} surfaces (${((performance.now() - t1) / 1000).toFixed(1)} s)`,
+          );
+          resolve();
+        });
+      });
+    await Promise.all(Array.from({ length: shards }, (_, i) => runOne(i)));
+  }
+  return {
+    surfaces: specs.map((s) => assembleSurface(s, { dir: o.dir, requireComplete: true })),
+    commands,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
