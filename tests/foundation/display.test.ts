@@ -89,4 +89,47 @@ describe("rendered in headless Chromium", () => {
       }
     },
   );
+
+  withChromium(
+    "a WebGL figure (a 3-D surface) keeps its static image for print, where the live plot is hidden; a 2-D one does not",
+    async () => {
+      const surface: Figure = {
+        data: [
+          {
+            type: "surface",
+            z: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        ],
+        layout: baseLayout("3-D", { width: 400, height: 300 }),
+      };
+      expect(figureHtml(fig, { pngBase64: "AAAA" })).not.toContain("skiplab-print-only");
+      const { bundle } = await figureBundle(surface, { width: 400, height: 300, scale: 1 });
+      const dir = mkdtempSync(join(tmpdir(), "skiplab-display-"));
+      const page = join(dir, "gl.html");
+      writeFileSync(
+        page,
+        `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${bundle["text/html"]}</body></html>`,
+      );
+      const { chromium: pw } = require("playwright-core");
+      const browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+      try {
+        const p = await browser.newPage();
+        await p.goto(pathToFileURL(page).href);
+        await p.waitForSelector("img.skiplab-print-only", { state: "attached", timeout: 20_000 });
+        const shown = () =>
+          p.evaluate(() => [
+            getComputedStyle(document.querySelector(".skiplab-figure")!).display,
+            getComputedStyle(document.querySelector("img.skiplab-print-only")!).display,
+          ]);
+        expect(await shown()).toEqual(["block", "none"]); // on screen: the live plot
+        await p.emulateMedia({ media: "print" });
+        expect(await shown()).toEqual(["none", "block"]); // in print: the image
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

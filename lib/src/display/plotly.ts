@@ -23,6 +23,15 @@ export interface ShowOptions extends StaticImageOptions {
 
 let plotlyShipped = false;
 
+/** Whether a figure draws with WebGL (3-D traces, gl scatter), which Chromium does not print. */
+export function webglFigure(fig: Figure): boolean {
+  return fig.data.some(
+    (t) =>
+      typeof t.type === "string" &&
+      /^(surface|mesh3d|cone|streamtube|volume|isosurface|scatter3d)$|gl$/.test(t.type as string),
+  );
+}
+
 /** Builds the HTML of one figure: a div (holding the fallback image), and the script that draws it. */
 export function figureHtml(
   fig: Figure,
@@ -44,12 +53,22 @@ export function figureHtml(
     layout: fig.layout,
     config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
   }).replace(/<\//g, "<\\/");
+  // WebGL figures (3-D surfaces) print blank from Chromium: their static image stays beside the live plot, shown
+  // only in print, and the live plot is hidden in print
+  const gl = webglFigure(fig) && opts.pngBase64 !== undefined;
+  const keep = gl
+    ? `img.className="skiplab-print-only";el.parentNode.insertBefore(img,el.nextSibling);el.classList.add("skiplab-screen-only");`
+    : "";
+  const style = gl
+    ? `<style>.skiplab-print-only{display:none}@media print{.skiplab-print-only{display:block!important}.skiplab-screen-only{display:none!important}}</style>\n`
+    : "";
   return (
+    style +
     `<div class="skiplab-figure" id="${id}" style="width:100%;max-width:${width}px;min-height:${opts.pngBase64 ? 0 : height}px">${img}</div>\n` +
     lib +
     `<script type="text/javascript">(function(){var el=document.getElementById(${JSON.stringify(id)});` +
     `if(!el||!window.Plotly){return;}var f=${json};var img=el.querySelector("img.skiplab-static");` +
-    `if(img){el.removeChild(img);}el.style.minHeight="${height}px";window.Plotly.newPlot(el,f.data,f.layout,f.config);})();</script>`
+    `if(img){el.removeChild(img);${keep}}el.style.minHeight="${height}px";window.Plotly.newPlot(el,f.data,f.layout,f.config);})();</script>`
   );
 }
 
