@@ -48,6 +48,21 @@ const withChromium = needs(
   "Chromium (Debian: chromium, which scripts/setup.sh installs; or SKIPLAB_CHROMIUM=/path/to/chrome)",
 );
 
+/** A page holding one figure's HTML, with plotly.js from disk. */
+function figurePage(figureHtmlText: string): string {
+  const page = join(mkdtempSync(join(tmpdir(), "skiplab-display-")), "page.html");
+  writeFileSync(
+    page,
+    `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${figureHtmlText}</body></html>`,
+  );
+  return page;
+}
+
+function launch() {
+  const { chromium: pw } = require("playwright-core");
+  return pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+}
+
 describe("rendered in headless Chromium", () => {
   withChromium("renders a static PNG of the figure", async () => {
     const png = await renderStatic(fig, { width: 500, height: 320, scale: 1 });
@@ -63,14 +78,8 @@ describe("rendered in headless Chromium", () => {
       const { bundle, staticError } = await figureBundle(fig, { width: 500, height: 320, scale: 1 });
       expect(staticError).toBeUndefined();
       expect(bundle["image/png"]).toBeTruthy();
-      const dir = mkdtempSync(join(tmpdir(), "skiplab-display-"));
-      const page = join(dir, "page.html");
-      writeFileSync(
-        page,
-        `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${bundle["text/html"]}</body></html>`,
-      );
-      const { chromium: pw } = require("playwright-core");
-      const browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+      const page = figurePage(bundle["text/html"]);
+      const browser = await launch();
       try {
         const live = await browser.newPage();
         await live.goto(pathToFileURL(page).href);
@@ -107,14 +116,8 @@ describe("rendered in headless Chromium", () => {
       };
       expect(figureHtml(fig, { pngBase64: "AAAA" })).not.toContain("skiplab-print-only");
       const { bundle } = await figureBundle(surface, { width: 400, height: 300, scale: 1 });
-      const dir = mkdtempSync(join(tmpdir(), "skiplab-display-"));
-      const page = join(dir, "gl.html");
-      writeFileSync(
-        page,
-        `<!doctype html><html><body><script src="${pathToFileURL(plotlyScriptPath()).href}"></script>${bundle["text/html"]}</body></html>`,
-      );
-      const { chromium: pw } = require("playwright-core");
-      const browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+      const page = figurePage(bundle["text/html"]);
+      const browser = await launch();
       try {
         const p = await browser.newPage();
         await p.goto(pathToFileURL(page).href);
