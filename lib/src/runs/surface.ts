@@ -281,24 +281,45 @@ export async function surfaceCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * Computes surfaces as `shards` concurrent `skiplab surface` processes (shard i of N each, over every spec), then
- * returns them assembled. The spec files go to `<runs root>/surfaces/<hash>.json`; `log` gets one line per shard.
+ * Writes the surfaces' spec files (`<runs root>/surfaces/<hash>.json`) and returns the command of each shard, as a
+ * user types it at the checkout root (no --dir for the default runs root; files outside the checkout by absolute
+ * path): for a scheduler, or to show before computing.
+ */
+export function surfaceShardCommands(
+  inputs: readonly SurfaceSpecInput[],
+  o: { shards: number; dir?: string },
+): { files: string[]; commands: string[] } {
+  const root = runsRoot(o.dir);
+  const files = inputs.map(surfaceSpec).map((s) => {
+    const f = path.join(root, "surfaces", `${surfaceHash(s)}.json`);
+    writeJsonAtomic(f, s);
+    return f;
+  });
+  const base = findCheckoutRoot(process.cwd()) ?? process.cwd();
+  const dirArg = root === runsRoot() ? "" : ` --dir ${root}`;
+  const shown = files.map((f) => (path.relative(base, f).startsWith("..") ? f : path.relative(base, f))).join(" ");
+  const commands = Array.from(
+    { length: o.shards },
+    (_, i) => `npx skiplab surface ${shown} --shard ${i}/${o.shards}${dirArg}`,
+  );
+  return { files, commands };
+}
+
+/**
+ * Computes surfaces as `shards` `skiplab surface` processes (shard i of N each, over every spec; at most
+ * `concurrency` at once, default one per core), then returns them assembled. The spec files go to `<runs root>/surfaces/<hash>.json`; `log` gets one line per shard.
  * Returns the command each process runs, as typed at the checkout root, for the notebook to show.
  */
 export async function computeSurfacesSharded(
   inputs: readonly SurfaceSpecInput[],
-  o: { shards?: number; dir?: string; log?: (line: string) => void } = {},
+  o: { shards?: number; concurrency?: number; dir?: string; log?: (line: string) => void } = {},
 ): Promise<{ surfaces: AssembledSurface[]; commands: string[]; seconds: number }> {
   const { spawn } = await import("node:child_process");
   const t0 = performance.now();
   const shards = Math.max(1, o.shards ?? 2);
   const specs = inputs.map(surfaceSpec);
   const root = runsRoot(o.dir);
-  const files = specs.map((s) => {
-    const f = path.join(root, "surfaces", `${surfaceHash(s)}.json`);
-    writeJsonAtomic(f, s);
-    return f;
-  });
+  const { files, commands } = surfaceShardCommands(specs, { shards, dir: o.dir });
   const todo = specs.some((s) => assembleSurface(s, { dir: o.dir }).missing.length > 0);
   // this module's sibling CLI when it runs built; the checkout's build when it runs from source (tests)
   const local = path.join(__dirname, "..", "cli", "main.js");
@@ -306,14 +327,6 @@ export async function computeSurfacesSharded(
     ? local
     : path.join(findCheckoutRoot(__dirname) ?? process.cwd(), "lib", "dist", "cli", "main.js");
   if (!fs.existsSync(cli)) throw new Error(`surface shards: the skiplab CLI is not built (${cli}); run npm run build`);
-  // the commands as a user would type them at the checkout root (no --dir for the default runs root)
-  const base = findCheckoutRoot(process.cwd()) ?? process.cwd();
-  const dirArg = root === runsRoot() ? "" : ` --dir ${root}`;
-  const commands = Array.from(
-    { length: shards },
-    (_, i) =>
-      `npx skiplab surface ${files.map((f) => (path.relative(base, f).startsWith("..") ? f : path.relative(base, f))).join(" ")} --shard ${i}/${shards}${dirArg}`,
-  );
   if (todo) {
     const runOne = (i: number) =>
       new Promise<void>((resolve, reject) => {
@@ -346,7 +359,15 @@ export async function computeSurfacesSharded(
           resolve();
         });
       });
-    await Promise.all(Array.from({ length: shards }, (_, i) => runOne(i)));
+    // at most `concurrency` processes at once (default: one per core); the other shards wait their turn
+    const { cpus } = await import("node:os");
+    const pool = Math.max(1, Math.min(shards, o.concurrency ?? cpus().length));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: pool }, async () => {
+        while (next < shards) await runOne(next++);
+      }),
+    );
   }
   return {
     surfaces: specs.map((s) => assembleSurface(s, { dir: o.dir, requireComplete: true })),
