@@ -19,6 +19,7 @@ import { backendReport } from "../engine/ladder";
 import type { ProgressMode } from "../display/progress";
 import { createModel } from "../models/create";
 import type { Network } from "../models/network";
+import type { TrainData } from "../train/data";
 import { type NonFiniteDiagnostic, NonFiniteError } from "../train/diverge";
 import { convEngine, matmulEngine } from "../engine/wasm-accel";
 import { type EpochInfo, type EpochRecord, type MetricRecord, type StepInfo, train } from "../train/loop";
@@ -292,6 +293,31 @@ export async function executeRun(
     model?.dispose();
     release();
   }
+}
+
+/**
+ * A finished run read back for measuring: its model with the final parameters, its stored config and its data (the
+ * run's data provider must be registered).
+ */
+export async function loadRunWithData(
+  hash: string,
+  dir?: string,
+): Promise<{ model: Network; stored: StoredConfig; data: RunData }> {
+  const stored = readJson<StoredConfig>(runPaths(hash, dir).config);
+  const data = await loadRunData(stored.config.data);
+  return { model: loadRunModel(hash, dir), stored, data };
+}
+
+/**
+ * Training examples [start, start + count) as tensors: x [count, dim], and y as int32 labels [count]
+ * (classification) or float targets [count, outputs] (regression). The caller disposes both.
+ */
+export function trainingSlice(train: TrainData, start: number, count: number): { x: tf.Tensor2D; y: tf.Tensor } {
+  const dim = train.x.length / train.n;
+  const x = tf.tensor2d(Float32Array.from(train.x.subarray(start * dim, (start + count) * dim)), [count, dim]);
+  if (train.y instanceof Int32Array) return { x, y: tf.tensor1d(train.y.subarray(start, start + count), "int32") };
+  const out = train.y.length / train.n;
+  return { x, y: tf.tensor2d(Float32Array.from(train.y.subarray(start * out, (start + count) * out)), [count, out]) };
 }
 
 /** Rebuilds a run's model with the parameters of its latest checkpoint (the final ones for a finished run). */

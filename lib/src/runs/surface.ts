@@ -22,9 +22,8 @@ import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { type GridAxis, gridPoints, lossSurface } from "../metrics/loss-surface";
 import { networkParamSet } from "../metrics/network-context";
-import { loadRunModel, runPaths, type StoredConfig } from "./execute";
+import { loadRunWithData, runPaths, trainingSlice } from "./execute";
 import { findCheckoutRoot, readJson, runsRoot, writeJsonAtomic } from "./files";
-import { loadRunData } from "./spec";
 
 /** What a surface is (every field is part of its hash). */
 export interface SurfaceSpec {
@@ -131,27 +130,13 @@ export async function computeSurfaceShard(
   const todo = mine.filter((j) => !cached.includes(j));
   if (todo.length === 0) return { hash: surfaceHash(spec), computed: [], cached, seconds: 0 };
 
-  const stored = readJson<StoredConfig>(run.config);
-  const data = await loadRunData(stored.config.data);
-  const tr = data.train;
-  const n = Math.min(spec.examples, tr.n);
-  const dim = tr.x.length / tr.n;
-  const model = loadRunModel(spec.run, o.dir);
+  const { model, data } = await loadRunWithData(spec.run, o.dir);
+  const n = Math.min(spec.examples, data.train.n);
   const batch = Math.max(1, o.batch ?? 1000);
   const batches: Array<{ x: tf.Tensor2D; y: tf.Tensor; w: number }> = [];
   for (let s = 0; s < n; s += batch) {
     const m = Math.min(batch, n - s);
-    batches.push({
-      x: tf.tensor2d((tr.x as Float32Array).subarray(s * dim, (s + m) * dim), [m, dim]),
-      y:
-        tr.y instanceof Int32Array
-          ? tf.tensor1d(tr.y.subarray(s, s + m), "int32")
-          : tf.tensor2d((tr.y as Float32Array).subarray(s * (tr.y.length / tr.n), (s + m) * (tr.y.length / tr.n)), [
-              m,
-              tr.y.length / tr.n,
-            ]),
-      w: m / n,
-    });
+    batches.push({ ...trainingSlice(data.train, s, m), w: m / n });
   }
   // the mean loss over the examples: batch means weighted by batch size
   const loss = () =>

@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../../models/network";
 import { conditionNumber } from "../../metrics/condition";
 import type { Matrix } from "../../metrics/matrix";
+import { trainingSlice } from "../../runs/execute";
 import type { MetricContext, MetricSet, MetricSetRef } from "../../runs/spec";
 
 export interface P2NetMeasureOptions {
@@ -88,11 +89,8 @@ export function p2WeightMatrix(W: tf.Variable | tf.Tensor): Matrix {
 /** The measures of the module comment at the last epoch (nothing at other epochs). */
 export function p2NetMeasures(ctx: MetricContext, o: P2NetMeasureOptions): Record<string, number | string | null> {
   if (ctx.epoch !== ctx.config.train.epochs) return {};
-  const train = ctx.data.train;
-  const n = Math.min(o.probe, train.n);
-  const dim = train.x.length / train.n;
   const out: Record<string, number | string | null> = {};
-  const x = tf.tensor2d((train.x as Float32Array).subarray(0, n * dim), [n, dim]);
+  const { x, y } = trainingSlice(ctx.data.train, 0, Math.min(o.probe, ctx.data.train.n));
   try {
     for (const { name, m } of p2Representations(ctx.model, x)) {
       const r = range(m.data);
@@ -103,7 +101,7 @@ export function p2NetMeasures(ctx: MetricContext, o: P2NetMeasureOptions): Recor
       out[`act.${name}.max`] = store(r.max);
     }
   } finally {
-    x.dispose();
+    tf.dispose([x, y]);
   }
   for (const l of ctx.model.layers) {
     if (!l.W) continue;

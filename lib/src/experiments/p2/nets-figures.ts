@@ -3,10 +3,8 @@
  * the values behind the histograms of Figs. 5–10 (read back from the runs' final checkpoints), and the paper-vs-ours
  * rows of Tables I–III. The paper's numbers are docs/spec/p2.md §2.2's.
  */
-import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { loadRunModel, runPaths, type StoredConfig } from "../../runs/execute";
-import { loadRunData } from "../../runs/spec";
+import { loadRunWithData, trainingSlice } from "../../runs/execute";
 import type { MeanSemPanel, MeanSemSeries } from "../../plots/p1-variants";
 import { familyColor } from "../../plots/theme";
 import { mean, sem } from "../../stats";
@@ -130,16 +128,11 @@ export interface P2LayerValues {
  */
 export async function p2LayerValues(hash: string, probe: number, dir?: string): Promise<P2LayerValues> {
   registerP2();
-  const stored = JSON.parse(fs.readFileSync(runPaths(hash, dir).config, "utf8")) as StoredConfig;
-  const data = await loadRunData(stored.config.data);
-  const model = loadRunModel(hash, dir);
+  const { model, stored, data } = await loadRunWithData(hash, dir);
   try {
-    const tr = data.train;
-    const n = Math.min(probe, tr.n);
-    const dim = tr.x.length / tr.n;
-    const x = tf.tensor2d((tr.x as Float32Array).subarray(0, n * dim), [n, dim]);
+    const { x, y } = trainingSlice(data.train, 0, Math.min(probe, data.train.n));
     const reps = p2Representations(model, x);
-    x.dispose();
+    tf.dispose([x, y]);
     const first = reps[0];
     const last = reps[reps.length - 1];
     const convs = model.layers.filter((l) => l.name !== "out" && !l.name.endsWith(".proj"));

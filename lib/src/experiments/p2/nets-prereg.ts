@@ -39,9 +39,6 @@ export function p2Arm(
   });
 }
 
-/** A diverged or missing value counts as the worst outcome for the claim it enters (NaN is kept out of means). */
-const values = (rs: readonly P2NetRecord[], f: (r: P2NetRecord) => number): number[] => rs.map(f);
-
 /** Names of the representations measured (stem, then blocks in order) and of the weight layers, from a record. */
 export function p2RepNames(r: P2NetRecord): string[] {
   return Object.keys(r)
@@ -202,9 +199,8 @@ export function p2TrainingMeasure(
 ): Measured {
   const chance = chanceOf(p);
   const acc = (f: P2Family, bn: boolean, key: "train_acc" | "test_acc" = "train_acc") =>
-    values(p2Arm(finals, f, bn, seeds), (r) => p1Num(r[key]));
-  const logLoss = (f: P2Family, bn: boolean) =>
-    values(p2Arm(finals, f, bn, seeds), (r) => Math.log10(p1Num(r.train_loss)));
+    p2Arm(finals, f, bn, seeds).map((r) => p1Num(r[key]));
+  const logLoss = (f: P2Family, bn: boolean) => p2Arm(finals, f, bn, seeds).map((r) => Math.log10(p1Num(r.train_loss)));
   const est: Measured["estimates"] = { S1: {}, N1: {}, N2: {}, N3: {}, N4: {} };
   const numbers: NonNullable<Measured["numbers"]> = { S1: {}, N1: {}, N2: {}, N3: {}, N4: {} };
   const pct = (x: number[]) => `${(100 * mean(x)).toFixed(1)} %`;
@@ -305,8 +301,8 @@ export function p2ActivationsMeasure(
   seeds: readonly number[],
 ): Measured {
   const logRange = (f: P2Family, bn: boolean, where: "first" | "last") =>
-    values(p2Arm(finals, f, bn, seeds), (r) => Math.log10(p2ActRange(r, where === "first" ? "stem" : p2LastBlock(r))));
-  const logW = (f: P2Family, bn: boolean) => values(p2Arm(finals, f, bn, seeds), (r) => Math.log10(p2MaxAbsWeight(r)));
+    p2Arm(finals, f, bn, seeds).map((r) => Math.log10(p2ActRange(r, where === "first" ? "stem" : p2LastBlock(r))));
+  const logW = (f: P2Family, bn: boolean) => p2Arm(finals, f, bn, seeds).map((r) => Math.log10(p2MaxAbsWeight(r)));
   const est: Measured["estimates"] = { A1: {}, A2: {}, A3: {} };
   const numbers: NonNullable<Measured["numbers"]> = { A1: {}, A2: {}, A3: {} };
   const geo = (x: number[]) => (10 ** mean(x)).toPrecision(3);
@@ -446,21 +442,21 @@ export function p2ConditionMeasure(
   for (const bn of BN_SETTINGS) {
     const k = bnKey(bn);
     const b = bn ? "BN" : "no BN";
-    const kw = (f: P2Family) => values(arm(f, bn), p2MeanLogKappaW);
-    const kh = (f: P2Family) => values(arm(f, bn), p2MeanLogKappaH);
+    const kw = (f: P2Family) => arm(f, bn).map(p2MeanLogKappaW);
+    const kh = (f: P2Family) => arm(f, bn).map(p2MeanLogKappaH);
     for (const f of ["resnet", "resnext"] as const) {
       est.K1[`kappaW-above-${f}-${k}`] = welchEffect(kw("plain"), kw(f));
-      const worst = Math.max(...values(arm(f, bn), p2InfiniteCount));
+      const worst = Math.max(...arm(f, bn).map(p2InfiniteCount));
       est.K3[`finite-${f}-${k}`] = exactEffect(worst - 0.5, "exact count over the seed set");
     }
-    const frac = values(arm("plain", bn), p2InfiniteDeepFraction);
+    const frac = arm("plain", bn).map(p2InfiniteDeepFraction);
     est.K2[`infinite-deep-${k}`] = bootstrapEffect(frac, mean, 0.5, { what: "seeds" });
     est.K4[`resnext-below-resnet-${k}`] = welchEffect(kh("resnet"), kh("resnext"));
     numbers.K1[`mean log₁₀ κ(W) PlainNet / ResNet / ResNeXt, ${b}`] =
       `${fmt(kw("plain"))} / ${fmt(kw("resnet"))} / ${fmt(kw("resnext"))}`;
     numbers.K2[`PlainNet deep blocks with κ(H) = ∞, ${b}`] = `${(100 * mean(frac)).toFixed(0)} %`;
     numbers.K3[`infinite κ(H) per run, PlainNet / ResNet / ResNeXt, ${b} (mean)`] =
-      `${fmt(values(arm("plain", bn), p2InfiniteCount))} / ${fmt(values(arm("resnet", bn), p2InfiniteCount))} / ${fmt(values(arm("resnext", bn), p2InfiniteCount))}`;
+      `${fmt(arm("plain", bn).map(p2InfiniteCount))} / ${fmt(arm("resnet", bn).map(p2InfiniteCount))} / ${fmt(arm("resnext", bn).map(p2InfiniteCount))}`;
     numbers.K4[`mean log₁₀ κ(H) PlainNet / ResNet / ResNeXt, ${b}`] =
       `${fmt(kh("plain"))} / ${fmt(kh("resnet"))} / ${fmt(kh("resnext"))}`;
   }

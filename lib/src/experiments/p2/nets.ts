@@ -9,8 +9,8 @@
  * 1e-4, batch 128, lr 0.1 → 1e-4, 200 epochs, depth 164).
  */
 import { convBlocksPerStage } from "../../models/convnet";
-import { type ConvNetConfigInput, convNetConfig } from "../../models/config";
-import { createModel } from "../../models/create";
+import type { ConvNetConfigInput } from "../../models/config";
+import { countParams } from "../../models/create";
 import { registerDataProvider, registerMetricSet, type DataSpec, runSpec, type RunSpec } from "../../runs/spec";
 import type { TrainConfigInput } from "../../train/config";
 import { executeGrid, type GridExecuteSummary, type GridRecord, type GridRunRequest } from "../execute";
@@ -339,13 +339,9 @@ export async function p2NetExecute(
   };
 }
 
-/** Parameter counts of a protocol's nets (built once each, on the first dataset), for the tables. */
+/** Parameter counts of a protocol's nets (on the first dataset by default), for the tables. */
 export function p2ParamCounts(p: P2NetProtocol, d: P2DataSpec = p.data[0]): Record<P2Family, number> {
   const out = {} as Record<P2Family, number>;
-  for (const f of p.families) {
-    const m = createModel(convNetConfig(p2NetModel(p, d, f, true) as ConvNetConfigInput), 0);
-    out[f] = m.paramCount;
-    m.dispose();
-  }
+  for (const f of p.families) out[f] = countParams(p2NetModel(p, d, f, true));
   return out;
 }

@@ -20,9 +20,8 @@ import { networkParamSet } from "../../metrics/network-context";
 import { basinWidth, nonConvexFraction } from "../../metrics/surface-measures";
 import type { Measured, Preregistration } from "../../report/prereg";
 import { bootstrapEffect, welchEffect } from "../../report/verdict";
-import { loadRunModel, runPaths, type StoredConfig } from "../../runs/execute";
-import { readJson } from "../../runs/files";
-import { runSpec, loadRunData } from "../../runs/spec";
+import { loadRunWithData, trainingSlice } from "../../runs/execute";
+import { runSpec } from "../../runs/spec";
 import type { AssembledSurface, SurfaceSpecInput } from "../../runs/surface";
 import { mean } from "../../stats";
 import type { TrainConfigInput } from "../../train/config";
@@ -169,16 +168,11 @@ export function p3SurfaceSpec(p: P3Protocol, r: Pick<P3Request, "spec" | "seed">
 export async function p3Sharpness(hash: string, p: P3Protocol, dir?: string): Promise<number> {
   registerP1Data();
   registerP2();
-  const stored = readJson<StoredConfig>(runPaths(hash, dir).config);
-  const data = await loadRunData(stored.config.data);
-  const tr = data.train;
-  const n = Math.min(p.sharpness.examples, tr.n);
-  const dim = tr.x.length / tr.n;
-  const model = loadRunModel(hash, dir);
-  const x = tf.tensor2d((tr.x as Float32Array).subarray(0, n * dim), [n, dim]);
-  const y = tf.tensor1d((tr.y as Int32Array).subarray(0, n), "int32");
+  const { model, data } = await loadRunWithData(hash, dir);
+  const { x, y } = trainingSlice(data.train, 0, Math.min(p.sharpness.examples, data.train.n));
   try {
-    const loss = () => model.loss(model.forward(x, { training: false, updateStats: false }).output, y) as tf.Scalar;
+    const loss = () =>
+      model.loss(model.forward(x, { training: false, updateStats: false }).output, y as tf.Tensor1D) as tf.Scalar;
     const op = hessianOperator(loss, networkParamSet(model));
     const res = await lanczos(op, { seed: 0, steps: Math.min(p.sharpness.steps, op.dim), tol: 1e-4 });
     return res.ritzValues[res.ritzValues.length - 1];

@@ -112,6 +112,7 @@ export function p3TheoremLoss(net: P3TheoremNet, theta: Float64Array, d: P3Theor
   const ao = co + m;
   const acts: Float64Array[] = Array.from({ length: depth + 1 }, (_, l) => new Float64Array(l === 0 ? n : width));
   const delta: Float64Array[] = Array.from({ length: depth + 1 }, (_, l) => new Float64Array(l === 0 ? n : width));
+  const sk = new Float64Array(m); // the skip branch's pre-activations of one sample
   let loss = 0;
   for (let i = 0; i < d.N; i++) {
     const xi = d.x.subarray(i * n, (i + 1) * n);
@@ -129,7 +130,6 @@ export function p3TheoremLoss(net: P3TheoremNet, theta: Float64Array, d: P3Theor
     let f = theta[rb];
     const last = acts[depth];
     for (let k = 0; k < last.length; k++) f += last[k] * theta[ro + k];
-    const sk = new Float64Array(m);
     for (let k = 0; k < m; k++) {
       let z = theta[co + k];
       for (let q = 0; q < n; q++) z += theta[uo + k * n + q] * xi[q];
