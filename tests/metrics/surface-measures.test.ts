@@ -31,6 +31,16 @@ describe("surface measures", () => {
 
   it("a saddle is non-convex at every point; ripples on a bowl make part of it non-convex", () => {
     expect(nonConvexFraction(grid((a, b) => 2 + a * a - b * b))).toBe(1);
+    // the threshold: a steep, flat-bottomed bowl (λ_min/λ_max = 1/200) is convex; a negative curvature of a
+    // twentieth of the positive one (λ_min = −0.1, λ_max = 2) is below tol = 0.1 and does not count
+    expect(nonConvexFraction(grid((a, b) => 2 + 100 * a * a + 0.5 * b * b))).toBe(0);
+    expect(nonConvexFraction(grid((a, b) => 2 + a * a - 0.05 * b * b))).toBe(0);
+    expect(
+      nonConvexFraction(
+        grid((a, b) => 2 + a * a - 0.05 * b * b),
+        { tol: 0.01 },
+      ),
+    ).toBe(1);
     const rippled = nonConvexFraction(grid((a, b) => 2 + a * a + b * b + 0.05 * Math.sin(20 * a) * Math.sin(20 * b)));
     expect(rippled).toBeGreaterThan(0.2);
     expect(rippled).toBeLessThan(1);
