@@ -52,17 +52,25 @@ export function referenceForward(model: Mlp, rows: number[][]): number[][] {
         const v = w.get(`L${l}.bn.var`)!;
         z = z.map((zi, i) => (g[i] * (zi - mu[i])) / Math.sqrt(v[i] + BN_EPS) + be[i]);
       }
-      const h = z.map((zi) => act(c.activation, zi));
+      // non-skip symmetry breakers (config.ts UnitBreakingConfig): g_a · max(z + c_a, α_a (z + c_a))
+      const ub = model.unitBreakers[l - 1]?.values;
+      if (ub?.offsets) z = z.map((zi, i) => zi + ub.offsets![i]);
+      let h = z.map((zi, i) => (ub?.slopes ? (zi > 0 ? zi : ub.slopes[i] * zi) : act(c.activation, zi)));
+      if (ub?.gains) h = h.map((hi, i) => hi * ub.gains![i]);
       let out = h;
       const prev = xs[l - 1];
       const s = c.skip;
       if (l >= 2 && s.type === "identity") out = h.map((hi, i) => hi + prev[i]);
       if (l >= 2 && s.type === "matrix") {
         const sk = model.skipMatrices.get(l)!;
+        const m = prev.reduce((a, b) => a + b, 0) / c.width;
+        const k = s.scale ?? 1; // the stored matrix already includes it
         const q =
           s.matrix === "mean"
-            ? new Array(c.width).fill(prev.reduce((a, b) => a + b, 0) / c.width)
-            : matvec(sk.matrix!, prev, c.width);
+            ? new Array(c.width).fill(k * m)
+            : s.matrix === "blend"
+              ? prev.map((p) => k * ((1 - s.blend) * m + s.blend * p)) // ((1 − α)(1/n)11ᵀ + αI) x
+              : matvec(sk.matrix!, prev, c.width);
         out = h.map((hi, i) => hi + q[i]);
       }
       if (l >= 2 && s.type === "hyper") {

@@ -82,6 +82,104 @@ describe("skip matrices", () => {
     const s = makeSkipMatrix(new Rng(0), "mean", 4);
     expect(s.zeros).toBe(3);
   });
+
+  it("the positive rank-1 skip w wᵀ: rank 1, norm 1, symmetric, non-negative, aligned with the all-ones direction", () => {
+    const n = 64;
+    const s = makeSkipMatrix(new Rng(3), "rank1-positive", n);
+    const m = s.matrix!;
+    expect(s.zeros).toBe(n - 1);
+    const sv = singularValues(m, n, n).sort((a, b) => b - a);
+    expect(sv[0]).toBeCloseTo(1, 10);
+    expect(sv[1]).toBeLessThan(1e-10);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        expect(m[i * n + j]).toBeGreaterThanOrEqual(0);
+        expect(m[i * n + j]).toBe(m[j * n + i]);
+      }
+    // w = √diag(Q); cos(w, 1) = Σw/√n ≈ √(2/π) ≈ 0.80 for large n
+    const cos = Array.from({ length: n }, (_, i) => Math.sqrt(m[i * n + i])).reduce((a, v) => a + v, 0) / Math.sqrt(n);
+    expect(cos).toBeGreaterThan(0.7);
+    expect(cos).toBeLessThan(0.9);
+    const neg = makeSkipMatrix(new Rng(3), "rank1-positive", n, 0, 0, -1);
+    expect(Array.from(neg.matrix!)).toEqual(Array.from(m, (v) => -v));
+    s.q!.dispose();
+    s.qt!.dispose();
+    neg.q!.dispose();
+    neg.qt!.dispose();
+  });
+
+  it("the blended skip resolves with its α, is refused outside [0, 1], and leaves other skips' configs (hashes) unchanged", () => {
+    expect(mlpConfig({ skip: { type: "matrix", matrix: "blend", blend: 0.25 } }).skip).toEqual({
+      type: "matrix",
+      matrix: "blend",
+      zeroFraction: 0,
+      blend: 0.25,
+    });
+    expect(mlpConfig({ skip: { type: "matrix", matrix: "mean" } }).skip).toEqual({
+      type: "matrix",
+      matrix: "mean",
+      zeroFraction: 0,
+    });
+    expect(() => mlpConfig({ skip: { type: "matrix", matrix: "blend", blend: 1.5 } })).toThrow(
+      /blend must be in \[0, 1\]/,
+    );
+    expect(() => mlpConfig({ skip: { type: "matrix", matrix: "bogus" as never } })).toThrow(
+      /Unknown skip matrix 'bogus'/,
+    );
+    expect(mlpConfig({ skip: { type: "matrix", matrix: "mean", scale: 1 } }).skip).toEqual({
+      type: "matrix",
+      matrix: "mean",
+      zeroFraction: 0,
+    });
+    expect(mlpConfig({ skip: { type: "matrix", matrix: "mean", scale: -1 } }).skip).toMatchObject({ scale: -1 });
+  });
+});
+
+describe("unit breaking (docs/spec/p1.md §1.4 v3-E)", () => {
+  beforeAll(async () => {
+    await initBackend({ force: "wasm" });
+  });
+
+  it("is omitted from the resolved config when off, so earlier runs keep their hashes", () => {
+    expect("unitBreaking" in mlpConfig({})).toBe(false);
+    expect("unitBreaking" in mlpConfig({ unitBreaking: { offsetStd: 0, gainSpread: 0 } })).toBe(false);
+    expect(mlpConfig({ unitBreaking: { gainSpread: 0.5 } }).unitBreaking).toEqual({
+      offsetStd: 0,
+      gainSpread: 0.5,
+      slopeMax: 0,
+    });
+  });
+
+  it("refuses unknown fields, negative values, gains that can reach 0, and slopes without ReLU", () => {
+    expect(() => mlpConfig({ unitBreaking: { offsetstd: 1 } as never })).toThrow(/unknown field\(s\) offsetstd/);
+    expect(() => mlpConfig({ unitBreaking: { offsetStd: -1 } })).toThrow(/offsetStd must be a finite number ≥ 0/);
+    expect(() => mlpConfig({ unitBreaking: { gainSpread: 1 } })).toThrow(/gainSpread must be below 1/);
+    expect(() => mlpConfig({ activation: "tanh", unitBreaking: { slopeMax: 0.2 } })).toThrow(/needs activation "relu"/);
+  });
+
+  it("draws the breakers from the model seed with the configured distributions, the same for every skip type", () => {
+    const cfg = { inputDim: 4, outputDim: 2, depth: 3, width: 400 };
+    const ub = { offsetStd: 0.5, gainSpread: 0.3, slopeMax: 0.2 };
+    const a = new Mlp({ ...cfg, unitBreaking: ub }, 7);
+    const b = new Mlp({ ...cfg, skip: "identity", unitBreaking: ub }, 7);
+    expect(a.unitBreakers).toHaveLength(3);
+    for (const [l, u] of a.unitBreakers.entries()) {
+      const o = Array.from(u.values.offsets!);
+      const sd = Math.sqrt(o.reduce((s, v) => s + v * v, 0) / o.length);
+      expect(sd).toBeGreaterThan(0.45);
+      expect(sd).toBeLessThan(0.55);
+      expect(Math.min(...u.values.gains!)).toBeGreaterThanOrEqual(0.7);
+      expect(Math.max(...u.values.gains!)).toBeLessThanOrEqual(1.3);
+      expect(Math.min(...u.values.slopes!)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...u.values.slopes!)).toBeLessThanOrEqual(0.2);
+      expect(Math.max(...u.values.slopes!)).toBeGreaterThan(0.19);
+      expect(Array.from(b.unitBreakers[l].values.gains!)).toEqual(Array.from(u.values.gains!));
+    }
+    const before = tf.memory().numTensors;
+    a.dispose();
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before - 2 * (8 + 9)); // 8 params (3 layers + read-out), 9 breaker tensors each
+  });
 });
 
 describe("initialisations", () => {

@@ -48,8 +48,11 @@ describe("permutation symmetry of hidden units", () => {
   const perm = rng.permutation(width);
   const xData = Array.from({ length: 6 }, () => Array.from(rng.normals(5)));
 
-  function permutedDifference(skip: MlpConfigInput["skip"], layer: number): number {
-    const m = new Mlp({ ...base, skip }, 4);
+  const permutedDifference = (skip: MlpConfigInput["skip"], layer: number) => permutedDifferenceWith({ skip }, layer);
+
+  /** Relative change of the output when the units of hidden layer `layer` are permuted. */
+  function permutedDifferenceWith(extra: MlpConfigInput, layer: number): number {
+    const m = new Mlp({ ...base, ...extra }, 4);
     const x = tf.tensor2d(xData);
     const y0 = out(m, x);
     m.setWeights(permuteLayer(m.getWeights(), layer, perm, width, 4));
@@ -69,6 +72,26 @@ describe("permutation symmetry of hidden units", () => {
 
   it("the symmetric mean skip (1/n)11ᵀ keeps it (docs/spec/p1.md §1.4 v3-D control)", () => {
     for (const l of [2, 3, 4]) expect(permutedDifference({ type: "matrix", matrix: "mean" }, l)).toBeLessThan(1e-6);
+  });
+
+  it("the blended skip (1 − α)(1/n)11ᵀ + αI breaks it, in proportion to α", () => {
+    const d = (blend: number) => permutedDifference({ type: "matrix", matrix: "blend", blend }, 2);
+    expect(d(0)).toBeLessThan(1e-6);
+    expect(d(0.1)).toBeGreaterThan(1e-3);
+    expect(d(1)).toBeCloseTo(permutedDifference("identity", 2), 5);
+    expect(d(0.1)).toBeLessThan(d(1));
+  });
+
+  it("fixed per-unit offsets, gains or slopes break it in a plain net (docs/spec/p1.md §1.4 v3-E)", () => {
+    for (const unitBreaking of [{ offsetStd: 0.5 }, { gainSpread: 0.5 }, { slopeMax: 0.3 }])
+      for (const l of [1, 2, 3])
+        expect(permutedDifferenceWith({ skip: "none", unitBreaking }, l)).toBeGreaterThan(1e-3);
+  });
+
+  it("the negated mean skip keeps it; the positive rank-1 skip w wᵀ, its control, breaks it", () => {
+    expect(permutedDifference({ type: "matrix", matrix: "mean", scale: -1 }, 2)).toBeLessThan(1e-6);
+    expect(permutedDifference({ type: "matrix", matrix: "rank1-positive" }, 2)).toBeGreaterThan(1e-3);
+    expect(permutedDifference({ type: "matrix", matrix: "rank1-positive", scale: -1 }, 2)).toBeGreaterThan(1e-3);
   });
 
   it("a random orthogonal skip breaks it", () => {

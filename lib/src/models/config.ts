@@ -32,13 +32,55 @@ export type Task = "classification" | "regression";
  *     `orthogonal`:  Haar-random orthogonal;
  *     `degenerate`:  Q = U diag(s) Vᵀ, U, V Haar-random, s ∈ {0, 1} with round(zeroFraction·width) zeros
  *                    (docs/spec/p1.md §1.3 Fig. G; zeroFraction 0 is orthogonal, 1 is plain);
- *     `mean`:        Q = (1/n) 1 1ᵀ, the symmetric skip that does not break permutation symmetry (docs/spec/p1.md §1.4 v3-D).
+ *     `mean`:        Q = (1/n) 1 1ᵀ, the symmetric skip that does not break permutation symmetry (docs/spec/p1.md §1.4 v3-D);
+ *     `blend`:       Q = (1 − α)(1/n) 1 1ᵀ + α I, α = `blend` ∈ [0, 1]: the mean skip (α = 0) moved towards the identity
+ *                    (α = 1), a skip that breaks the permutation symmetry weakly for small α (docs/spec/p1.md §1.4 v3-D).
+ *                    Its singular values are 1 (the mean direction) and α (the n − 1 others);
+ *     `rank1-positive`: Q = w wᵀ, w = |g|/‖g‖ with g ~ N(0, I) drawn per layer: rank 1 and norm 1 like the mean skip,
+ *                    and like it aligned with the all-ones direction (E cos(w, 1) ≈ √(2/π) ≈ 0.8, which ReLU outputs,
+ *                    all ≥ 0, lie close to), but different for every unit, so it breaks the symmetry: the mean skip's
+ *                    matched control (docs/spec/p1.md §1.4 v3-D; ours).
+ *   `scale` (optional, default 1; omitted when 1, so earlier runs keep their hashes) multiplies Q: e.g. −1 turns the
+ *   mean skip into −(1/n)11ᵀ, which feeds the layer mean back with the opposite sign.
  */
 export type SkipConfig =
   | { type: "none" }
   | { type: "identity" }
   | { type: "hyper"; form: "mean" | "orthogonal" }
-  | { type: "matrix"; matrix: "orthogonal" | "degenerate" | "mean"; zeroFraction: number };
+  | {
+      type: "matrix";
+      matrix: "orthogonal" | "degenerate" | "mean" | "rank1-positive";
+      zeroFraction: number;
+      scale?: number;
+    }
+  | { type: "matrix"; matrix: "blend"; zeroFraction: number; blend: number; scale?: number };
+
+/** The fixed skip matrices of `SkipConfig` "matrix". */
+export type SkipMatrixKind = "orthogonal" | "degenerate" | "mean" | "blend" | "rank1-positive";
+export const SKIP_MATRIX_KINDS: readonly SkipMatrixKind[] = [
+  "orthogonal",
+  "degenerate",
+  "mean",
+  "blend",
+  "rank1-positive",
+];
+
+/**
+ * Fixed, untrainable per-unit quantities that make the units of a layer differ without any skip: non-skip symmetry
+ * breaking (docs/spec/p1.md §1.4 v3-E; every form is ours). Drawn once per hidden layer l and unit a from the model
+ * seed (`subSeed(subSeed(seed, "init"), "unit-breaking")`), and applied as
+ *   x_l = g_a · f_a(z_l + c_a) + S_l(…)
+ * - `offsetStd` σ:  c_a ~ N(0, σ²), a fixed offset of the pre-activation (a bias that is not trained);
+ * - `gainSpread` s: g_a ~ U(1 − s, 1 + s), a fixed gain on the unit's output;
+ * - `slopeMax` m:   f_a(z) = max(z, α_a z), α_a ~ U(0, m), a leaky ReLU with its own slope (ReLU nets only).
+ * A zero field is off. Absent (or all zero) means none, and a resolved config then omits the field, so runs from before
+ * it keep their hashes.
+ */
+export interface UnitBreakingConfig {
+  offsetStd: number;
+  gainSpread: number;
+  slopeMax: number;
+}
 
 /**
  * Weight initialisation of the hidden layers (biases start at `biasInit`; the read-out is always LeCun-normal,
@@ -127,6 +169,8 @@ export interface MlpConfig {
   batchNorm: number[];
   biasRegularizer: BiasRegularizerConfig | null;
   task: Task;
+  /** Non-skip symmetry breaking (`UnitBreakingConfig`); absent: none. */
+  unitBreaking?: UnitBreakingConfig;
 }
 
 /** Paper 2's block families as MLPs (docs/spec/p2.md §2.0, Fig. 2); a block is two weight layers. */
@@ -209,10 +253,11 @@ export interface ConvNetConfig {
 export type ModelConfig = MlpConfig | BlockNetConfig | ConvNetConfig;
 
 /** Partial configs as users write them: any field may be left out and takes its default. */
-export type MlpConfigInput = Partial<Omit<MlpConfig, "kind" | "skip" | "init">> & {
+export type MlpConfigInput = Partial<Omit<MlpConfig, "kind" | "skip" | "init" | "unitBreaking">> & {
   kind?: "mlp";
   skip?: SkipInput;
   init?: InitInput;
+  unitBreaking?: Partial<UnitBreakingConfig> | null;
 };
 export type BlockNetConfigInput = Partial<Omit<BlockNetConfig, "kind" | "init">> & { kind: "blocks"; init?: InitInput };
 export type ConvNetConfigInput = Partial<Omit<ConvNetConfig, "kind" | "init" | "inputDim">> & {
@@ -227,7 +272,7 @@ export type SkipInput =
   | { type: "none" }
   | { type: "identity" }
   | { type: "hyper"; form?: "mean" | "orthogonal" }
-  | { type: "matrix"; matrix?: "orthogonal" | "degenerate" | "mean"; zeroFraction?: number };
+  | { type: "matrix"; matrix?: SkipMatrixKind; zeroFraction?: number; blend?: number; scale?: number };
 
 export type InitInput =
   | InitConfig["type"]
@@ -247,9 +292,19 @@ export function resolveSkip(s: SkipInput | undefined): SkipConfig {
     case "hyper":
       return { type: "hyper", form: (o as { form?: "mean" | "orthogonal" }).form ?? "mean" };
     case "matrix": {
-      const m = o as { matrix?: "orthogonal" | "degenerate" | "mean"; zeroFraction?: number };
+      const m = o as { matrix?: SkipMatrixKind; zeroFraction?: number; blend?: number; scale?: number };
       const matrix = m.matrix ?? "orthogonal";
-      return { type: "matrix", matrix, zeroFraction: matrix === "degenerate" ? (m.zeroFraction ?? 0.5) : 0 };
+      if (!SKIP_MATRIX_KINDS.includes(matrix))
+        throw new Error(`Unknown skip matrix '${matrix}': use ${SKIP_MATRIX_KINDS.join(", ")}`);
+      const scale = m.scale ?? 1;
+      if (!Number.isFinite(scale)) throw new Error(`model config: skip.scale must be a finite number, got ${scale}`);
+      const scaled = scale === 1 ? {} : { scale }; // one hash per meaning
+      if (matrix === "blend") {
+        const blend = m.blend ?? 0.1;
+        if (!(blend >= 0 && blend <= 1)) throw new Error(`model config: skip.blend must be in [0, 1], got ${blend}`);
+        return { type: "matrix", matrix, zeroFraction: 0, blend, ...scaled };
+      }
+      return { type: "matrix", matrix, zeroFraction: matrix === "degenerate" ? (m.zeroFraction ?? 0.5) : 0, ...scaled };
     }
     default:
       throw new Error(`Unknown skip type '${(o as { type: string }).type}': use none, identity, hyper or matrix`);
@@ -286,6 +341,28 @@ export function resolveInit(i: InitInput | undefined): InitConfig {
   }
 }
 
+/** The resolved unit breaking: every field a finite number ≥ 0 (default 0); null when all are 0 (module comment of `UnitBreakingConfig`). */
+export function resolveUnitBreaking(u: Partial<UnitBreakingConfig> | null | undefined): UnitBreakingConfig | null {
+  if (!u) return null;
+  const known = ["offsetStd", "gainSpread", "slopeMax"];
+  const unknown = Object.keys(u).filter((k) => !known.includes(k));
+  if (unknown.length)
+    throw new Error(`model config: unitBreaking has unknown field(s) ${unknown.join(", ")}; use ${known.join(", ")}`);
+  const r: UnitBreakingConfig = {
+    offsetStd: u.offsetStd ?? 0,
+    gainSpread: u.gainSpread ?? 0,
+    slopeMax: u.slopeMax ?? 0,
+  };
+  for (const [k, v] of Object.entries(r))
+    if (!(Number.isFinite(v) && v >= 0))
+      throw new Error(`model config: unitBreaking.${k} must be a finite number ≥ 0, got ${v}`);
+  if (r.gainSpread >= 1)
+    throw new Error(
+      `model config: unitBreaking.gainSpread must be below 1 (gains U(1 − s, 1 + s) stay positive), got ${r.gainSpread}`,
+    );
+  return r.offsetStd || r.gainSpread || r.slopeMax ? r : null;
+}
+
 /** Paper 1 defaults (docs/spec/p1.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
 export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
   const c: MlpConfig = {
@@ -302,6 +379,8 @@ export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
     biasRegularizer: resolveBiasRegularizer(input.biasRegularizer),
     task: input.task ?? "classification",
   };
+  const ub = resolveUnitBreaking(input.unitBreaking);
+  if (ub) c.unitBreaking = ub; // omitted when off: one hash per meaning
   validateMlp(c);
   return c;
 }
@@ -396,6 +475,10 @@ function validateMlp(c: MlpConfig): void {
   if (s.type === "matrix" && s.matrix === "degenerate" && !(s.zeroFraction >= 0 && s.zeroFraction <= 1)) {
     throw new Error(`model config: skip.zeroFraction must be in [0, 1], got ${s.zeroFraction}`);
   }
+  if (c.unitBreaking && c.unitBreaking.slopeMax > 0 && c.activation !== "relu")
+    throw new Error(
+      `model config: unitBreaking.slopeMax gives each unit its own leaky-ReLU slope, so it needs activation "relu", not "${c.activation}"`,
+    );
 }
 
 function validateBlocks(c: BlockNetConfig): void {
@@ -454,10 +537,15 @@ export function describeModelConfig(c: ModelConfig): string {
       s.type === "hyper"
         ? `hyper(${s.form})`
         : s.type === "matrix"
-          ? `matrix(${s.matrix}${s.matrix === "degenerate" ? ` p=${s.zeroFraction}` : ""})`
+          ? `matrix(${s.matrix}${s.matrix === "degenerate" ? ` p=${s.zeroFraction}` : ""}${s.matrix === "blend" ? ` α=${s.blend}` : ""}${s.scale !== undefined && s.scale !== 1 ? ` ×${s.scale}` : ""})`
           : s.type;
     parts.push(`mlp ${c.inputDim}→${c.depth}×${c.width}→${c.outputDim} ${c.activation}`, `skip ${skip}`);
     if (c.batchNorm.length) parts.push(`BN at ${c.batchNorm.join(",")}`);
+    const u = c.unitBreaking;
+    if (u)
+      parts.push(
+        `unit breaking ${[u.offsetStd ? `offsets σ=${u.offsetStd}` : "", u.gainSpread ? `gains ±${u.gainSpread}` : "", u.slopeMax ? `slopes ≤${u.slopeMax}` : ""].filter(Boolean).join(", ")}`,
+      );
   } else if (c.kind === "conv") {
     const [h, w, ch] = c.inputShape;
     parts.push(

@@ -151,6 +151,7 @@ export class ConvNet extends Network {
   forward(x: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
     if (options.replicate)
       throw new Error("forward: replicate (one layer's weights per copy) is supported by the MLPs only");
+    if (options.zShift) throw new Error("forward: zShift (a probe for ∂L/∂z) is supported by the MLPs only");
     const c = this.config;
     if (x.rank !== 2 || x.shape[1] !== c.inputDim) {
       throw new Error(

@@ -34,6 +34,8 @@ export class Mlp extends Network {
   readonly layers: ParamLayer[];
   /** Fixed skip maps: for `matrix`, skipMatrices[l] is Q_l (l = 2..L); for `hyper`/`orthogonal`, Q_k (k = 1..L−2). */
   readonly skipMatrices: Map<number, SkipMatrix> = new Map();
+  /** Fixed per-unit symmetry breakers of hidden layer l (index l − 1), when the config has `unitBreaking`. */
+  readonly unitBreakers: UnitBreakers[] = [];
 
   constructor(config: MlpConfigInput | MlpConfig, seed: number) {
     super();
@@ -62,11 +64,33 @@ export class Mlp extends Network {
             s.matrix,
             c.width,
             s.matrix === "degenerate" ? degenerateZeros(c.width, s.zeroFraction) : 0,
+            s.matrix === "blend" ? s.blend : 0,
+            s.scale ?? 1,
           ),
         );
       }
     } else if (s.type === "hyper" && s.form === "orthogonal") {
       for (let k = 1; k <= c.depth - 2; k++) this.skipMatrices.set(k, makeSkipMatrix(skipRng, "orthogonal", c.width));
+    }
+    if (c.unitBreaking) {
+      const ub = c.unitBreaking;
+      const ubRng = new Rng(subSeed(subSeed(seed, "init"), "unit-breaking"));
+      for (let l = 1; l <= c.depth; l++) {
+        // per layer, in this order: offsets, gains, slopes (each drawn only when on)
+        const n = c.width;
+        const offsets = ub.offsetStd > 0 ? Float32Array.from(ubRng.normals(n, 0, ub.offsetStd)) : null;
+        const gains =
+          ub.gainSpread > 0
+            ? Float32Array.from({ length: n }, () => 1 + ub.gainSpread * (2 * ubRng.uniform() - 1))
+            : null;
+        const slopes = ub.slopeMax > 0 ? Float32Array.from({ length: n }, () => ub.slopeMax * ubRng.uniform()) : null;
+        this.unitBreakers.push({
+          offsets: offsets ? tf.keep(tf.tensor1d(offsets)) : null,
+          gains: gains ? tf.keep(tf.tensor1d(gains)) : null,
+          slopes: slopes ? tf.keep(tf.tensor1d(slopes)) : null,
+          values: { offsets, gains, slopes },
+        });
+      }
     }
   }
 
@@ -110,7 +134,19 @@ export class Mlp extends Network {
           ? replicaDense(prev, rep.W, layer.b as unknown as tf.Tensor1D)
           : dense(prev, layer.W as unknown as tf.Tensor2D, layer.b as unknown as tf.Tensor1D); // [B, n]
       if (layer.bn) z = batchNorm(z, layer.bn, training, update);
-      const h = activate(z, c.activation);
+      const shift = options.zShift?.[layer.name];
+      if (shift) z = tf.add(z, shift); // a probe for ∂L/∂z (ForwardOptions.zShift)
+      const ub = this.unitBreakers[l - 1];
+      let h: tf.Tensor2D;
+      if (ub) {
+        if (ub.offsets) z = tf.add(z, ub.offsets); // z + c_a
+        h = ub.slopes
+          ? (tf.sub(tf.relu(z), tf.mul(ub.slopes, tf.relu(tf.neg(z)))) as tf.Tensor2D) // max(z, α_a z), α_a ∈ [0, 1)
+          : activate(z, c.activation);
+        if (ub.gains) h = tf.mul(h, ub.gains); // g_a · f_a(·)
+      } else {
+        h = activate(z, c.activation);
+      }
       let out = h;
       if (l >= 2) {
         const s = c.skip;
@@ -142,7 +178,17 @@ export class Mlp extends Network {
   protected override disposeFixed(): void {
     for (const s of this.skipMatrices.values()) disposeSkip(s);
     this.skipMatrices.clear();
+    for (const u of this.unitBreakers) for (const t of [u.offsets, u.gains, u.slopes]) t?.dispose();
+    this.unitBreakers.length = 0;
   }
+}
+
+/** One hidden layer's fixed per-unit breakers (config.ts `UnitBreakingConfig`): tensors [n] (null when off), and their values. */
+export interface UnitBreakers {
+  offsets: tf.Tensor1D | null;
+  gains: tf.Tensor1D | null;
+  slopes: tf.Tensor1D | null;
+  values: { offsets: Float32Array | null; gains: Float32Array | null; slopes: Float32Array | null };
 }
 
 /** x [k·B, in] times k matrices W [k, in, out] (copy j acts on rows jB…(j+1)B−1), plus b: [k·B, out]. */

@@ -69,6 +69,12 @@ export interface ForwardOptions {
    * products from one pass (curvature/replicas.ts). Supported by the MLPs (`Mlp`); other models throw.
    */
   replicate?: { layer: string; W: tf.Tensor3D };
+  /**
+   * Tensors [B, units] added to named layers' pre-activations z (after BatchNorm, before the nonlinearity). Passed as
+   * zeros and differentiated, they give the back-propagated error ∂L/∂z of each example (v3-F's gradient flow).
+   * Supported by the MLPs (`Mlp`); other models throw.
+   */
+  zShift?: Record<string, tf.Tensor2D>;
 }
 
 export interface ForwardResult {
