@@ -198,6 +198,11 @@ describe("pre-registration", () => {
     const html = claimsHtml({ ...meta, checks });
     expect(html).toContain("⚠ differs");
     expect(html).toMatch(/<b>Sanity checks<\/b>/);
+    expect(html).not.toContain("No claim of the paper is tested here");
+    // a notebook with sanity checks only says so instead of drawing an empty table of paper claims
+    const sanityOnly = claimsHtml({ ...meta, checks: checks.filter((c) => c.kind === "sanity") });
+    expect(sanityOnly).toContain("No claim of the paper is tested here: only the sanity checks below.");
+    expect(sanityOnly.match(/<table class="skiplab-table">/g)).toHaveLength(1);
     const index = renderIndex(
       [{ name: "99-test", title: "Test", status: "ok", scale: "quick", claims: [{ ...meta, checks }] }],
       { generated: "now", scale: "quick", commit: "abc", machine: "m", command: "c" },

@@ -96,7 +96,9 @@ export function claimsHtml(record: ClaimsRecord): string {
     TABLE_STYLE +
     `<div class="skiplab-claims-block"><p><b>Claim check</b> — data: ${escapeHtml(record.dataset)} · scale: ${escapeHtml(record.scale)} · ` +
     `seeds: ${escapeHtml(record.seeds)} · backend: ${escapeHtml(record.backend)}</p>` +
-    `<table class="skiplab-table">${head}<tbody>${rows}</tbody></table>` +
+    (paper.length
+      ? `<table class="skiplab-table">${head}<tbody>${rows}</tbody></table>`
+      : `<p>No claim of the paper is tested here: only the sanity checks below.</p>`) +
     (sanity.length
       ? `<p><b>Sanity checks</b> (identities and manipulation checks of ours; not claims of the paper)</p>` +
         `<table class="skiplab-table">${head}<tbody>${sanity.map(row).join("")}</tbody></table>`
