@@ -5,14 +5,17 @@
  */
 import { registerP1 } from "./p1";
 import { registerP2 } from "./p2";
+import { registerP1v3 } from "./p1v3";
 
 export * from "./p1";
 export * from "./p2";
 export * from "./p3";
+export * from "./p1v3";
 export * from "./execute";
 
 /** Registers the run-data providers of every paper's experiments (idempotent). */
 export function registerExperiments(): void {
   registerP1();
   registerP2();
+  registerP1v3();
 }

@@ -8,3 +8,5 @@ export * from "./p1";
 export * from "./p1-variants";
 export * from "./histograms";
 export * from "./surface3d";
+export * from "./symmetry-schematic";
+export * from "./binary-toy";
