@@ -4,13 +4,13 @@
  *
  *   skiplab reproduce [--scale smoke|quick|standard|paper] [--only <nb>] [--pdf]   execute notebooks, render report/
  *   skiplab kernel                                                       register the tslab kernel in .jupyter/
+ *   skiplab lab [jupyter options]                                        JupyterLab, else the classic Notebook (cli/lab.ts)
  *   skiplab backend                                                      show which tfjs backend the ladder picks
  */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { initBackend } from "../engine/ladder";
 import { projectRoot } from "../report/context";
-import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterDirs, jupyterEnv, LAB_APPS } from "../report/jupyter";
+import { installKernel } from "../report/jupyter";
+import { kernelMessage, labCommand } from "./lab";
 import { dataCommand } from "../data/cli";
 import { reproduce } from "./reproduce";
 
@@ -25,10 +25,11 @@ const HELP = `skiplab — skip-singularities command line
   skiplab surface <surface.json> [--shard i/N] [--status]
       compute (or list) the rows of a cached loss surface around a finished run; --shard computes rows j ≡ i mod N
   skiplab kernel
-      register the tslab kernel inside the project (.jupyter/); then start JupyterLab with
-      JUPYTER_PATH=$PWD/.jupyter/env/share/jupyter jupyter lab
+      register the tslab kernel inside the project (.jupyter/); then start a server with \`skiplab lab\`
   skiplab lab [jupyter options]
-      register the kernel and start JupyterLab (or the classic notebook) in notebooks/
+      register the kernel, keep saved notebooks trusted, and start JupyterLab when installed, else the classic
+      Notebook (Debian: apt-get install jupyter-notebook; JupyterLab: pip or conda), serving the project root and
+      opening notebooks/; as root it passes --allow-root. E.g. skiplab lab --ip=127.0.0.1 --port=8888 --no-browser
   skiplab backend
       initialise TensorFlow.js through the backend ladder and report what it found
       (SKIPLAB_BACKEND=tensorflow|webgpu|wasm|cpu forces one)
@@ -57,38 +58,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case "kernel": {
       const root = projectRoot();
-      const spec = installKernel(root);
-      console.log(
-        `tslab kernel registered: ${spec}\nStart JupyterLab with:\n  JUPYTER_PATH=${jupyterDirs(root).path} jupyter lab`,
-      );
+      console.log(kernelMessage(installKernel(root), root));
       return 0;
     }
-    case "lab": {
-      // Register the kernel, then start JupyterLab (or the classic notebook) with the project's Jupyter paths.
-      const root = projectRoot();
-      const py = findJupyterPython();
-      if (!py) {
-        console.error(JUPYTER_HELP);
-        return 2;
-      }
-      installKernel(root);
-      for (const app of LAB_APPS) {
-        if (spawnSync(py.python, ["-c", `import ${app}`]).status !== 0) continue;
-        const r = spawnSync(py.python, ["-m", app, ...rest], {
-          stdio: "inherit",
-          cwd: join(root, "notebooks"),
-          env: jupyterEnv(root),
-        });
-        return r.status ?? 1;
-      }
-      console.error(
-        "Neither JupyterLab nor the classic notebook is installed for " +
-          py.python +
-          ".\n" +
-          "  conda: conda env create -f environment.yml   ·   Debian: apt-get install jupyter-notebook   ·   pip: pip install jupyterlab",
-      );
-      return 2;
-    }
+    case "lab":
+      // JupyterLab or the classic Notebook, with the project's kernel, config and trust (cli/lab.ts)
+      return labCommand(rest);
     case "backend": {
       const r = await initBackend();
       console.log(`backend: ${r.description}`);

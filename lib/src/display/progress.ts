@@ -3,8 +3,9 @@
  *   - in a tslab notebook: one updatable display (an HTML bar; tslab's `newDisplay()` mechanism, reached through the
  *     kernel's display writer like display/html.ts does, without importing tslab);
  *   - on a terminal (TTY): one line rewritten with `\r`;
- *   - otherwise (logs, CI, pipes): a plain line every `lineIntervalMs` (default 10 s) and at every `log()`.
- * `SKIPLAB_PROGRESS=lines|off|tty|notebook|auto` overrides the choice (auto by default).
+ *   - in CI logs, pipes and files: a plain line every `lineIntervalMs` (default 10 s) and at every `log()`.
+ * Which one is `decideProgressMode`'s table (on by default in notebooks and terminals, plain lines in CI logs);
+ * `SKIPLAB_PROGRESS=lines|off|tty|notebook|auto` overrides it.
  *
  * Rendering is throttled (`minIntervalMs`, default 250 ms); `update` returns true when it rendered, so a long
  * synchronous loop knows when to yield to the event loop (`await yieldToEventLoop()`) and let the kernel send the
@@ -31,6 +32,11 @@ export interface ProgressOptions {
   /** Total steps. */
   total: number;
   label?: string;
+  /**
+   * What the steps count, shown as "3/10 runs"; without it the text says "step 3/10". Steps may be fractional (the
+   * bar and ETA use them as they are; the count shows their whole part).
+   */
+  unit?: string;
   mode?: ProgressMode;
   /** Terminal stream (default process.stderr). */
   stream?: NodeJS.WriteStream;
@@ -61,17 +67,56 @@ function tslabWriter(): DisplayWriter | null {
   return typeof write === "function" ? write : null;
 }
 
-/** The mode `auto` resolves to here and now. */
+/** What the default decision looks at (`decideProgressMode`). */
+export interface ProgressContext {
+  /** Running inside a tslab kernel, i.e. a notebook (its display writer is reachable). */
+  notebook: boolean;
+  /** The progress stream (stderr) is a terminal. */
+  tty: boolean;
+  /** The environment: SKIPLAB_PROGRESS and CI are read. */
+  env: Record<string, string | undefined>;
+}
+
+/** True when `CI` is set to anything but "", "0", "false" or "no" (CI services set CI=true). */
+export function isCI(env: Record<string, string | undefined>): boolean {
+  const v = (env.CI ?? "").trim().toLowerCase();
+  return v !== "" && v !== "0" && v !== "false" && v !== "no";
+}
+
+/**
+ * The progress display's mode: environment in, mode out (pure; `resolveProgressMode` feeds it the real context).
+ * First match wins:
+ *
+ * | condition                                          | mode                                                   |
+ * |----------------------------------------------------|--------------------------------------------------------|
+ * | asked for `off` in code (`progress: false`)        | off (a display switched off in code stays off)         |
+ * | SKIPLAB_PROGRESS = lines, off, tty or notebook     | that mode                                              |
+ * | asked for lines, tty or notebook in code           | that mode                                              |
+ * | in a notebook (a tslab kernel), CI or not          | notebook: the live HTML display                        |
+ * | CI=true                                            | lines: a plain line every 10 s (CI logs)               |
+ * | stderr is a terminal                               | tty: one line redrawn in place                         |
+ * | anything else (pipes, files, nohup)                | lines                                                  |
+ *
+ * `notebook` outside a notebook becomes lines. SKIPLAB_PROGRESS=auto (or unset, or unknown) leaves the choice to the
+ * rows below it.
+ */
+export function decideProgressMode(requested: ProgressMode, ctx: ProgressContext): Exclude<ProgressMode, "auto"> {
+  if (requested === "off") return "off";
+  const forced = (ctx.env.SKIPLAB_PROGRESS ?? "").trim().toLowerCase();
+  const m = (["lines", "off", "tty", "notebook"].includes(forced) ? forced : requested) as ProgressMode;
+  if (m !== "auto") return m === "notebook" && !ctx.notebook ? "lines" : m;
+  if (ctx.notebook) return "notebook";
+  if (isCI(ctx.env)) return "lines";
+  return ctx.tty ? "tty" : "lines";
+}
+
+/** The mode `requested` (default auto) resolves to here and now (`decideProgressMode` with this process's context). */
 export function resolveProgressMode(
   mode: ProgressMode = "auto",
   env: Record<string, string | undefined> = process.env,
-  stream: NodeJS.WriteStream = process.stderr,
+  stream: { isTTY?: boolean } = process.stderr,
 ): Exclude<ProgressMode, "auto"> {
-  const forced = (env.SKIPLAB_PROGRESS ?? "").trim().toLowerCase();
-  const m = (["lines", "off", "tty", "notebook"].includes(forced) ? forced : mode) as ProgressMode;
-  if (m !== "auto") return m === "notebook" && !tslabWriter() ? "lines" : m;
-  if (tslabWriter()) return "notebook";
-  return stream.isTTY ? "tty" : "lines";
+  return decideProgressMode(mode, { notebook: tslabWriter() !== null, tty: stream.isTTY === true, env });
 }
 
 /** "4:05", "1:02:03". */
@@ -94,6 +139,7 @@ export class ProgressBar {
   readonly mode: Exclude<ProgressMode, "auto">;
   private readonly total: number;
   private readonly label: string;
+  private readonly unit: string | undefined;
   private readonly stream: NodeJS.WriteStream;
   private readonly minInterval: number;
   private readonly lineInterval: number;
@@ -112,6 +158,7 @@ export class ProgressBar {
     this.mode = resolveProgressMode(options.mode, options.env, this.stream);
     this.total = Math.max(1, options.total);
     this.label = options.label ?? "train";
+    this.unit = options.unit;
     this.minInterval = options.minIntervalMs ?? 250;
     this.lineInterval = options.lineIntervalMs ?? 10_000;
     this.now = options.now ?? (() => performance.now());
@@ -132,7 +179,11 @@ export class ProgressBar {
     const bar = width > 0 ? ` [${"#".repeat(filled)}${"-".repeat(width - filled)}]` : "";
     const parts = [`${this.label}${bar} ${(100 * frac).toFixed(0).padStart(3)}%`];
     if (u.epoch !== undefined) parts.push(`epoch ${u.epoch}${u.epochs ? `/${u.epochs}` : ""}`);
-    parts.push(`step ${u.step}/${this.total}`);
+    parts.push(
+      this.unit === undefined
+        ? `step ${u.step}/${this.total}`
+        : `${Math.floor(u.step + 1e-9)}/${this.total} ${this.unit}`,
+    );
     if (u.loss !== undefined) parts.push(`loss ${fmt(u.loss)}`);
     if (u.acc !== undefined) parts.push(`acc ${(100 * u.acc).toFixed(1)}%`);
     if (u.extra) parts.push(u.extra);

@@ -13,6 +13,20 @@ import { mean, median, sd, sem } from "../stats";
 export type Scalar = number | string | boolean | null;
 export type RecordRow = Record<string, Scalar>;
 
+/**
+ * Any danfo DataFrame, as the helpers below take it: its column names and its rows. danfojs-node's `DataFrame` (what
+ * `toFrame`, `summarize` and `runsFrame` return) and danfojs-base's (what danfo's own methods return: `query`,
+ * `groupby(…).agg/mean/…`, `sortValues`, `loc`, `head`…; danfojs-node declares them with its base class, whose
+ * `toCSV` differs) are two unrelated types to TypeScript, so every helper that takes a frame takes this structural
+ * type, which both satisfy: `sk.showTable(df.query(…))` type-checks without a cast. Helpers return danfojs-node's
+ * `DataFrame`, with all of danfo's methods.
+ */
+export interface FrameLike {
+  readonly columns: string[];
+  /** One row per entry (danfo's `values` of a DataFrame is always two-dimensional). */
+  readonly values: readonly unknown[];
+}
+
 type Danfo = typeof import("danfojs-node");
 let danfo: Danfo | null = null;
 /** The danfojs-node module (loaded on first use). */
@@ -30,8 +44,8 @@ export function toFrame(records: RecordRow[], columns?: string[]): DataFrame {
 }
 
 /** DataFrame → records (the inverse of `toFrame`). */
-export function fromFrame(df: DataFrame): RecordRow[] {
-  const cols = df.columns as string[];
+export function fromFrame(df: FrameLike): RecordRow[] {
+  const cols = df.columns;
   const values = df.values as Scalar[][];
   return values.map((row) => Object.fromEntries(cols.map((c, j) => [c, row[j] ?? null])));
 }
@@ -41,7 +55,7 @@ export function fromFrame(df: DataFrame): RecordRow[] {
  * Non-finite values (e.g. Infinity for "never reached") are counted in `nonFinite` and left out of the moments.
  * Computed from the frame's rows so the definition is explicit; returned as a DataFrame sorted by the group key.
  */
-export function summarize(df: DataFrame, by: string | string[], column: string): DataFrame {
+export function summarize(df: FrameLike, by: string | string[], column: string): DataFrame {
   const keys = Array.isArray(by) ? by : [by];
   const groups = new Map<string, { key: RecordRow; values: number[]; nonFinite: number }>();
   for (const row of fromFrame(df)) {
@@ -73,8 +87,8 @@ export function summarize(df: DataFrame, by: string | string[], column: string):
 }
 
 /** An HTML table of a DataFrame (numbers to `digits` significant digits), for notebook display. */
-export function frameHtml(df: DataFrame, digits = 4): string {
-  const cols = df.columns as string[];
+export function frameHtml(df: FrameLike, digits = 4): string {
+  const cols = df.columns;
   const fmt = (v: Scalar): string =>
     typeof v === "number"
       ? Number.isInteger(v)
@@ -94,7 +108,7 @@ export function frameHtml(df: DataFrame, digits = 4): string {
  * Shows a table in the notebook: rows (plain records, turned into a DataFrame) or a DataFrame, numbers to `digits`
  * significant digits. The one call notebooks use for tables.
  */
-export function showTable(table: RecordRow[] | DataFrame, digits = 4): void {
+export function showTable(table: RecordRow[] | FrameLike, digits = 4): void {
   const df = Array.isArray(table) ? toFrame(table) : table;
   showHtml(frameHtml(df, digits));
 }

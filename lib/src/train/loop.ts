@@ -103,7 +103,11 @@ export interface TrainOptions {
   test?: TrainData;
   /** Progress bar label. */
   label?: string;
-  /** Progress display: a mode, or false for none (default "auto"; SKIPLAB_PROGRESS overrides). */
+  /**
+   * Progress display: "auto" (default, or true) is on in notebooks (an HTML bar) and terminals (a line redrawn in
+   * place) and plain lines every 10 s in CI logs (CI=true) and pipes (display/progress.ts `decideProgressMode`);
+   * "notebook", "tty" or "lines" force one; false (or "off") for none. SKIPLAB_PROGRESS overrides every mode but off.
+   */
   progress?: ProgressMode | boolean;
   /** Called after every step (await-ed). */
   onStep?: (info: StepInfo) => void | Promise<void>;

@@ -161,7 +161,11 @@ export function p1Grid(
 /** One epoch record of one run, flattened, with the run's labels (the grid executor's record). */
 export type P1Record = GridRecord;
 
-/** Paper 1's runs through the grid executor (experiments/execute.ts `executeGrid`), its data and measures registered. */
+/**
+ * Paper 1's runs through the grid executor (experiments/execute.ts `executeGrid`), its data and measures registered.
+ * The options are executeGrid's: by default a live progress display in a notebook or a terminal and one line per
+ * computed run in CI logs and pipes; `quiet: true` always gives the lines, `quiet: false` always the display.
+ */
 export async function p1Execute(
   requests: readonly P1RunRequest[],
   options: Parameters<typeof executeGrid>[1] = {},
