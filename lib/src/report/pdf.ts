@@ -24,7 +24,9 @@ export async function printPdf(htmlPages: string[], joinedPath: string): Promise
   const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_FLAGS, headless: true });
   const pages: string[] = [];
   try {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 1600 } });
+    // the window as wide as the printed page lays out (A4 less the margins, at scale 0.72: ≈ 1018 CSS px), so the
+    // responsive figures are drawn to fit the printed width (display/plotly.ts)
+    const context = await browser.newContext({ viewport: { width: 1010, height: 1600 } });
     for (const html of htmlPages) {
       const page = await context.newPage();
       await page.goto(pathToFileURL(html).href, { waitUntil: "load" });
