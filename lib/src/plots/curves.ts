@@ -158,7 +158,8 @@ export function flowFieldFigure(panels: FlowPanel[], o: FlowOptions): Figure {
       zmin: zRange[0],
       zmax: zRange[1],
       showscale: i === 0,
-      colorbar: { title: { text: o.zTitle }, len: 0.5 },
+      // title along the bar: a title on top of it is clipped at the figure's right edge when it is long
+      colorbar: { title: { text: o.zTitle, side: "right" }, thickness: 14, len: 0.5 },
       hovertemplate: `${p.axisLabels[0]}=%{x:.3f}<br>${p.axisLabels[1]}=%{y:.3f}<br>${o.zTitle}=%{z:.3f}<extra></extra>`,
     });
     // All streamlines of a panel in one trace, separated by nulls.

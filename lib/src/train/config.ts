@@ -55,6 +55,32 @@ export interface TrainConfig {
   logEverySteps: number;
   /** Batch size of evaluation passes (test set; no gradients, so it can be larger). */
   evalBatchSize: number;
+  /**
+   * Divergence beyond non-finite values (`DivergenceConfig`); absent means the defaults, and a resolved config omits
+   * it then, so runs from before the rules keep their hashes.
+   */
+  divergence?: DivergenceConfig;
+}
+
+/**
+ * Rules that stop a run as diverged (status "diverged", never "done") although its loss is still finite; each is
+ * checked on the training loss and accuracy at every epoch end (train/diverge.ts `checkDivergenceRules`). null turns a
+ * rule off.
+ * - `lossFactor` f: the epoch's training loss is above f × its lowest value so far **and** above its initial value
+ *   (the loss before training, or the first step's) — an explosion, not the noise of a nearly perfect fit.
+ * - `accuracyDrop` d (classification): the epoch's training accuracy is at least d below the best so far — a collapse.
+ */
+export interface DivergenceConfig {
+  lossFactor: number | null;
+  accuracyDrop: number | null;
+}
+
+/** The default rules: a loss 100× its lowest and above its start; an accuracy 50 points below its best. */
+export const DEFAULT_DIVERGENCE: Readonly<DivergenceConfig> = { lossFactor: 100, accuracyDrop: 0.5 };
+
+/** The rules a config applies (the defaults where it has none). */
+export function divergenceRules(c: TrainConfig): DivergenceConfig {
+  return c.divergence ?? { ...DEFAULT_DIVERGENCE };
 }
 
 export type OptimizerInput =
@@ -70,9 +96,10 @@ export type ScheduleInput =
   | { type: "step"; milestones?: number[]; gamma?: number }
   | { type: "cosine"; finalLr?: number; warmupEpochs?: number };
 
-export type TrainConfigInput = Partial<Omit<TrainConfig, "optimizer" | "schedule">> & {
+export type TrainConfigInput = Partial<Omit<TrainConfig, "optimizer" | "schedule" | "divergence">> & {
   optimizer?: OptimizerInput;
   schedule?: ScheduleInput;
+  divergence?: Partial<DivergenceConfig>;
 };
 
 export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
@@ -136,5 +163,20 @@ export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1)
     throw new Error(`train config: batchSize must be a positive integer, got ${c.batchSize}`);
   if (!(c.optimizer.lr > 0)) throw new Error(`train config: optimizer.lr must be > 0, got ${c.optimizer.lr}`);
+  if (input.divergence) {
+    const d: DivergenceConfig = {
+      lossFactor:
+        input.divergence.lossFactor === undefined ? DEFAULT_DIVERGENCE.lossFactor : input.divergence.lossFactor,
+      accuracyDrop:
+        input.divergence.accuracyDrop === undefined ? DEFAULT_DIVERGENCE.accuracyDrop : input.divergence.accuracyDrop,
+    };
+    if (d.lossFactor !== null && !(Number.isFinite(d.lossFactor) && d.lossFactor > 1))
+      throw new Error(`train config: divergence.lossFactor must be a number > 1 or null (off), got ${d.lossFactor}`);
+    if (d.accuracyDrop !== null && !(d.accuracyDrop > 0 && d.accuracyDrop <= 1))
+      throw new Error(`train config: divergence.accuracyDrop must be in (0, 1] or null (off), got ${d.accuracyDrop}`);
+    // one hash per meaning: the default rules are left implicit
+    if (d.lossFactor !== DEFAULT_DIVERGENCE.lossFactor || d.accuracyDrop !== DEFAULT_DIVERGENCE.accuracyDrop)
+      c.divergence = d;
+  }
   return c;
 }

@@ -3,9 +3,14 @@
  * `NonFiniteError` that says where (epoch, step, batch), what went non-finite first (which layer's activations,
  * which parameters and gradients), and the last finite loss. The update of the failing step is not applied, so the
  * model still holds the parameters that produced the non-finite values.
+ *
+ * Beyond non-finite values, the rules of `DivergenceConfig` (train/config.ts: a loss explosion, an accuracy collapse)
+ * are checked at every epoch end (`checkDivergenceRules`); a rule that fires stops the run with a `DivergenceError`,
+ * a `NonFiniteError` whose diagnostic names the rule, so the run cache records it as "diverged" like any other.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../models/network";
+import type { DivergenceConfig } from "./config";
 
 export interface NonFiniteDiagnostic {
   /** 1-based epoch and global step (the step that failed), 1-based batch within the epoch. */
@@ -37,6 +42,101 @@ export class NonFiniteError extends Error {
   constructor(readonly diagnostic: NonFiniteDiagnostic) {
     super(describeNonFinite(diagnostic));
     this.name = "NonFiniteError";
+  }
+}
+
+/** What a divergence rule saw when it fired. */
+export interface DivergenceRuleHit {
+  rule: "lossFactor" | "accuracyDrop";
+  /** The config value of the rule. */
+  threshold: number;
+  /** The epoch's value (training loss or accuracy) and what it was compared with. */
+  value: number;
+  reference: number;
+  referenceEpoch: number;
+  /** For lossFactor: the initial loss it also had to exceed. */
+  initial?: number;
+  message: string;
+}
+
+/** The state the rules follow over epochs: the initial loss, the lowest loss and the best accuracy so far. */
+export interface DivergenceTracker {
+  initialLoss: number | null;
+  minLoss: number;
+  minLossEpoch: number;
+  bestAcc: number;
+  bestAccEpoch: number;
+}
+
+export function divergenceTracker(): DivergenceTracker {
+  return { initialLoss: null, minLoss: Infinity, minLossEpoch: -1, bestAcc: -Infinity, bestAccEpoch: -1 };
+}
+
+const g = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4));
+
+/**
+ * Checks one epoch's training loss and accuracy against the rules, then updates the tracker. Returns the rule that
+ * fired (null: none). The initial loss must be set before (`tracker.initialLoss`: the loss before training, or the
+ * first step's).
+ */
+export function checkDivergenceRules(
+  t: DivergenceTracker,
+  rules: DivergenceConfig,
+  epoch: number,
+  loss: number,
+  acc: number | null,
+): DivergenceRuleHit | null {
+  let hit: DivergenceRuleHit | null = null;
+  const f = rules.lossFactor;
+  if (f !== null && Number.isFinite(t.minLoss) && t.initialLoss !== null) {
+    if (loss > f * t.minLoss && loss > t.initialLoss)
+      hit = {
+        rule: "lossFactor",
+        threshold: f,
+        value: loss,
+        reference: t.minLoss,
+        referenceEpoch: t.minLossEpoch,
+        initial: t.initialLoss,
+        message:
+          `Training diverged at epoch ${epoch}: the training loss ${g(loss)} is above ${f} × its lowest so far ` +
+          `(${g(t.minLoss)} at epoch ${t.minLossEpoch}) and above its initial value (${g(t.initialLoss)}). ` +
+          `Rule divergence.lossFactor = ${f} (train config; null turns it off). ` +
+          `Hints: lower the learning rate, check the initialisation scale and the input standardisation.`,
+      };
+  }
+  const d = rules.accuracyDrop;
+  if (!hit && d !== null && acc !== null && Number.isFinite(acc) && t.bestAcc - acc >= d)
+    hit = {
+      rule: "accuracyDrop",
+      threshold: d,
+      value: acc,
+      reference: t.bestAcc,
+      referenceEpoch: t.bestAccEpoch,
+      message:
+        `Training diverged at epoch ${epoch}: the training accuracy ${g(acc)} is ${g(t.bestAcc - acc)} below its best ` +
+        `(${g(t.bestAcc)} at epoch ${t.bestAccEpoch}), at least the ${d} that counts as a collapse. ` +
+        `Rule divergence.accuracyDrop = ${d} (train config; null turns it off). Hints: lower the learning rate.`,
+    };
+  if (loss < t.minLoss) {
+    t.minLoss = loss;
+    t.minLossEpoch = epoch;
+  }
+  if (acc !== null && acc > t.bestAcc) {
+    t.bestAcc = acc;
+    t.bestAccEpoch = epoch;
+  }
+  return hit;
+}
+
+/** A run stopped by a divergence rule: a `NonFiniteError` (so the run cache records "diverged") naming the rule. */
+export class DivergenceError extends NonFiniteError {
+  constructor(
+    diagnostic: NonFiniteDiagnostic & { rule: DivergenceRuleHit },
+    readonly hit: DivergenceRuleHit,
+  ) {
+    super(diagnostic);
+    this.name = "DivergenceError";
+    this.message = hit.message;
   }
 }
 

@@ -12,7 +12,9 @@
  * taken at an epoch boundary and passed back as `resume` continues exactly: same batches, same learning rates, same
  * optimizer moments, so the final numbers equal an uninterrupted run's bit for bit (same backend).
  *
- * Divergence: a non-finite loss or gradient throws `NonFiniteError` with a diagnostic (diverge.ts).
+ * Divergence: a non-finite loss or gradient throws `NonFiniteError` with a diagnostic (diverge.ts); so does, as a
+ * `DivergenceError`, an epoch whose finite training loss or accuracy breaks a rule of `config.divergence` (a loss
+ * explosion, an accuracy collapse; checked before the epoch's extra metrics are computed).
  * Memory: `tf.memory().numTensors` is the same after every epoch (tests/train checks it).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -24,7 +26,8 @@ import { evaluate } from "./evaluate";
 import { accelerateWasm, matmulEngine } from "../engine/wasm-accel";
 import type { OptimizerState } from "./optimizers";
 import { learningRate } from "./schedule";
-import { NonFiniteError } from "./diverge";
+import { checkDivergenceRules, DivergenceError, divergenceTracker, NonFiniteError } from "./diverge";
+import { divergenceRules } from "./config";
 import { TrainStep } from "./step";
 
 /** One line of metrics.jsonl per epoch. Extra metrics from `onEpoch` are merged in. */
@@ -178,6 +181,8 @@ export async function train(
   let startEpoch = 0;
   let step = 0;
   const records: MetricRecord[] = [];
+  const rules = divergenceRules(config);
+  const tracker = divergenceTracker();
   if (options.resume) {
     const r = options.resume;
     model.setWeights(r.weights);
@@ -238,6 +243,10 @@ export async function train(
       if (extra) Object.assign(rec, extra);
       rec.wall_s = (performance.now() - te) / 1000;
       records.push(rec);
+      if (Number.isFinite(tr.loss)) {
+        tracker.initialLoss = tr.loss;
+        checkDivergenceRules(tracker, rules, 0, tr.loss, tr.acc ?? null); // only records the start
+      }
       if (options.onRecords) await options.onRecords(records.map((x) => ({ ...x })));
     }
 
@@ -274,6 +283,7 @@ export async function train(
           throw err;
         }
         step++;
+        if (tracker.initialLoss === null) tracker.initialLoss = s.loss; // no loss before training: the first step's
         lossSum += s.loss * size;
         regSum += s.reg * size;
         correct += s.correct;
@@ -306,6 +316,40 @@ export async function train(
         test_acc: test ? test.acc : null,
         wall_s: 0,
       };
+      const hit = checkDivergenceRules(tracker, rules, e + 1, rec.train_loss, rec.train_acc);
+      if (hit) {
+        rec.wall_s = (performance.now() - te) / 1000;
+        records.push(rec);
+        bar.log(
+          `stopped: ${hit.rule === "lossFactor" ? "the training loss exploded" : "the training accuracy collapsed"} at epoch ${e + 1}`,
+        );
+        const maxAbsParam: Record<string, number> = {};
+        for (const p of model.namedParams()) {
+          const m = tf.tidy(() => tf.max(tf.abs(p.variable)));
+          maxAbsParam[p.name] = (await m.data())[0];
+          m.dispose();
+        }
+        const err = new DivergenceError(
+          {
+            epoch: e + 1,
+            step,
+            batch: spe,
+            loss: rec.train_loss,
+            lr,
+            lastFiniteLoss: rec.train_loss,
+            lastFiniteStep: step,
+            nonFiniteGradients: null,
+            nonFiniteParams: [],
+            firstNonFiniteActivation: null,
+            maxAbsParam,
+            maxAbsActivation: {},
+            rule: hit,
+          },
+          hit,
+        );
+        err.records = records.map((x) => ({ ...x }));
+        throw err;
+      }
       const extra = options.onEpoch
         ? await options.onEpoch({ epoch: e + 1, step, record: { ...rec }, model })
         : undefined;
