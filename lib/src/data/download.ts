@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { digestFile, digestMismatch, type ExpectedDigest } from "./checksum";
-import { asciiPreview, DatasetError, looksLikeHtml } from "./errors";
+import { asciiPreview, DatasetError, formatBytes, looksLikeHtml } from "./errors";
 import { byteProgress, type ByteProgressOptions } from "../display/progress";
 
 export interface DownloadOptions {
@@ -75,20 +75,35 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
               cause: e,
             });
       errors.push(err);
-      if (opts.urls.length > 1) log(`${url}: ${err.message.split("\n")[0]}`);
+      if (opts.urls.length > 1) log(`${url}: ${attemptSummary(err).join("; ")}`);
     }
   }
   if (errors.length === 1) throw errors[0];
   const last = errors[errors.length - 1];
   const allNetwork = errors.every((e) => e.code === "network");
+  const sameCode = errors.every((e) => e.code === last.code);
+  // Every URL's own failure is kept: its kind, and what it expected and found (both checksums, byte counts).
+  const listing = errors.map((e, i) => {
+    const [head, ...detail] = attemptSummary(e);
+    return [`    ${i + 1}. ${e.file ?? opts.urls[i]}: ${head}`, ...detail.map((d) => `         ${d}`)].join("\n");
+  });
   throw new DatasetError({
-    code: last.code,
+    code: last.code, // each URL's own kind is in `attempts` and in the listing
     what: `Could not download ${path.basename(opts.dest)} from any of its ${errors.length} URLs`,
     file: opts.dest,
     expected: describeExpected(opts.expected),
-    found: errors.map((e) => `${e.file}: ${e.message.split("\n")[0]}`).join("; "),
+    found: `${errors.length} failures, one per URL${sameCode ? ` (all ${last.code})` : ""}:\n${listing.join("\n")}`,
     fix: allNetwork ? "check the network connection (and any proxy), then " + (opts.fix ?? "try again") : opts.fix,
+    attempts: errors,
   });
+}
+
+/** One attempt's failure as lines: "<what> [<kind>]", then "expected ...", "found ..." where known. */
+function attemptSummary(e: DatasetError): string[] {
+  const lines = [`${e.what} [${e.code}]`];
+  if (e.expected !== undefined) lines.push(`expected ${e.expected}`);
+  if (e.found !== undefined) lines.push(`found    ${e.found}`);
+  return lines;
 }
 
 async function downloadOnce(url: string, opts: DownloadOptions): Promise<DownloadResult> {
@@ -133,7 +148,7 @@ async function receive(
       code: "size",
       what: "The server announces a different file size than the registry (the upstream file may have changed)",
       file: finalUrl,
-      expected: `${expectedBytes} bytes`,
+      expected: `${formatBytes(expectedBytes)} bytes`,
       found: `Content-Length ${announced}`,
       fix: `${fix}; if upstream really changed, the registry entry needs a new checksum`,
     });
@@ -167,8 +182,8 @@ async function receive(
           code: "size",
           what: "The download is larger than the registry says the file is",
           file: finalUrl,
-          expected: `${expectedBytes} bytes`,
-          found: `more than ${bytes - chunk.length} bytes`,
+          expected: `${formatBytes(expectedBytes)} bytes`,
+          found: `more than ${formatBytes(bytes - chunk.length)} bytes`,
           fix,
         });
       }
@@ -178,33 +193,42 @@ async function receive(
       yield chunk;
     }
   }
+  const encoding = res.headers.get("content-encoding");
+  const decoded = encoding !== null && encoding !== "identity" ? ` (the server compressed the transfer with Content-Encoding ${encoding})` : "";
+  const total = expectedBytes ?? announced ?? undefined;
+  /** "received 5,242,880 of 10,485,760 bytes": the error for a body that ended early, cleanly or not. */
+  const closedEarly = (reason: string, cause?: unknown) =>
+    new DatasetError({
+      code: "network",
+      what: "The connection closed before the download finished; the partial file was discarded",
+      file: finalUrl,
+      expected: total === undefined ? "the whole file" : `${formatBytes(total)} bytes`,
+      found:
+        (total === undefined ? `received ${formatBytes(bytes)} bytes` : `received ${formatBytes(bytes)} of ${formatBytes(total)} bytes`) +
+        ` (${reason})${decoded}`,
+      fix,
+      cause,
+    });
   try {
     if (res.body === null) throw new Error("the response has no body");
     try {
       await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), verified, fs.createWriteStream(part));
     } catch (e) {
       if (e instanceof DatasetError) throw e;
-      throw new DatasetError({
-        code: "network",
-        what: "The connection closed before the download finished",
-        file: finalUrl,
-        expected: `${expectedBytes ?? announced ?? "?"} bytes`,
-        found: `${bytes} bytes (${idle.reason() ?? describeFetchError(e)})`,
-        fix,
-        cause: e,
-      });
+      throw closedEarly(idle.reason() ?? describeFetchError(e), e);
+    }
+    if (total !== undefined && bytes < total) {
+      throw closedEarly(announced === null ? "the server ended the body without announcing its length" : "the server ended the body early");
     }
     const digest = { bytes, sha256: sha.digest("hex"), md5: md5.digest("hex") };
     const bad = digestMismatch(digest, opts.expected);
     if (bad !== null) {
-      const encoding = res.headers.get("content-encoding");
-      const decoded = encoding !== null && encoding !== "identity" ? ` (the server compressed the transfer with Content-Encoding ${encoding})` : "";
       throw new DatasetError({
-        code: bytes === expectedBytes || expectedBytes === undefined ? "checksum" : "size",
+        code: "checksum",
         what: "The downloaded file does not match the registry checksum; it was discarded",
         file: finalUrl,
         expected: describeExpected(opts.expected),
-        found: bad + decoded,
+        found: describeFound(digest, opts.expected) + decoded,
         fix: `${fix}; if it keeps failing the server may serve a different file (report it)`,
       });
     }
@@ -232,10 +256,16 @@ function syncFile(file: string): void {
 
 function describeExpected(e: ExpectedDigest): string {
   const parts: string[] = [];
-  if (e.bytes !== undefined) parts.push(`${e.bytes} bytes`);
+  if (e.bytes !== undefined) parts.push(`${formatBytes(e.bytes)} bytes`);
   if (e.sha256 !== undefined) parts.push(`sha256 ${e.sha256}`);
   else if (e.md5 !== undefined) parts.push(`md5 ${e.md5}`);
   return parts.join(", ");
+}
+
+/** What was actually received, in the same terms as describeExpected (the sha256, or the md5 when only it is known). */
+function describeFound(d: { bytes: number; sha256: string; md5: string }, e: ExpectedDigest): string {
+  const sum = e.sha256 === undefined && e.md5 !== undefined ? `md5 ${d.md5}` : `sha256 ${d.sha256}`;
+  return `${formatBytes(d.bytes)} bytes, ${sum}`;
 }
 
 interface IdleTimeout {

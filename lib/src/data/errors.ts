@@ -38,10 +38,18 @@ export interface DatasetErrorDetails {
   /** What the user should do: the command to run, the file to delete. */
   fix?: string;
   cause?: unknown;
+  /**
+   * For a download tried at several URLs: the error of each attempt, in the order tried, each with its own kind
+   * (`code`), expected and found values. The message lists every one of them.
+   */
+  attempts?: DatasetError[];
 }
 
 export class DatasetError extends Error {
   readonly code: DatasetErrorCode;
+  /** The one-line summary (the first line of the message). */
+  readonly what: string;
+  readonly attempts?: DatasetError[];
   readonly file?: string;
   readonly expected?: string;
   readonly found?: string;
@@ -56,6 +64,8 @@ export class DatasetError extends Error {
     super(lines.join("\n"), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "DatasetError";
     this.code = details.code;
+    this.what = details.what;
+    this.attempts = details.attempts;
     this.file = details.file;
     this.expected = details.expected;
     this.found = details.found;
@@ -77,19 +87,37 @@ export function refetchAdvice(file: string, name?: string): string {
 
 /**
  * Throws a DatasetError with code "html" when `head` (the first bytes of a file or response body) looks like an
- * HTML document: what a proxy, a captive portal or a moved-file error page leaves behind.
+ * HTML document: what a proxy, a captive portal, a login wall or a moved-file error page leaves behind. Checked
+ * before any size or structure check, so such a file is reported as an HTML page, never as "truncated".
  */
 export function rejectHtml(head: Uint8Array, file: string, fix: string): void {
-  if (looksLikeHtml(head)) {
+  const tag = htmlStart(head);
+  if (tag !== null) {
     throw new DatasetError({
       code: "html",
-      what: "Dataset file is an HTML page, not data (an error page or a login page was saved in its place)",
+      what: `${file.split(/[\\/]/).pop() ?? file} is an HTML page (starts with ${tag}), not a dataset file: a login or error page was probably saved instead of the data`,
       file,
       expected: "binary dataset content",
       found: JSON.stringify(asciiPreview(head, 60)),
       fix,
     });
   }
+}
+
+/** The opening tag an HTML document starts with (lower case, e.g. "<!doctype html>"), or null when not HTML. */
+export function htmlStart(head: Uint8Array): string | null {
+  if (!looksLikeHtml(head)) return null;
+  let i = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+  const text = asciiPreview(head.subarray(i), 40).toLowerCase();
+  const end = text.indexOf(">");
+  return end > 0 ? text.slice(0, end + 1) : text.split(/\s/)[0];
+}
+
+/** `n` with thousands separators: 10485760 -> "10,485,760". */
+export function formatBytes(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 /** True when the bytes start (after whitespace / a UTF-8 BOM) with `<!doctype html`, `<html`, `<head` or `<?xml`. */

@@ -16,6 +16,7 @@ import { downloadFile, type DownloadResult } from "./download";
 import { DatasetError, fetchCommand } from "./errors";
 import { downloadDir, type DataDirOptions } from "./paths";
 import { byteProgress, type ByteProgressOptions } from "../display/progress";
+import { htmlFileStart } from "./locate";
 import { getDatasetEntry, loaderFiles, type DatasetEntry } from "./registry";
 import { walkTarGz } from "./tar";
 
@@ -246,7 +247,7 @@ export async function verifyDataset(name: string, opts: DataDirOptions = {}): Pr
     files.push(
       bad === null
         ? { file: f.file, state: "ok" }
-        : { file: f.file, state: found.bytes !== f.bytes ? "wrong-size" : "bad-checksum", detail: bad },
+        : { file: f.file, state: found.bytes !== f.bytes ? "wrong-size" : "bad-checksum", detail: withHtml(p, bad) },
     );
   }
   const ok = files.every((f) => f.state === "ok") && membersOk;
@@ -259,10 +260,16 @@ function memberStates(entry: DatasetEntry, dir: string): VerifyReport["members"]
     if (!fs.existsSync(p)) return { file: m.path, state: "missing" as const };
     const size = fs.statSync(p).size;
     if (m.bytes !== undefined && size !== m.bytes) {
-      return { file: m.path, state: "wrong-size" as const, detail: `size ${size} bytes, expected ${m.bytes}` };
+      return { file: m.path, state: "wrong-size" as const, detail: withHtml(p, `size ${size} bytes, expected ${m.bytes}`) };
     }
     return { file: m.path, state: "ok" as const };
   });
+}
+
+/** `detail`, led by "an HTML page (starts with ...)" when the file is one: the likelier explanation. */
+function withHtml(file: string, detail: string): string {
+  const tag = htmlFileStart(file);
+  return tag === null ? detail : `an HTML page (starts with ${tag}), not the dataset file; ${detail}`;
 }
 
 /** Cheap status for `skiplab data list`: "ready" (loader files in place), "partial", or "missing". No hashing. */

@@ -109,23 +109,28 @@ export interface IdxPairMeta {
   source?: string;
   /** Sample count the split must have (official size); omitted for subsets. */
   expectN?: number;
-  /** Advice for errors. */
-  fix: string;
+  /**
+   * Advice for errors: a function of the file at fault (so an error in the labels file names the labels file),
+   * or one string for both files.
+   */
+  fix: string | ((file: string) => string);
 }
 
 /** Loads an idx images file + labels file as a uint8 dataset, x [n, 1 * rows * cols] (CHW with C = 1). */
 export function loadIdxPair(imagesFile: string, labelsFile: string, meta: IdxPairMeta): ClassificationDataset {
-  const images = readIdxFile(imagesFile, IDX_IMAGES_MAGIC, meta.fix);
-  const labels = readIdxFile(labelsFile, IDX_LABELS_MAGIC, meta.fix);
+  const fixFor = (file: string) => (typeof meta.fix === "function" ? meta.fix(file) : meta.fix);
+  const images = readIdxFile(imagesFile, IDX_IMAGES_MAGIC, fixFor(imagesFile));
+  const labels = readIdxFile(labelsFile, IDX_LABELS_MAGIC, fixFor(labelsFile));
   const [n, rows, cols] = images.dims;
   if (labels.dims[0] !== n) {
+    // Either file may be the wrong one (both are well-formed on their own), so both are named and both replaced.
     throw new DatasetError({
       code: "format",
       what: "idx images and labels files disagree on the number of samples",
       file: `${imagesFile} + ${labelsFile}`,
-      expected: `${n} labels (one per image)`,
-      found: `${labels.dims[0]} labels`,
-      fix: meta.fix,
+      expected: `${n} labels (one per image in ${imagesFile})`,
+      found: `${labels.dims[0]} labels in ${labelsFile}`,
+      fix: typeof meta.fix === "function" ? `${fixFor(imagesFile)}; ${fixFor(labelsFile)}` : meta.fix,
     });
   }
   if (meta.expectN !== undefined && n !== meta.expectN) {
@@ -135,7 +140,7 @@ export function loadIdxPair(imagesFile: string, labelsFile: string, meta: IdxPai
       file: imagesFile,
       expected: `${meta.expectN} samples`,
       found: `${n}`,
-      fix: meta.fix,
+      fix: fixFor(imagesFile),
     });
   }
   const y = new Int32Array(n); // [n]
@@ -148,7 +153,7 @@ export function loadIdxPair(imagesFile: string, labelsFile: string, meta: IdxPai
         file: labelsFile,
         expected: `labels 0..${meta.numClasses - 1}`,
         found: `label ${v} at sample ${i}`,
-        fix: meta.fix,
+        fix: fixFor(labelsFile),
       });
     }
     y[i] = v;

@@ -31,7 +31,7 @@ export function loadMnist(opts: MnistLoadOptions): ClassificationDataset {
     classNames: entry.classNames,
     source: path.dirname(images),
     expectN: opts.allowPartial ? undefined : entry.splitSizes[opts.split],
-    fix: refetchAdvice(images, "mnist"),
+    fix: (file) => refetchAdvice(file, "mnist"),
   });
 }
 
@@ -104,12 +104,12 @@ export function loadFashionMnist(opts: FashionMnistLoadOptions): ClassificationD
   const [images, labels] =
     pick.source === "data" ? locateFiles(entry, rel, opts) : rel.map((f) => path.join(pick.dir, f));
   const isSubset = pick.source === "subset";
-  const fix =
+  const fix = (file: string): string =>
     pick.source === "data"
-      ? refetchAdvice(images, "fashion-mnist")
+      ? refetchAdvice(file, "fashion-mnist")
       : pick.source === "debian"
-        ? "reinstall the package: `apt install --reinstall dataset-fashion-mnist`"
-        : "restore the subset from git: `git checkout -- data/fashion-mnist-subset`";
+        ? `${file} is damaged: reinstall the package: \`apt install --reinstall dataset-fashion-mnist\``
+        : `${file} is damaged: restore it from git: \`git checkout -- ${path.relative(process.cwd(), file) || file}\``;
   return loadIdxPair(images, labels, {
     name: isSubset ? "fashion-mnist-subset" : "fashion-mnist",
     split: opts.split,

@@ -49,7 +49,7 @@ function archiveError(e: unknown, label: string): DatasetError {
   if (e instanceof DatasetError) return e;
   const err = e as NodeJS.ErrnoException & { tarCode?: string };
   const code = err.tarCode ?? err.code ?? "";
-  const fix = "delete the archive and fetch it again";
+  const fix = `delete the archive ${label} and fetch it again`;
   if (code.startsWith("Z_") || /zlib|gzip|incorrect header check/i.test(err.message)) {
     const truncated = code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message);
     return new DatasetError({
@@ -91,7 +91,7 @@ function memberCutShort(header: TarHeader, received: number, label: string): Dat
     file: `${label}:${header.name}`,
     expected: `${header.size} bytes`,
     found: `${received} bytes`,
-    fix: "the download was cut short; delete the archive and fetch it again",
+    fix: `the download was cut short; delete the archive ${label} and fetch it again`,
   });
 }
 
