@@ -96,7 +96,7 @@ describe("batched layer Hessian", () => {
       /must be \[k, 6, 6\]/,
     );
     const conv = createModel(
-      { kind: "conv", arch: "resnet", depth: 8, width: 4, inputShape: [8, 8, 1], outputDim: 3 } as never,
+      { kind: "conv", family: "resnet", depth: 8, width: 4, inputShape: [8, 8, 1], outputDim: 3 },
       1,
     );
     expect(() => conv.forward(tf.zeros([2, 64]) as tf.Tensor2D, { replicate: { layer: "x", W: W3 } })).toThrow(

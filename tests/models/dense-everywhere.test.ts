@@ -88,7 +88,9 @@ describe("dense everywhere", () => {
   ];
   for (const [name, extra, expected] of families) {
     it(`${name}: every matMul of a training step is untransposed`, () => {
-      const model = createModel({ inputDim: 7, outputDim: 3, depth: L, width: 6, ...extra } as ModelConfigInput, 0);
+      // block nets count blocks, not layers: no depth field (configs refuse fields they do not know)
+      const shape = (extra as { kind?: string }).kind === "blocks" ? { width: 6 } : { depth: L, width: 6 };
+      const model = createModel({ inputDim: 7, outputDim: 3, ...shape, ...extra } as ModelConfigInput, 0);
       const calls = trainingStepKernels(model, 4);
       const mm = calls.filter((c) => c.name === "BatchMatMul" || c.name === "_FusedMatMul");
       expect(mm.length).toBe(expected);

@@ -22,8 +22,18 @@ describe("training loop", () => {
     await initBackend({ force: "wasm" });
     data = await loadRunData({ name: "gaussian-mixture", n: 512, nTest: 128, dim: 16, classes: 4, separation: 4 });
   });
+  // block nets count blocks, not layers: no depth field (configs refuse fields they do not know)
   const model = (extra: ModelConfigInput = {}, seed = 0) =>
-    createModel({ inputDim: 16, outputDim: 4, depth: 3, width: 16, ...extra } as ModelConfigInput, seed);
+    createModel(
+      {
+        inputDim: 16,
+        outputDim: 4,
+        ...(extra.kind === "blocks" ? {} : { depth: 3 }),
+        width: 16,
+        ...extra,
+      } as ModelConfigInput,
+      seed,
+    );
   const cfg = { epochs: 4, batchSize: 64, optimizer: { type: "adam" as const, lr: 1e-2 } };
 
   it("learns a separable problem; records, callbacks and test evaluation work; the tensor count is flat across epochs", async () => {

@@ -24,6 +24,8 @@ const HELP = `skiplab — skip-singularities command line
       run (or list) a grid of cached runs; --shard runs a deterministic 1/N of it (see lib/src/runs/README.md)
   skiplab surface <surface.json> [--shard i/N] [--status]
       compute (or list) the rows of a cached loss surface around a finished run; --shard computes rows j ≡ i mod N
+  skiplab runs verify [--fix] [--dir DIR] [<hash>…]
+      check the run cache against what each done.json records; --fix repairs or clears the damaged runs
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start a server with \`skiplab lab\`
   skiplab lab [jupyter options]
@@ -50,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       registerExperiments();
       return sweepCommand(rest);
     }
+    case "runs":
+      return (await import("../runs/cli")).runsCommand(rest);
     case "surface": {
       const { registerExperiments } = await import("../experiments");
       const { surfaceCommand } = await import("../runs/surface");

@@ -10,6 +10,7 @@
  * `mlpConfig(partial)` / `blockNetConfig(partial)` fill every default, so two configs that mean the same model are the
  * same object (and hash the same). Layer indices are 1-based: hidden layer l computes x_l from x_{l−1}, x_0 = input.
  */
+import { refuseUnknownKeys } from "../util/keys";
 
 /** The unit nonlinearity f. relu is the default; tanh and sigmoid use second-order-safe gradients (activations.ts). */
 export type Activation = "relu" | "leaky_relu" | "linear" | "tanh" | "sigmoid";
@@ -135,6 +136,7 @@ export interface BiasRegularizerConfig {
 /** The resolved regulariser (form "l2" left implicit: module comment of `BiasRegularizerConfig`). */
 export function resolveBiasRegularizer(r: BiasRegularizerConfig | null | undefined): BiasRegularizerConfig | null {
   if (!r) return null;
+  refuseUnknownKeys(r, ["form", "lambda", "target"], "model config: biasRegularizer");
   const form = r.form ?? "l2";
   if (!BIAS_REGULARIZER_FORMS.includes(form))
     throw new Error(`model config: biasRegularizer.form '${form}' is not one of ${BIAS_REGULARIZER_FORMS.join(", ")}`);
@@ -285,6 +287,7 @@ export type InitInput =
 
 export function resolveSkip(s: SkipInput | undefined): SkipConfig {
   const o = typeof s === "string" ? { type: s } : (s ?? { type: "none" });
+  refuseUnknownKeys(o, ["type", "form", "matrix", "zeroFraction", "blend", "scale"], "model config: skip");
   switch (o.type) {
     case "none":
     case "identity":
@@ -313,6 +316,7 @@ export function resolveSkip(s: SkipInput | undefined): SkipConfig {
 
 export function resolveInit(i: InitInput | undefined): InitConfig {
   const o = typeof i === "string" ? { type: i } : (i ?? { type: "he" });
+  refuseUnknownKeys(o, ["type", "gain", "eps", "mean", "std", "fraction", "base"], "model config: init");
   const a = o as Record<string, unknown>;
   switch (o.type) {
     case "he":
@@ -364,7 +368,60 @@ export function resolveUnitBreaking(u: Partial<UnitBreakingConfig> | null | unde
 }
 
 /** Paper 1 defaults (docs/spec/p1.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
+export const MLP_FIELDS = [
+  "kind",
+  "inputDim",
+  "outputDim",
+  "depth",
+  "width",
+  "activation",
+  "skip",
+  "init",
+  "biasInit",
+  "batchNorm",
+  "biasRegularizer",
+  "task",
+  "unitBreaking",
+] as const;
+export const BLOCK_NET_FIELDS = [
+  "kind",
+  "family",
+  "inputDim",
+  "outputDim",
+  "width",
+  "blocks",
+  "cardinality",
+  "groupWidth",
+  "activation",
+  "init",
+  "biasInit",
+  "batchNorm",
+  "biasRegularizer",
+  "task",
+] as const;
+export const CONV_NET_FIELDS = [
+  "kind",
+  "family",
+  "block",
+  "inputShape",
+  "inputDim",
+  "outputDim",
+  "depth",
+  "width",
+  "cardinality",
+  "groupWidth",
+  "shortcut",
+  "batchNorm",
+  "activation",
+  "init",
+  "branchGain",
+  "biasInit",
+  "biasRegularizer",
+  "task",
+] as const;
+
 export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
+  refuseUnknownKeys(input, MLP_FIELDS, "model config (mlp)");
   const c: MlpConfig = {
     kind: "mlp",
     inputDim: input.inputDim ?? 3072,
@@ -387,6 +444,7 @@ export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
 
 /** Paper 2 defaults, reduced (docs/spec/p2.md §2.4): width 32, 25 blocks (≈ 52 weight layers), ResNeXt s = 4, q = 8. */
 export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind?: "blocks" }): BlockNetConfig {
+  refuseUnknownKeys(input, BLOCK_NET_FIELDS, "model config (blocks)");
   const width = input.width ?? 32;
   const c: BlockNetConfig = {
     kind: "blocks",
@@ -410,6 +468,7 @@ export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind
 
 /** ResNet-20 on 28×28×1 images (Fashion-MNIST), 10 classes, BN, He init, projection shortcuts. */
 export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?: "conv" }): ConvNetConfig {
+  refuseUnknownKeys(input, CONV_NET_FIELDS, "model config (conv)");
   const inputShape = input.inputShape ?? [28, 28, 1];
   const c: ConvNetConfig = {
     kind: "conv",

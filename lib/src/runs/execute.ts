@@ -4,10 +4,13 @@
  *   config.json      the complete config, seed, full hash and code version (written first)
  *   metrics.jsonl    one JSON line per epoch (and per logged step), rewritten atomically after every epoch
  *   checkpoint.bin   the latest checkpoint (checkpoint.ts): params, optimizer state, epoch/step position, records
- *   done.json        written last: status ("done" or "diverged"), final record, steps, wall time, backend
+ *   done.json        written last: status ("done" or "diverged"), final record, steps, wall time, backend, and
+ *                    `contents`: the record counts and the sizes and sha256 of metrics.jsonl and checkpoint.bin
  *   lock             while a process computes the run
  *
- * A run with done.json is never recomputed: `executeRun` returns its stored results. A run with a checkpoint but no
+ * A run with done.json is never recomputed: `executeRun` returns its stored results, after checking them against
+ * `contents` (`checkRun`). A damaged finished run is recomputed from its checkpoint when that is intact (with a note on
+ * stderr), else refused with a RunDamagedError that names the file and the command that clears the run. A run with a checkpoint but no
  * done.json (interrupted) resumes from the checkpoint and ends with the same numbers as an uninterrupted run (same
  * backend): the checkpoint's records are authoritative, so metric lines written after it are dropped on resume.
  * Divergence (NonFiniteError) is a result, not a failure: done.json gets status "diverged" and the diagnostic.
@@ -23,12 +26,17 @@ import type { TrainData } from "../train/data";
 import { type NonFiniteDiagnostic, NonFiniteError } from "../train/diverge";
 import { convEngine, matmulEngine } from "../engine/wasm-accel";
 import { type EpochInfo, type EpochRecord, type MetricRecord, type StepInfo, train } from "../train/loop";
-import { readTrainCheckpoint, writeTrainCheckpoint } from "./checkpoint";
+import type { TrainCheckpoint } from "../train/loop";
+import { decodeArrays, readTrainCheckpoint, writeTrainCheckpoint } from "./checkpoint";
 import {
   acquireLock,
   parseJsonLines,
   readJson,
+  removeStaleTmpFiles,
   runsRoot,
+  sha256File,
+  sha256Of,
+  shellQuote,
   toJsonLines,
   writeFileAtomic,
   writeJsonAtomic,
@@ -80,6 +88,18 @@ export interface DoneInfo {
   /** For status "diverged": where and how. */
   diagnostic?: NonFiniteDiagnostic;
   message?: string;
+  /** What the finished run's files contain (absent in done.json files written before this field existed). */
+  contents?: DoneContents;
+}
+
+/** done.json `contents`: checked whenever the run is read (`checkRun`). */
+export interface DoneContents {
+  /** Epoch records, and all records (epoch and step lines), in metrics.jsonl. */
+  epochRecords: number;
+  records: number;
+  metrics: { bytes: number; sha256: string };
+  /** The final checkpoint.bin; null when none was written (a run that diverged before its first checkpoint). */
+  checkpoint: { bytes: number; sha256: string; epoch: number } | null;
 }
 
 export interface RunResult {
@@ -112,6 +132,8 @@ export interface ExecuteOptions {
   accelerate?: "auto" | "on" | "off";
   /** Rethrow NonFiniteError after recording the divergence (default false). */
   throwOnDiverge?: boolean;
+  /** Notes about repairs (a damaged run recomputed from its checkpoint, stale temporary files); default stderr. */
+  onNote?: (message: string) => void;
 }
 
 /** Paths of a run's files. */
@@ -129,6 +151,290 @@ export function runPaths(hash: string, dir?: string) {
 /** The metric records stored for a run (empty when none). */
 export function readMetrics(file: string): MetricRecord[] {
   return fs.existsSync(file) ? parseJsonLines<MetricRecord>(fs.readFileSync(file, "utf8")) : [];
+}
+
+/** A damaged file of a run: which, and what is wrong with it. */
+export interface RunProblem {
+  file: string;
+  problem: string;
+}
+
+/** What `checkRun` found. */
+export interface RunCheck {
+  hash: string;
+  dir: string;
+  /** done / diverged / partial (a checkpoint, no done.json) / new (nothing computed) / damaged (see `problems`). */
+  status: "done" | "diverged" | "partial" | "new" | "damaged";
+  problems: RunProblem[];
+  stored: StoredConfig | null;
+  done: DoneInfo | null;
+  /** A finished run's records, read strictly (null when not read or unreadable). */
+  records: MetricRecord[] | null;
+  /** A finished run whose done.json predates `contents`: counts and the final record checked, no hashes. */
+  unverified: boolean;
+}
+
+export interface CheckRunOptions {
+  /** The hash the run must have (default: the folder's name). */
+  hash?: string;
+  /**
+   * Which files to hash: "none" (sizes, counts and parsing only), "metrics" (default: also metrics.jsonl's sha256,
+   * for readers of the records), "all" (also checkpoint.bin's sha256, and an old or unfinished run's checkpoint
+   * decoded).
+   */
+  hashes?: "none" | "metrics" | "all";
+}
+
+/** Reads a checkpoint to resume from: the checkpoint, or why it cannot be (it does not decode, or is another run's). */
+function readCheckpointChecked(file: string, hash: string): { checkpoint: TrainCheckpoint } | { problem: string } {
+  try {
+    const { checkpoint, meta } = readTrainCheckpoint(file);
+    if (meta.hash !== undefined && meta.hash !== hash)
+      return { problem: `belongs to run ${String(meta.hash)}, not ${hash}` };
+    return { checkpoint };
+  } catch (e) {
+    return { problem: (e as Error).message.replace(`${file}: `, "") };
+  }
+}
+
+/** Why a checkpoint file cannot be resumed from, or null when it can. */
+function checkpointProblem(file: string, hash: string): string | null {
+  const r = readCheckpointChecked(file, hash);
+  return "problem" in r ? r.problem : null;
+}
+
+/**
+ * Checks a run folder against what its done.json records (`DoneContents`): config.json and done.json parse,
+ * metrics.jsonl has the recorded size, counts (and sha256), checkpoint.bin the recorded size (and sha256). Reads
+ * nothing else and changes nothing.
+ */
+export function checkRun(dir: string, options: CheckRunOptions = {}): RunCheck {
+  const hash = options.hash ?? path.basename(dir);
+  const hashes = options.hashes ?? "metrics";
+  const p = {
+    config: path.join(dir, CONFIG_FILE),
+    done: path.join(dir, DONE_FILE),
+    metrics: path.join(dir, METRICS_FILE),
+    checkpoint: path.join(dir, CHECKPOINT_FILE),
+  };
+  const problems: RunProblem[] = [];
+  const bad = (file: string, problem: string) => problems.push({ file, problem });
+  const exists = (f: string) => fs.existsSync(f);
+  const out: RunCheck = {
+    hash,
+    dir,
+    status: "new",
+    problems,
+    stored: null,
+    done: null,
+    records: null,
+    unverified: false,
+  };
+
+  if (exists(p.config)) {
+    try {
+      const c = JSON.parse(fs.readFileSync(p.config, "utf8")) as StoredConfig;
+      if (!c || typeof c.hash !== "string" || typeof c.seed !== "number" || typeof c.config !== "object")
+        bad(p.config, "incomplete (no hash, seed or config)");
+      else if (c.hash !== hash) bad(p.config, `belongs to run ${c.hash}, not ${hash}`);
+      else out.stored = c;
+    } catch (e) {
+      bad(p.config, `not valid JSON (${(e as Error).message})`);
+    }
+  } else if (exists(p.done) || exists(p.checkpoint)) bad(p.config, "missing");
+
+  const hasDone = exists(p.done);
+  if (hasDone) {
+    try {
+      const d = JSON.parse(fs.readFileSync(p.done, "utf8")) as DoneInfo;
+      if (!d || (d.status !== "done" && d.status !== "diverged") || typeof d.epochs !== "number")
+        bad(p.done, "incomplete (no status or epoch count)");
+      else out.done = d;
+    } catch (e) {
+      bad(p.done, `not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const done = out.done;
+  if (done) {
+    const c = done.contents;
+    if (!exists(p.metrics)) bad(p.metrics, "missing");
+    else {
+      const bytes = fs.readFileSync(p.metrics);
+      if (c && bytes.length !== c.metrics.bytes)
+        bad(p.metrics, `${bytes.length} bytes, but done.json records ${c.metrics.bytes} (truncated or changed)`);
+      else {
+        const lines = bytes.toString("utf8").split("\n");
+        const records: MetricRecord[] = [];
+        let parsed = true;
+        for (let i = 0; i < lines.length && parsed; i++) {
+          if (lines[i].trim() === "") continue;
+          try {
+            records.push(JSON.parse(lines[i]) as MetricRecord);
+          } catch {
+            bad(p.metrics, `line ${i + 1} is not valid JSON`);
+            parsed = false;
+          }
+        }
+        if (parsed) {
+          const epochs = records.filter((r): r is EpochRecord => r.kind === "epoch");
+          const last = epochs.length ? epochs[epochs.length - 1] : null;
+          if (c) {
+            if (records.length !== c.records || epochs.length !== c.epochRecords)
+              bad(
+                p.metrics,
+                `${records.length} records (${epochs.length} epochs), but done.json records ${c.records} (${c.epochRecords} epochs)`,
+              );
+            else if (hashes !== "none" && sha256Of(bytes) !== c.metrics.sha256)
+              bad(p.metrics, "its sha256 differs from the one done.json records");
+          } else {
+            out.unverified = true;
+            if (done.final && (!last || last.epoch !== done.final.epoch || last.train_loss !== done.final.train_loss))
+              bad(
+                p.metrics,
+                `ends at epoch ${last ? last.epoch : "none"}, but done.json's final epoch is ${done.final.epoch} (truncated?)`,
+              );
+          }
+          if (problems.every((x) => x.file !== p.metrics)) out.records = records;
+        }
+      }
+    }
+    const ck = c ? c.checkpoint : undefined;
+    if (ck) {
+      if (!exists(p.checkpoint)) bad(p.checkpoint, "missing");
+      else {
+        const size = fs.statSync(p.checkpoint).size;
+        if (size !== ck.bytes)
+          bad(p.checkpoint, `${size} bytes, but done.json records ${ck.bytes} (truncated or changed)`);
+        else if (hashes === "all" && sha256File(p.checkpoint) !== ck.sha256)
+          bad(p.checkpoint, "its sha256 differs from the one done.json records");
+      }
+    } else if (ck === undefined) {
+      // written by an older version: a finished run has a checkpoint unless it diverged in its first epoch
+      if (!exists(p.checkpoint)) {
+        if (done.status === "done" && done.epochs > 0) bad(p.checkpoint, "missing");
+      } else if (hashes === "all") {
+        const why = checkpointProblem(p.checkpoint, hash);
+        if (why) bad(p.checkpoint, why);
+      }
+    }
+  } else if (exists(p.checkpoint) && hashes === "all") {
+    const why = checkpointProblem(p.checkpoint, hash);
+    if (why) bad(p.checkpoint, why);
+  }
+  out.status = problems.length
+    ? "damaged"
+    : done
+      ? done.status
+      : hasDone
+        ? "damaged"
+        : exists(p.checkpoint)
+          ? "partial"
+          : "new";
+  return out;
+}
+
+/** The command that clears a run (it is then recomputed from scratch when asked for). */
+export function clearRunCommand(dir: string): string {
+  return `rm -r ${shellQuote(dir)}`;
+}
+
+/** The command that repairs a run what can be repaired, else clears it (`skiplab runs verify --fix`). */
+export function repairRunCommand(dir: string): string {
+  return `npx skiplab runs verify --fix --dir ${shellQuote(path.dirname(dir))} ${path.basename(dir)}`;
+}
+
+/** The fix for a damaged run whose checkpoint was not looked at. */
+export function repairOrClearHint(dir: string): string {
+  return (
+    `Repair it with: ${repairRunCommand(dir)} (a run with an intact checkpoint is kept and resumed from it by its ` +
+    `sweep or executeRun; any other is cleared), or clear it with: ${clearRunCommand(dir)}`
+  );
+}
+
+/** A run whose files are damaged and cannot be recomputed from a good checkpoint. */
+export class RunDamagedError extends Error {
+  constructor(
+    readonly hash: string,
+    readonly dir: string,
+    readonly problems: RunProblem[],
+    /** The fix (default: the command that clears the run). */
+    readonly fix = `It cannot be recomputed from a good checkpoint; clear it (it is then recomputed from scratch) with: ${clearRunCommand(dir)}`,
+  ) {
+    super(`run ${hash} is damaged: ${describeProblems(problems)}. ${fix}`);
+    this.name = "RunDamagedError";
+  }
+}
+
+/** Describes a check's problems in one phrase: "<file>: <problem>; …". */
+export function describeProblems(problems: RunProblem[]): string {
+  return problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
+}
+
+export type RepairOutcome =
+  | { action: "repaired"; note: string }
+  | { action: "resume"; note: string; checkpoint: TrainCheckpoint | null }
+  | { action: "refuse"; error: RunDamagedError };
+
+/**
+ * What to do with a damaged run (hold its lock): metrics.jsonl rewritten from the final checkpoint when that gives
+ * exactly the bytes done.json records; else, when every damaged file is done.json or metrics.jsonl and the
+ * checkpoint is intact (or there is none and none is recorded), done.json is removed and the run resumes from its
+ * checkpoint; else refused. A damaged config.json is rewritten from `stored` when given, else refused.
+ */
+export function repairRun(dir: string, check: RunCheck, stored: StoredConfig | null = null): RepairOutcome {
+  const p = {
+    config: path.join(dir, CONFIG_FILE),
+    done: path.join(dir, DONE_FILE),
+    metrics: path.join(dir, METRICS_FILE),
+    checkpoint: path.join(dir, CHECKPOINT_FILE),
+  };
+  const refuse = (problems = check.problems): RepairOutcome => ({
+    action: "refuse",
+    error: new RunDamagedError(check.hash, dir, problems),
+  });
+  const files = new Set(check.problems.map((x) => x.file));
+  if (files.has(p.checkpoint)) return refuse();
+  if (files.has(p.config) && !stored) return refuse();
+  let checkpoint: TrainCheckpoint | null = null;
+  if (fs.existsSync(p.checkpoint)) {
+    const recorded = check.done?.contents?.checkpoint;
+    if (recorded && sha256File(p.checkpoint) !== recorded.sha256)
+      return refuse([
+        ...check.problems,
+        { file: p.checkpoint, problem: "its sha256 differs from the one done.json records" },
+      ]);
+    const read = readCheckpointChecked(p.checkpoint, check.hash);
+    if ("problem" in read) return refuse([...check.problems, { file: p.checkpoint, problem: read.problem }]);
+    checkpoint = read.checkpoint;
+  } else if (check.done?.contents?.checkpoint || (check.done && !check.done.contents && check.done.status === "done"))
+    return refuse([...check.problems, { file: p.checkpoint, problem: "missing" }]);
+  if (files.has(p.config) && stored) writeJsonAtomic(p.config, stored);
+  const what = describeProblems(check.problems.filter((x) => x.file !== p.config));
+  if (!what) return { action: "repaired", note: `run ${check.hash}: rewrote ${p.config} (it was damaged)` };
+  const c = check.done?.contents;
+  if (c && checkpoint && !files.has(p.done)) {
+    const text = toJsonLines(checkpoint.records);
+    if (sha256Of(text) === c.metrics.sha256) {
+      writeFileAtomic(p.metrics, text);
+      return {
+        action: "repaired",
+        note: `run ${check.hash}: ${what}; restored it from ${p.checkpoint} (its sha256 matches done.json's)`,
+      };
+    }
+  }
+  fs.rmSync(p.done, { force: true });
+  return {
+    action: "resume",
+    checkpoint,
+    note: checkpoint
+      ? `run ${check.hash}: ${what}; recomputing it from its last good checkpoint (epoch ${checkpoint.epoch}, ${p.checkpoint})`
+      : `run ${check.hash}: ${what}; it has no checkpoint, recomputing it from the start`,
+  };
+}
+
+/** The RunSpec of a config with `seed` (the seed is not part of the config). */
+function specOf({ seed, ...config }: RunConfigInput & { seed: number }): RunSpec {
+  return runSpec(config, seed);
 }
 
 function isSpec(x: unknown): x is RunSpec {
@@ -149,11 +455,11 @@ export async function executeRun(
   run: RunSpec | (RunConfigInput & { seed: number }),
   options: ExecuteOptions = {},
 ): Promise<RunResult> {
-  const spec = isSpec(run) ? runSpec(run.config, run.seed) : runSpec(run, run.seed);
+  const spec = isSpec(run) ? runSpec(run.config, run.seed) : specOf(run);
   const paths = runPaths(spec.hash, options.dir);
-  const cached = (): RunResult => {
-    const done = readJson<DoneInfo>(paths.done);
-    const records = readMetrics(paths.metrics);
+  const note = options.onNote ?? ((m: string) => console.warn(m));
+  const cached = (check: RunCheck): RunResult => {
+    const done = check.done!;
     return {
       hash: spec.hash,
       dir: paths.dir,
@@ -162,34 +468,57 @@ export async function executeRun(
       status: done.status,
       fromCache: true,
       done,
-      records,
+      records: check.records!,
       final: done.final,
     };
   };
-  if (fs.existsSync(paths.done)) return cached();
+  const finished = (c: RunCheck) => c.status === "done" || c.status === "diverged";
+  if (fs.existsSync(paths.done)) {
+    const c = checkRun(paths.dir, { hash: spec.hash });
+    if (finished(c)) return cached(c);
+  }
 
   const release = acquireLock(paths.dir);
   let model: Network | null = null;
   try {
-    if (fs.existsSync(paths.done)) return cached(); // finished by another process while we waited
-    if (!fs.existsSync(paths.config)) {
-      const stored: StoredConfig = {
-        hash: spec.hash,
-        hashFull: runHashFull(spec.config, spec.seed),
-        seed: spec.seed,
-        config: spec.config,
-        code: codeVersion(),
-        createdAt: new Date().toISOString(),
-      };
-      writeJsonAtomic(paths.config, stored);
+    const stored: StoredConfig = {
+      hash: spec.hash,
+      hashFull: runHashFull(spec.config, spec.seed),
+      seed: spec.seed,
+      config: spec.config,
+      code: codeVersion(),
+      createdAt: new Date().toISOString(),
+    };
+    for (const f of removeStaleTmpFiles(paths.dir)) note(`run ${spec.hash}: removed ${f} (left by a killed write)`);
+    let resume: TrainCheckpoint | null = null;
+    let resumeRead = false;
+    if (fs.existsSync(paths.done) || fs.existsSync(paths.config)) {
+      // finished by another process while we waited, or damaged
+      const c = checkRun(paths.dir, { hash: spec.hash });
+      if (finished(c)) return cached(c);
+      if (c.status === "damaged") {
+        const r = repairRun(paths.dir, c, stored);
+        if (r.action === "refuse") throw r.error;
+        note(r.note);
+        if (r.action === "repaired") {
+          const again = checkRun(paths.dir, { hash: spec.hash });
+          if (finished(again)) return cached(again);
+          if (again.status === "damaged") throw new RunDamagedError(spec.hash, paths.dir, again.problems);
+        } else {
+          resume = r.checkpoint;
+          resumeRead = true;
+        }
+      }
     }
-    let resume = null;
-    if (fs.existsSync(paths.checkpoint)) {
-      const { checkpoint, meta } = readTrainCheckpoint(paths.checkpoint);
-      if (meta.hash !== spec.hash)
-        throw new Error(`${paths.checkpoint} belongs to run ${String(meta.hash)}, not ${spec.hash}`);
-      resume = checkpoint;
-      writeFileAtomic(paths.metrics, toJsonLines(checkpoint.records)); // drop lines written after the checkpoint
+    if (!fs.existsSync(paths.config)) writeJsonAtomic(paths.config, stored);
+    if (!resumeRead && fs.existsSync(paths.checkpoint)) {
+      const read = readCheckpointChecked(paths.checkpoint, spec.hash);
+      if ("problem" in read)
+        throw new RunDamagedError(spec.hash, paths.dir, [{ file: paths.checkpoint, problem: read.problem }]);
+      resume = read.checkpoint;
+    }
+    if (resume) {
+      writeFileAtomic(paths.metrics, toJsonLines(resume.records)); // drop lines written after the checkpoint
     } else if (fs.existsSync(paths.metrics)) {
       fs.rmSync(paths.metrics); // lines from a session that never checkpointed
     }
@@ -262,6 +591,20 @@ export async function executeRun(
     }
     const epochsDone = records.filter((r): r is EpochRecord => r.kind === "epoch");
     const final = epochsDone.length ? epochsDone[epochsDone.length - 1] : null;
+    const metricsText = toJsonLines(records);
+    writeFileAtomic(paths.metrics, metricsText); // exactly the records returned, whatever the last callback wrote
+    let checkpointInfo: DoneContents["checkpoint"] = null;
+    if (fs.existsSync(paths.checkpoint)) {
+      const bytes = fs.readFileSync(paths.checkpoint);
+      const { meta } = decodeArrays(bytes, paths.checkpoint);
+      checkpointInfo = { bytes: bytes.length, sha256: sha256Of(bytes), epoch: meta.epoch as number };
+    }
+    const contents: DoneContents = {
+      epochRecords: epochsDone.length,
+      records: records.length,
+      metrics: { bytes: Buffer.byteLength(metricsText, "utf8"), sha256: sha256Of(metricsText) },
+      checkpoint: checkpointInfo,
+    };
     const done: DoneInfo = {
       hash: spec.hash,
       status,
@@ -275,6 +618,7 @@ export async function executeRun(
       matmul,
       ...(spec.config.model.kind === "conv" ? { conv: convEngine() } : {}),
       ...(diagnostic ? { diagnostic, message } : {}),
+      contents,
     };
     writeJsonAtomic(paths.done, done);
     if (status === "diverged" && options.throwOnDiverge) throw divergeError;
@@ -323,6 +667,8 @@ export function trainingSlice(train: TrainData, start: number, count: number): {
 /** Rebuilds a run's model with the parameters of its latest checkpoint (the final ones for a finished run). */
 export function loadRunModel(hash: string, dir?: string): Network {
   const paths = runPaths(hash, dir);
+  const check = checkRun(paths.dir, { hash, hashes: "all" });
+  if (check.status === "damaged") throw new RunDamagedError(hash, paths.dir, check.problems);
   const stored = readJson<StoredConfig>(paths.config);
   if (!fs.existsSync(paths.checkpoint)) throw new Error(`run ${hash} has no checkpoint (${paths.checkpoint})`);
   const model = createModel(stored.config.model, stored.seed);

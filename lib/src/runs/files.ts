@@ -1,19 +1,31 @@
 /**
  * File helpers for run directories: atomic writes (write a temporary file in the same directory, fsync, rename),
- * JSON and JSON-lines, the runs root, and a per-run lock file.
+ * JSON and JSON-lines, the runs root, a per-run lock file, and the clean-up of temporary files left by a process
+ * killed mid-write (`staleTmpFiles`).
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { hostname } from "node:os";
 import * as path from "node:path";
-import { takeLockFile } from "../util/lockfile";
+import { processAlive, takeLockFile } from "../util/lockfile";
 
 export const RUNS_DIR_ENV = "SKIPLAB_RUNS_DIR";
 
 let tmpCounter = 0;
 
-/** Writes `data` to `file` atomically: readers see the old content or the new one, never a partial file. */
+/** This host's name as it appears in temporary file names (no characters that need quoting). */
+function tmpHost(): string {
+  return hostname().replace(/[^A-Za-z0-9.]/g, "_") || "host";
+}
+
+/**
+ * Writes `data` to `file` atomically: readers see the old content or the new one, never a partial file. The
+ * temporary file is `<file>.tmp-<host>-<pid>-<n>`, so a stale one (its writer was killed) can be told from one being
+ * written (`staleTmpFiles`).
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${++tmpCounter}`;
+  const tmp = `${file}.tmp-${tmpHost()}-${process.pid}-${++tmpCounter}`;
   const fd = fs.openSync(tmp, "w");
   try {
     fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
@@ -28,8 +40,66 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + "\n");
 }
 
+/** Parses a JSON file; a file that does not parse is named in the error, with the parser's position. */
 export function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  const text = fs.readFileSync(file, "utf8");
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** sha256 (hex) of a file's bytes, or of a string / bytes. */
+export function sha256Of(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function sha256File(file: string): string {
+  return sha256Of(fs.readFileSync(file));
+}
+
+/** `s` quoted for a POSIX shell when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Temporary files of writes older than this are stale whoever wrote them (an atomic write takes seconds). */
+export const STALE_TMP_AGE_MS = 24 * 3600 * 1000;
+
+/**
+ * The temporary files in `dir` (`*.tmp-<host>-<pid>-<n>`, or the older `*.tmp-<pid>-<n>`) whose writer cannot still
+ * be writing: written on this host by a process that is gone, or older than STALE_TMP_AGE_MS (another host's, an
+ * older version's). Call it only while holding the run's lock, so that no process of this tool writes there.
+ */
+export function staleTmpFiles(dir: string, now = Date.now()): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const me = tmpHost();
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const m = /\.tmp-(?:(.+)-)?(\d+)-(\d+)$/.exec(name);
+    if (!m) continue;
+    const file = path.join(dir, name);
+    const pid = Number(m[2]);
+    let stale = false;
+    if (m[1] === me && pid !== process.pid && !processAlive(pid)) stale = true;
+    else {
+      try {
+        stale = now - fs.statSync(file).mtimeMs > STALE_TMP_AGE_MS;
+      } catch {
+        continue; // gone meanwhile
+      }
+    }
+    if (stale) out.push(file);
+  }
+  return out;
+}
+
+/** Removes `staleTmpFiles(dir)` (hold the run's lock); returns the files removed. */
+export function removeStaleTmpFiles(dir: string): string[] {
+  const files = staleTmpFiles(dir);
+  for (const f of files) fs.rmSync(f, { force: true });
+  return files;
 }
 
 /** One JSON value per line. */

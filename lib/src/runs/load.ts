@@ -8,15 +8,16 @@ import type { DataFrame } from "danfojs-node";
 import { type RecordRow, type Scalar, toFrame } from "../frames/danfo";
 import type { MetricRecord } from "../train/loop";
 import {
-  CHECKPOINT_FILE,
   CONFIG_FILE,
   DONE_FILE,
   type DoneInfo,
   METRICS_FILE,
-  type StoredConfig,
+  RunDamagedError,
+  checkRun,
   readMetrics,
+  repairOrClearHint,
 } from "./execute";
-import { readJson, runsRoot } from "./files";
+import { runsRoot } from "./files";
 import type { RunConfig } from "./spec";
 
 export interface RunRecord {
@@ -39,25 +40,29 @@ export interface LoadRunsOptions {
 
 function loadOne(dir: string): RunRecord | null {
   const cfgFile = path.join(dir, CONFIG_FILE);
-  if (!fs.existsSync(cfgFile)) return null;
-  const stored = readJson<StoredConfig>(cfgFile);
-  const done = fs.existsSync(path.join(dir, DONE_FILE)) ? readJson<DoneInfo>(path.join(dir, DONE_FILE)) : null;
-  const status = done ? done.status : fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? "partial" : "new";
+  if (!fs.existsSync(cfgFile) && !fs.existsSync(path.join(dir, DONE_FILE))) return null;
+  // the records are what is read: metrics.jsonl is checked against done.json's sizes, counts and sha256
+  const check = checkRun(dir);
+  if (check.status === "damaged") throw new RunDamagedError(check.hash, dir, check.problems, repairOrClearHint(dir));
+  const stored = check.stored!;
+  const done = check.done;
   return {
     hash: stored.hash,
     dir,
     seed: stored.seed,
     config: stored.config,
-    status,
+    status: check.status as RunRecord["status"],
     done,
-    records: readMetrics(path.join(dir, METRICS_FILE)),
+    records: done ? check.records! : readMetrics(path.join(dir, METRICS_FILE)),
   };
 }
 
 /**
  * Loads runs: from a runs directory (every sub-folder with a config.json), or from a list of hashes / objects with
  * a `hash` (e.g. the RunSpecs of a sweep) under `options.dir`. Finished runs only unless `includeUnfinished`.
- * Sorted by hash for a directory; in the given order for a list.
+ * Sorted by hash for a directory; in the given order for a list. Each run is checked (`checkRun`: config.json and
+ * done.json parse, metrics.jsonl has the size, record counts and sha256 that done.json records); a damaged run throws
+ * a RunDamagedError naming the file and the command that clears it (nothing damaged is returned).
  */
 export function loadRuns(source?: string | (string | { hash: string })[], options: LoadRunsOptions = {}): RunRecord[] {
   let dirs: string[];

@@ -9,6 +9,7 @@
  * string "x" means `{ name: "x", version: 1, params: {} }`). Experiments register theirs explicitly
  * (`registerDataProvider`, `registerMetricSet`); this file knows three synthetic data sets.
  */
+import { refuseUnknownKeys } from "../util/keys";
 import { type ModelConfig, type ModelConfigInput, modelConfig } from "../models/config";
 import type { Network } from "../models/network";
 import { type TrainConfig, type TrainConfigInput, trainConfig } from "../train/config";
@@ -58,8 +59,17 @@ export interface RunSpec {
 
 /** Fills every default (so equal meanings hash equal). */
 export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
-  if (!input || typeof input !== "object" || !input.model || !input.data)
-    throw new Error("run config: needs at least `model` and `data`");
+  if (!input || typeof input !== "object" || Array.isArray(input))
+    throw new Error(`run config: must be an object with \`model\` and \`data\` sections, got ${JSON.stringify(input)}`);
+  refuseUnknownKeys(input, ["model", "train", "data", "evalAtStart", "metrics"], "run config", {
+    seed: "a run's seed is not part of its config: pass it to runSpec(config, seed), or list it in a sweep file's `seeds`",
+    seeds: "seeds belong to a sweep file (next to `base` and `grid`), not to a run config",
+  });
+  const missing = (["model", "data"] as const).filter((k) => !input[k]);
+  if (missing.length)
+    throw new Error(
+      `run config: missing section${missing.length > 1 ? "s" : ""} ${missing.map((k) => `\`${k}\``).join(" and ")} (a run needs \`model\` and \`data\`; \`train\`, \`evalAtStart\` and \`metrics\` have defaults)`,
+    );
   if (typeof input.data.name !== "string") throw new Error("run config: data.name must name a data provider");
   return {
     model: modelConfig(input.model as ModelConfigInput),

@@ -19,6 +19,7 @@
  * shards are disjoint, their union is the sweep, their sizes differ by at most one, and the split does not depend on
  * the order in which the grid was written.
  */
+import { refuseUnknownKeys } from "../util/keys";
 import { type RunConfigInput, type RunSpec, runSpec } from "./spec";
 
 export interface SweepSpec {
@@ -68,7 +69,17 @@ export function sweepSeeds(spec: SweepSpec): number[] {
 
 /** All runs of a sweep, in grid order (first key slowest), seeds innermost; duplicates removed. */
 export function expandSweep(spec: SweepSpec): SweepRun[] {
-  if (!spec || typeof spec !== "object" || !spec.base) throw new Error("sweep: needs a `base` run config");
+  if (!spec || typeof spec !== "object" || Array.isArray(spec))
+    throw new Error(
+      "sweep: a sweep file holds one object with `base` (a run config), and optionally `grid`, `seeds`, `name`, `dir`",
+    );
+  refuseUnknownKeys(spec, ["name", "dir", "base", "grid", "seeds"], "sweep", {
+    seed: "a sweep lists its seeds in `seeds` (a list, or a count n for 0 … n−1)",
+  });
+  if (!spec.base)
+    throw new Error(
+      "sweep: missing section `base`, the run config every grid point starts from (`model`, `data`, and optionally `train`, `evalAtStart`, `metrics`)",
+    );
   const grid = Object.entries(spec.grid ?? {});
   for (const [k, v] of grid)
     if (!Array.isArray(v) || v.length === 0) throw new Error(`sweep: grid '${k}' must be a non-empty list`);

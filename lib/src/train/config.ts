@@ -2,6 +2,7 @@
  * Training configuration: a plain typed object (hashable with the model config, see runs/hash.ts).
  * `trainConfig(partial)` fills every default so equal meanings give equal objects.
  */
+import { refuseUnknownKeys } from "../util/keys";
 
 /** Adam (Kingma & Ba 2015) with PyTorch's update rule; `decoupled` weight decay turns it into AdamW. */
 export interface AdamConfig {
@@ -104,6 +105,13 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, "optimizer" | "schedule
 
 export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
   const v = typeof o === "string" ? ({ type: o } as { type: "adam" | "sgd" }) : o;
+  refuseUnknownKeys(
+    v,
+    v.type === "sgd"
+      ? ["type", "lr", "momentum", "nesterov", "weightDecay"]
+      : ["type", "lr", "beta1", "beta2", "eps", "weightDecay", "decoupled"],
+    `train config: optimizer (${v.type})`,
+  );
   if (v.type === "adam") {
     const a = v as Partial<AdamConfig>;
     return {
@@ -130,6 +138,8 @@ export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
 }
 
 export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
+  if (typeof s === "object")
+    refuseUnknownKeys(s, ["type", "milestones", "gamma", "finalLr", "warmupEpochs"], "train config: schedule");
   const v = typeof s === "string" ? ({ type: s } as { type: "constant" | "cosine" }) : s;
   switch (v.type) {
     case "constant":
@@ -148,7 +158,20 @@ export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
 }
 
 /** Defaults: docs/spec/p1.md §1.3 Fig. C's proposed protocol (Adam 1e-3, batch 128), 10 epochs, constant lr. */
+export const TRAIN_FIELDS = [
+  "epochs",
+  "batchSize",
+  "optimizer",
+  "schedule",
+  "dropLast",
+  "logEverySteps",
+  "evalBatchSize",
+  "divergence",
+] as const;
+
 export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
+  refuseUnknownKeys(input, TRAIN_FIELDS, "train config");
+  if (input.divergence) refuseUnknownKeys(input.divergence, ["lossFactor", "accuracyDrop"], "train config: divergence");
   const c: TrainConfig = {
     epochs: input.epochs ?? 10,
     batchSize: input.batchSize ?? 128,
