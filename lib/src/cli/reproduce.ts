@@ -20,7 +20,7 @@ import { basename, join, resolve } from "node:path";
 import { plotlyScriptPath } from "../display/assets";
 import { claimProblems, extractClaims } from "../report/claims";
 import { SCALES, Scale, projectRoot } from "../report/context";
-import { MergeInfo, renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
+import { firstLines, MergeInfo, renderIndex, NotebookResult, ReportMeta } from "../report/index-page";
 import { executeNotebook } from "../report/execute";
 import { findJupyterPython, installKernel, JUPYTER_HELP, jupyterEnv } from "../report/jupyter";
 import { lockReport, ReportBusyError } from "../report/lock";
@@ -312,16 +312,6 @@ function refreshKept(r: NotebookResult, out: string): void {
 /** A multi-line reason for the terminal: its later lines indented under the first. */
 function indentReason(reason: string, indent: number): string {
   return reason.split("\n").join("\n" + " ".repeat(indent));
-}
-
-/** The first lines of a message, trimmed (for a failure reason). */
-function firstLines(s: string, n = 3): string {
-  return s
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(0, n)
-    .join("\n");
 }
 
 export async function reproduce(argv: string[]): Promise<number> {

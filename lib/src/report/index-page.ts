@@ -344,7 +344,8 @@ function notebookCard(r: NotebookResult, meta: ReportMeta, mixed: boolean): stri
   );
 }
 
-function firstLines(s: string, n = 3): string {
+/** The first lines of a message, trimmed (for a failure reason). */
+export function firstLines(s: string, n = 3): string {
   return s
     .split("\n")
     .map((l) => l.trim())

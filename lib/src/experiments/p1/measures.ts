@@ -70,6 +70,23 @@ function midBlockDegeneracy(
   };
 }
 
+/**
+ * The probe batch of a classification run: its first `probe` training examples as x [n, dim] (float32) and their
+ * labels as int32 (any integer label array), n = min(probe, examples). The caller disposes both.
+ */
+export function probeBatch(
+  train: { x: ArrayLike<number>; y: ArrayLike<number>; n: number; dim?: number; d?: number },
+  probe: number,
+): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const dim = train.dim ?? train.d ?? train.x.length / train.n;
+  const n = Math.min(probe, train.n);
+  const xs = new Float32Array(n * dim);
+  for (let i = 0; i < n * dim; i++) xs[i] = train.x[i];
+  const ys = new Int32Array(n);
+  for (let i = 0; i < n; i++) ys[i] = Number(train.y[i]);
+  return { x: tf.tensor2d(xs, [n, dim]), y: tf.tensor1d(ys, "int32") };
+}
+
 /** Mean of finite numeric values of keys ending in `suffix` among the hidden layers "L<k>.". */
 function layerMean(r: Record<string, unknown>, suffix: string): number | null {
   let s = 0;
@@ -90,15 +107,7 @@ function layerMean(r: Record<string, unknown>, suffix: string): number | null {
  * neg_rel, max_abs, noise, …). Parameters are only read.
  */
 async function p1Measures(ctx: MetricContext, o: P1MeasureOptions): Promise<Record<string, number | string | null>> {
-  const train = ctx.data.train;
-  const dim = train.dim ?? train.d ?? train.x.length / train.n;
-  const n = Math.min(o.probe, train.n);
-  const xs = new Float32Array(n * dim);
-  for (let i = 0; i < n * dim; i++) xs[i] = train.x[i];
-  const ys = new Int32Array(n);
-  for (let i = 0; i < n; i++) ys[i] = Number(train.y[i]);
-  const x = tf.tensor2d(xs, [n, dim]);
-  const y = tf.tensor1d(ys, "int32");
+  const { x, y } = probeBatch(ctx.data.train, o.probe);
   try {
     const mctx = networkContext(ctx.model as never, { x, y }, { step: ctx.step, epoch: ctx.epoch });
     const rows = layerSingularities(await mctx.layers!());

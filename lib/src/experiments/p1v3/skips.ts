@@ -45,7 +45,7 @@ import {
 import { mean } from "../../stats";
 import { Rng, subSeed } from "../../util/random";
 import { type P1DataSpec, type P1Scale, p1InputDim, p1NumClasses, registerP1Data } from "../p1/data";
-import { p1MetricSet } from "../p1/measures";
+import { p1MetricSet, probeBatch } from "../p1/measures";
 import { p1Model } from "../p1/models";
 import { type P1Protocol, p1Num, p1Protocol, type P1Record, type P1RunRequest } from "../p1/protocol";
 import { curveAuc, variantRunRows, type VariantCondition, type VariantRunRow } from "../p1/variants";
@@ -309,26 +309,12 @@ export function v3GradNorms(model: Network, x: tf.Tensor2D, y: tf.Tensor1D): Rec
   return out;
 }
 
-/** The first `n` training examples of a run's data as tensors (caller disposes). */
-function probeTensors(
-  data: { x: ArrayLike<number>; y: ArrayLike<number>; n: number; dim?: number; d?: number },
-  n: number,
-) {
-  const dim = data.dim ?? data.d ?? data.x.length / data.n;
-  const k = Math.min(n, data.n);
-  const xs = new Float32Array(k * dim);
-  for (let i = 0; i < k * dim; i++) xs[i] = data.x[i];
-  const ys = new Int32Array(k);
-  for (let i = 0; i < k; i++) ys[i] = Number(data.y[i]);
-  return { x: tf.tensor2d(xs, [k, dim]), y: tf.tensor1d(ys, "int32") };
-}
-
 /** The gradient-norm metric set (registered by `registerP1v3`). Bump `version` when its output changes. */
 export const V3_GRAD_NORMS: MetricSet<V3GradOptions> = {
   name: "p1v3-grad-norms",
   version: 1,
   compute: (ctx: MetricContext, o: V3GradOptions) => {
-    const { x, y } = probeTensors(ctx.data.train as never, o.probe);
+    const { x, y } = probeBatch(ctx.data.train, o.probe);
     try {
       return v3GradNorms(ctx.model, x, y);
     } finally {
@@ -450,7 +436,7 @@ export async function v3InitGradients(
 ): Promise<V3InitGradRow[]> {
   registerP1v3();
   const data = await loadRunData({ ...(s.protocol.data as P1DataSpec) });
-  const { x, y } = probeTensors(data.train as never, s.gradProbe);
+  const { x, y } = probeBatch(data.train, s.gradProbe);
   const out: V3InitGradRow[] = [];
   try {
     for (const seed of seeds)
