@@ -158,7 +158,7 @@ describe("bias regulariser forms", () => {
     expect(spec({ form: "l2", lambda: 1, target: 0.1 })).toBe(spec({ lambda: 1, target: 0.1 }));
     expect(spec({ form: "hinge", lambda: 1, target: 0.1 })).not.toBe(spec({ lambda: 1, target: 0.1 }));
     expect(() => mlpConfig({ biasRegularizer: { form: "cubic" as never, lambda: 1, target: 0 } })).toThrow(
-      /form 'cubic' is not one of l2, random, hinge/,
+      /biasRegularizer: "form" must be one of "l2", "random", "hinge", got "cubic"/,
     );
     expect(() => mlpConfig({ biasRegularizer: { lambda: -1, target: 0 } })).toThrow(/lambda/);
     expect(() => mlpConfig({ biasRegularizer: { form: "random", lambda: 1, target: -0.1 } })).toThrow(/≥ 0/);

@@ -124,7 +124,7 @@ describe("skip matrices", () => {
       /blend must be in \[0, 1\]/,
     );
     expect(() => mlpConfig({ skip: { type: "matrix", matrix: "bogus" as never } })).toThrow(
-      /Unknown skip matrix 'bogus'/,
+      /skip: "matrix" must be one of "orthogonal", .*got "bogus"/,
     );
     expect(mlpConfig({ skip: { type: "matrix", matrix: "mean", scale: 1 } }).skip).toEqual({
       type: "matrix",
@@ -151,7 +151,9 @@ describe("unit breaking (docs/spec/p1.md §1.4 v3-E)", () => {
   });
 
   it("refuses unknown fields, negative values, gains that can reach 0, and slopes without ReLU", () => {
-    expect(() => mlpConfig({ unitBreaking: { offsetstd: 1 } as never })).toThrow(/unknown field\(s\) offsetstd/);
+    expect(() => mlpConfig({ unitBreaking: { offsetstd: 1 } as never })).toThrow(
+      /unitBreaking: unknown field "offsetstd" — did you mean "offsetStd"\?/,
+    );
     expect(() => mlpConfig({ unitBreaking: { offsetStd: -1 } })).toThrow(/offsetStd must be a finite number ≥ 0/);
     expect(() => mlpConfig({ unitBreaking: { gainSpread: 1 } })).toThrow(/gainSpread must be below 1/);
     expect(() => mlpConfig({ activation: "tanh", unitBreaking: { slopeMax: 0.2 } })).toThrow(/needs activation "relu"/);

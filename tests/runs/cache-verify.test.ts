@@ -165,4 +165,31 @@ describe("skiplab runs verify", () => {
     expect((await capture(() => sweepCommand([file, "--dir", dir, "--progress", "off"]))).code).toBe(0);
     expect(loadRuns(dir).length).toBe(2);
   });
+
+  it("skiplab runs clear removes the runs named, refuses a locked one and a name that is not a hash", async () => {
+    const dir = path.join(root, "clear");
+    const [a, b, c] = [0, 1, 2].map((s) => runSpec(config, s));
+    for (const s of [a, b, c]) await executeRun(s, { dir, progress: false });
+    // b is being computed by another (live) process: its lock file names a live pid on this host
+    const lock = path.join(runPaths(b.hash, dir).dir, "lock");
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: new Date().toISOString() }));
+    const r = await capture(() => runsCommand(["clear", "--dir", dir, a.hash, b.hash, "0123456789abcdef"]));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`cleared   ${a.hash}: removed ${runPaths(a.hash, dir).dir}`);
+    expect(r.out).toMatch(new RegExp(`locked    ${b.hash}: `));
+    expect(r.out).toContain("missing   0123456789abcdef");
+    expect(fs.existsSync(runPaths(a.hash, dir).dir)).toBe(false);
+    expect(fs.existsSync(runPaths(b.hash, dir).done)).toBe(true);
+    expect(
+      loadRuns(dir)
+        .map((x) => x.seed)
+        .sort(),
+    ).toEqual([1, 2]);
+    expect((await capture(() => runsCommand(["clear", "--dir", dir, "xyz"]))).code).toBe(2);
+    expect((await capture(() => runsCommand(["clear", "--dir", dir]))).code).toBe(2);
+    expect((await capture(() => runsCommand(["clear", "--fix", "--dir", dir, c.hash]))).code).toBe(2);
+    fs.rmSync(lock);
+    expect((await capture(() => runsCommand(["clear", "--dir", dir, b.hash, c.hash]))).code).toBe(0);
+    expect(loadRuns(dir)).toEqual([]);
+  });
 });

@@ -26,6 +26,11 @@ const HELP = `skiplab — skip-singularities command line
       compute (or list) the rows of a cached loss surface around a finished run; --shard computes rows j ≡ i mod N
   skiplab runs verify [--fix] [--dir DIR] [<hash>…]
       check the run cache against what each done.json records; --fix repairs or clears the damaged runs
+  skiplab runs clear [--dir DIR] <hash>…
+      remove runs from the cache (each under its lock: a run being computed is refused)
+  skiplab config [--write | --check]
+      the configuration reference (every field of sweep, run, model, train and data configs), generated from the
+      schemas that check them; --write rewrites docs/config.md
   skiplab kernel
       register the tslab kernel inside the project (.jupyter/); then start a server with \`skiplab lab\`
   skiplab lab [jupyter options]
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "runs":
       return (await import("../runs/cli")).runsCommand(rest);
+    case "config":
+      return (await import("./config-docs")).configCommand(rest);
     case "surface": {
       const { registerExperiments } = await import("../experiments");
       const { surfaceCommand } = await import("../runs/surface");

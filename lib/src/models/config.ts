@@ -10,7 +10,7 @@
  * `mlpConfig(partial)` / `blockNetConfig(partial)` fill every default, so two configs that mean the same model are the
  * same object (and hash the same). Layer indices are 1-based: hidden layer l computes x_l from x_{l−1}, x_0 = input.
  */
-import { refuseUnknownKeys } from "../util/keys";
+import { type ConfigSchema, type FieldSpec, checkConfig, fieldNames } from "../util/schema";
 
 /** The unit nonlinearity f. relu is the default; tanh and sigmoid use second-order-safe gradients (activations.ts). */
 export type Activation = "relu" | "leaky_relu" | "linear" | "tanh" | "sigmoid";
@@ -136,7 +136,7 @@ export interface BiasRegularizerConfig {
 /** The resolved regulariser (form "l2" left implicit: module comment of `BiasRegularizerConfig`). */
 export function resolveBiasRegularizer(r: BiasRegularizerConfig | null | undefined): BiasRegularizerConfig | null {
   if (!r) return null;
-  refuseUnknownKeys(r, ["form", "lambda", "target"], "model config: biasRegularizer");
+  checkConfig(r, BIAS_REGULARIZER_SCHEMA);
   const form = r.form ?? "l2";
   if (!BIAS_REGULARIZER_FORMS.includes(form))
     throw new Error(`model config: biasRegularizer.form '${form}' is not one of ${BIAS_REGULARIZER_FORMS.join(", ")}`);
@@ -287,7 +287,7 @@ export type InitInput =
 
 export function resolveSkip(s: SkipInput | undefined): SkipConfig {
   const o = typeof s === "string" ? { type: s } : (s ?? { type: "none" });
-  refuseUnknownKeys(o, ["type", "form", "matrix", "zeroFraction", "blend", "scale"], "model config: skip");
+  checkConfig(o, SKIP_SCHEMA);
   switch (o.type) {
     case "none":
     case "identity":
@@ -316,7 +316,7 @@ export function resolveSkip(s: SkipInput | undefined): SkipConfig {
 
 export function resolveInit(i: InitInput | undefined): InitConfig {
   const o = typeof i === "string" ? { type: i } : (i ?? { type: "he" });
-  refuseUnknownKeys(o, ["type", "gain", "eps", "mean", "std", "fraction", "base"], "model config: init");
+  checkConfig(o, INIT_SCHEMA);
   const a = o as Record<string, unknown>;
   switch (o.type) {
     case "he":
@@ -348,10 +348,7 @@ export function resolveInit(i: InitInput | undefined): InitConfig {
 /** The resolved unit breaking: every field a finite number ≥ 0 (default 0); null when all are 0 (module comment of `UnitBreakingConfig`). */
 export function resolveUnitBreaking(u: Partial<UnitBreakingConfig> | null | undefined): UnitBreakingConfig | null {
   if (!u) return null;
-  const known = ["offsetStd", "gainSpread", "slopeMax"];
-  const unknown = Object.keys(u).filter((k) => !known.includes(k));
-  if (unknown.length)
-    throw new Error(`model config: unitBreaking has unknown field(s) ${unknown.join(", ")}; use ${known.join(", ")}`);
+  checkConfig(u, UNIT_BREAKING_SCHEMA);
   const r: UnitBreakingConfig = {
     offsetStd: u.offsetStd ?? 0,
     gainSpread: u.gainSpread ?? 0,
@@ -367,61 +364,313 @@ export function resolveUnitBreaking(u: Partial<UnitBreakingConfig> | null | unde
   return r.offsetStd || r.gainSpread || r.slopeMax ? r : null;
 }
 
+const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "linear", "tanh", "sigmoid"];
+
+/** Fields every model family shares. */
+const COMMON_FIELDS = {
+  outputDim: (d: string): FieldSpec => ({
+    name: "outputDim",
+    kind: "integer",
+    default: d,
+    doc: "Read-out width: classes (classification) or target dimension (regression).",
+  }),
+  activation: {
+    name: "activation",
+    kind: "string",
+    values: ACTIVATIONS,
+    default: '"relu"',
+    doc: "The unit nonlinearity; tanh and sigmoid use second-order-safe gradients.",
+  } as FieldSpec,
+  init: (d: string): FieldSpec => ({
+    name: "init",
+    kind: "any",
+    type: "name | object",
+    default: d,
+    doc: "Weight initialisation of the hidden layers: see model.init.",
+  }),
+  biasInit: { name: "biasInit", kind: "number", default: "0", doc: "Initial value of every hidden bias." } as FieldSpec,
+  biasRegularizer: {
+    name: "biasRegularizer",
+    kind: "object",
+    nullable: true,
+    default: "null",
+    doc: "A penalty on hidden biases (PROPOSED, docs/spec/p1.md §1.3 Fig. F): see model.biasRegularizer.",
+  } as FieldSpec,
+  task: {
+    name: "task",
+    kind: "string",
+    values: ["classification", "regression"],
+    default: '"classification"',
+    doc: "classification: softmax cross-entropy on integer labels; regression: mean squared error.",
+  } as FieldSpec,
+};
+
 /** Paper 1 defaults (docs/spec/p1.md §1.3 Fig. C, PROPOSED protocol): 30 × 128 ReLU, CIFAR-100 shapes, He init, plain. */
-export const MLP_FIELDS = [
-  "kind",
-  "inputDim",
-  "outputDim",
-  "depth",
-  "width",
-  "activation",
-  "skip",
-  "init",
-  "biasInit",
-  "batchNorm",
-  "biasRegularizer",
-  "task",
-  "unitBreaking",
-] as const;
-export const BLOCK_NET_FIELDS = [
-  "kind",
-  "family",
-  "inputDim",
-  "outputDim",
-  "width",
-  "blocks",
-  "cardinality",
-  "groupWidth",
-  "activation",
-  "init",
-  "biasInit",
-  "batchNorm",
-  "biasRegularizer",
-  "task",
-] as const;
-export const CONV_NET_FIELDS = [
-  "kind",
-  "family",
-  "block",
-  "inputShape",
-  "inputDim",
-  "outputDim",
-  "depth",
-  "width",
-  "cardinality",
-  "groupWidth",
-  "shortcut",
-  "batchNorm",
-  "activation",
-  "init",
-  "branchGain",
-  "biasInit",
-  "biasRegularizer",
-  "task",
-] as const;
+export const MLP_SCHEMA: ConfigSchema = {
+  where: "model config (mlp)",
+  title: "model — mlp",
+  doc:
+    'Paper 1\'s deep fully connected net (`kind` absent or "mlp"): a first layer input → width, `depth − 1` width → ' +
+    "width layers with the chosen skip, a linear read-out (defaults: the proposed protocol of docs/spec/p1.md §1.3 Fig. C).",
+  fields: [
+    { name: "kind", kind: "string", values: ["mlp"], default: '"mlp"', doc: "The model family." },
+    { name: "inputDim", kind: "integer", default: "3072", doc: "Features per input sample." },
+    COMMON_FIELDS.outputDim("100"),
+    { name: "depth", kind: "integer", default: "30", doc: "Hidden layers L." },
+    { name: "width", kind: "integer", default: "128", doc: "Units per hidden layer." },
+    COMMON_FIELDS.activation,
+    {
+      name: "skip",
+      kind: "any",
+      type: '"none" | "identity" | "hyper" | "matrix" | object',
+      default: '"none"',
+      doc: "How hidden layers l ≥ 2 add their input back, after the nonlinearity: see model.skip.",
+    },
+    COMMON_FIELDS.init('"he"'),
+    COMMON_FIELDS.biasInit,
+    {
+      name: "batchNorm",
+      kind: "array",
+      type: "integer[]",
+      default: "[]",
+      doc: "Hidden layers (1-based) with BatchNorm on the pre-activation.",
+    },
+    COMMON_FIELDS.biasRegularizer,
+    COMMON_FIELDS.task,
+    {
+      name: "unitBreaking",
+      kind: "object",
+      nullable: true,
+      default: "none",
+      doc: "Fixed per-unit offsets, gains and leaky slopes that break the symmetry without a skip: see model.unitBreaking.",
+    },
+  ],
+};
+
+/** Paper 2's block families as MLPs. */
+export const BLOCK_NET_SCHEMA: ConfigSchema = {
+  where: "model config (blocks)",
+  title: "model — blocks",
+  doc:
+    'Paper 2\'s PlainNet / ResNet / ResNeXt families as MLPs (`kind: "blocks"`, docs/spec/p2.md §2.0): a stem ' +
+    "input → width, blocks of two weight layers, a linear read-out.",
+  fields: [
+    { name: "kind", kind: "string", values: ["blocks"], default: "—", doc: "Selects this family (absent: mlp)." },
+    {
+      name: "family",
+      kind: "string",
+      values: ["plain", "resnet", "resnext"],
+      default: '"resnet"',
+      doc: "Which block.",
+    },
+    { name: "inputDim", kind: "integer", default: "3072", doc: "Features per input sample." },
+    COMMON_FIELDS.outputDim("10"),
+    { name: "width", kind: "integer", default: "32", doc: "Units of the stem and of every block output." },
+    { name: "blocks", kind: "integer", default: "25", doc: "Blocks (weight layers = 2·blocks + 2)." },
+    { name: "cardinality", kind: "integer", default: "4", doc: "ResNeXt paths s." },
+    { name: "groupWidth", kind: "integer", default: "⌊width/4⌋", doc: "ResNeXt path width q (< width)." },
+    COMMON_FIELDS.activation,
+    COMMON_FIELDS.init('"he"'),
+    COMMON_FIELDS.biasInit,
+    {
+      name: "batchNorm",
+      kind: "boolean",
+      default: "false",
+      doc: "BatchNorm on every pre-activation of stem and blocks.",
+    },
+    COMMON_FIELDS.biasRegularizer,
+    COMMON_FIELDS.task,
+  ],
+};
+
+/** Papers 2 and 3's convolutional nets. */
+export const CONV_NET_SCHEMA: ConfigSchema = {
+  where: "model config (conv)",
+  title: "model — conv",
+  doc:
+    "Papers 2 and 3's convolutional PlainNet / ResNet / ResNeXt in He et al.'s CIFAR layout (`kind: \"conv\"`, " +
+    "docs/spec/p2.md §2.0, docs/spec/p3.md): a 3×3 stem, three stages at widths w, 2w, 4w, global average pooling.",
+  fields: [
+    { name: "kind", kind: "string", values: ["conv"], default: "—", doc: "Selects this family (absent: mlp)." },
+    {
+      name: "family",
+      kind: "string",
+      values: ["plain", "resnet", "resnext"],
+      default: '"resnet"',
+      doc: "plain has no shortcuts; resnext needs bottleneck blocks.",
+    },
+    {
+      name: "block",
+      kind: "string",
+      values: ["basic", "bottleneck"],
+      default: '"basic" ("bottleneck" for resnext)',
+      doc: "Two 3×3 convs (depth 6n + 2) or 1×1, 3×3, 1×1 (depth 9n + 2).",
+    },
+    {
+      name: "inputShape",
+      kind: "array",
+      type: "[height, width, channels]",
+      default: "[28, 28, 1]",
+      doc: "Image shape; rows of x are images in HWC order.",
+    },
+    {
+      name: "inputDim",
+      kind: "integer",
+      default: "derived",
+      doc: "height·width·channels (derived; a resolved config carries it).",
+    },
+    COMMON_FIELDS.outputDim("10"),
+    { name: "depth", kind: "integer", default: "20", doc: "Weight layers as He et al. count them: 6n + 2 or 9n + 2." },
+    { name: "width", kind: "integer", default: "16", doc: "Stage-1 channels; stages 2 and 3 double it." },
+    { name: "cardinality", kind: "integer", default: "4", doc: "ResNeXt groups of the 3×3 conv." },
+    { name: "groupWidth", kind: "integer", default: "4", doc: "ResNeXt channels per group in stage 1." },
+    {
+      name: "shortcut",
+      kind: "string",
+      values: ["projection", "zero-pad"],
+      default: '"projection"',
+      doc: "How a block that changes shape adds its input (He's option B or A). PROPOSED default.",
+    },
+    { name: "batchNorm", kind: "boolean", default: "true", doc: "BN after every conv (the convs then have no bias)." },
+    COMMON_FIELDS.activation,
+    COMMON_FIELDS.init('"he"'),
+    {
+      name: "branchGain",
+      kind: "number",
+      default: "1",
+      doc: "Initial scale of every residual branch's output (1/√blocks keeps deep nets' activations bounded).",
+    },
+    COMMON_FIELDS.biasInit,
+    COMMON_FIELDS.biasRegularizer,
+    COMMON_FIELDS.task,
+  ],
+};
+
+export const SKIP_SCHEMA: ConfigSchema = {
+  where: "model config: skip",
+  title: "model.skip",
+  doc:
+    'A skip as a name (`"identity"`) or an object. none: x_l = f(z_l); identity: + x_{l−1}; hyper: + x_{l−1} + the ' +
+    "mean of Q_k x_k over earlier layers; matrix: + Q_l x_{l−1} with a fixed, untrained Q_l (models/config.ts has the equations).",
+  fields: [
+    { name: "type", kind: "string", values: ["none", "identity", "hyper", "matrix"], required: true, doc: "The skip." },
+    {
+      name: "form",
+      kind: "string",
+      values: ["mean", "orthogonal"],
+      default: '"mean"',
+      doc: "hyper: Q_k = I or a fixed random orthogonal matrix.",
+    },
+    {
+      name: "matrix",
+      kind: "string",
+      values: SKIP_MATRIX_KINDS,
+      default: '"orthogonal"',
+      doc: "matrix: Haar orthogonal, degenerate (some singular values 0), mean (1/n)11ᵀ, blend (1 − α)(1/n)11ᵀ + αI, rank1-positive w wᵀ.",
+    },
+    {
+      name: "zeroFraction",
+      kind: "number",
+      default: "0.5 (degenerate)",
+      doc: "degenerate: the fraction of singular values set to 0, in [0, 1].",
+    },
+    { name: "blend", kind: "number", default: "0.1 (blend)", doc: "blend: α in [0, 1]." },
+    { name: "scale", kind: "number", default: "1", doc: "A factor on Q (−1 negates the skip)." },
+  ],
+};
+
+export const INIT_SCHEMA: ConfigSchema = {
+  where: "model config: init",
+  title: "model.init",
+  doc: 'Weight initialisation of the hidden layers, as a name (`"orthogonal"`) or an object; the read-out is always LeCun-normal with zero bias.',
+  fields: [
+    {
+      name: "type",
+      kind: "string",
+      values: ["he", "orthogonal", "identity", "neg-identity", "negative-mean", "duplicated"],
+      required: true,
+      doc: "he N(0, gain²·2/fan_in); orthogonal; identity / neg-identity ±I + eps·N(0, 1/n); negative-mean N(−mean, std²); duplicated (pairs of units with identical weights).",
+    },
+    { name: "gain", kind: "number", default: "1", doc: "he, orthogonal, duplicated: a factor on the weights." },
+    { name: "eps", kind: "number", default: "0.1", doc: "identity, neg-identity: the size of the noise." },
+    { name: "mean", kind: "number", default: "0.1", doc: "negative-mean: the weights' mean is −mean." },
+    {
+      name: "std",
+      kind: "number",
+      nullable: true,
+      default: "null (√(2/fan_in))",
+      doc: "negative-mean: the weights' standard deviation.",
+    },
+    {
+      name: "fraction",
+      kind: "number",
+      default: "0.5",
+      doc: "duplicated: the fraction of units in duplicated pairs, in [0, 1].",
+    },
+    {
+      name: "base",
+      kind: "string",
+      values: ["he", "orthogonal"],
+      default: '"he"',
+      doc: "duplicated: the init before duplicating.",
+    },
+  ],
+};
+
+export const BIAS_REGULARIZER_SCHEMA: ConfigSchema = {
+  where: "model config: biasRegularizer",
+  title: "model.biasRegularizer",
+  doc: "A penalty on the hidden biases added to the training loss (PROPOSED, docs/spec/p1.md §1.3 Fig. F; every form is ours).",
+  fields: [
+    {
+      name: "form",
+      kind: "string",
+      values: BIAS_REGULARIZER_FORMS,
+      default: '"l2"',
+      doc: "l2: λΣ(b − β)²; random: per-unit targets ~ U(0, 2β); hinge: λΣ max(0, β − mean z)².",
+    },
+    { name: "lambda", kind: "number", required: true, doc: "λ ≥ 0, the penalty weight." },
+    {
+      name: "target",
+      kind: "number",
+      required: true,
+      doc: "β: the target bias, mean target, or pre-activation floor.",
+    },
+  ],
+};
+
+export const UNIT_BREAKING_SCHEMA: ConfigSchema = {
+  where: "model config: unitBreaking",
+  title: "model.unitBreaking",
+  doc: "Fixed, untrained per-unit quantities that make a layer's units differ without a skip (docs/spec/p1.md §1.4 v3-E; ours). 0 is off.",
+  fields: [
+    {
+      name: "offsetStd",
+      kind: "number",
+      default: "0",
+      doc: "σ: a fixed pre-activation offset c_a ~ N(0, σ²) per unit.",
+    },
+    {
+      name: "gainSpread",
+      kind: "number",
+      default: "0",
+      doc: "s < 1: a fixed output gain g_a ~ U(1 − s, 1 + s) per unit.",
+    },
+    {
+      name: "slopeMax",
+      kind: "number",
+      default: "0",
+      doc: "m: a leaky-ReLU slope α_a ~ U(0, m) per unit (ReLU nets only).",
+    },
+  ],
+};
+
+export const MLP_FIELDS = fieldNames(MLP_SCHEMA);
+export const BLOCK_NET_FIELDS = fieldNames(BLOCK_NET_SCHEMA);
+export const CONV_NET_FIELDS = fieldNames(CONV_NET_SCHEMA);
 
 export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
-  refuseUnknownKeys(input, MLP_FIELDS, "model config (mlp)");
+  checkConfig(input, MLP_SCHEMA);
   const c: MlpConfig = {
     kind: "mlp",
     inputDim: input.inputDim ?? 3072,
@@ -444,7 +693,7 @@ export function mlpConfig(input: MlpConfigInput = {}): MlpConfig {
 
 /** Paper 2 defaults, reduced (docs/spec/p2.md §2.4): width 32, 25 blocks (≈ 52 weight layers), ResNeXt s = 4, q = 8. */
 export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind?: "blocks" }): BlockNetConfig {
-  refuseUnknownKeys(input, BLOCK_NET_FIELDS, "model config (blocks)");
+  checkConfig(input, BLOCK_NET_SCHEMA);
   const width = input.width ?? 32;
   const c: BlockNetConfig = {
     kind: "blocks",
@@ -468,7 +717,7 @@ export function blockNetConfig(input: Omit<BlockNetConfigInput, "kind"> & { kind
 
 /** ResNet-20 on 28×28×1 images (Fashion-MNIST), 10 classes, BN, He init, projection shortcuts. */
 export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?: "conv" }): ConvNetConfig {
-  refuseUnknownKeys(input, CONV_NET_FIELDS, "model config (conv)");
+  checkConfig(input, CONV_NET_SCHEMA);
   const inputShape = input.inputShape ?? [28, 28, 1];
   const c: ConvNetConfig = {
     kind: "conv",
@@ -499,6 +748,9 @@ export function convNetConfig(input: Omit<ConvNetConfigInput, "kind"> & { kind?:
 
 /** Fills the defaults of the family `kind` names (default "mlp"). */
 export function modelConfig(input: ModelConfigInput): ModelConfig {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  if (kind !== undefined && kind !== "mlp" && kind !== "blocks" && kind !== "conv")
+    throw new Error(`model config: "kind" must be one of "mlp", "blocks", "conv", got ${JSON.stringify(kind)}`);
   if (input.kind === "blocks") return blockNetConfig(input);
   if (input.kind === "conv") return convNetConfig(input);
   return mlpConfig(input as MlpConfigInput);

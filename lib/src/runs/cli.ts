@@ -192,6 +192,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
 }
 
 export const RUNS_USAGE = `usage: skiplab runs verify [--fix] [--dir DIR] [<hash>…]
+       skiplab runs clear [--dir DIR] <hash>…
 
   verify        check every run under the runs root (or the runs named): config.json and done.json parse,
                 metrics.jsonl and checkpoint.bin have the sizes, record counts and sha256 that done.json records,
@@ -200,7 +201,47 @@ export const RUNS_USAGE = `usage: skiplab runs verify [--fix] [--dir DIR] [<hash
                 with an intact checkpoint is made resumable (done.json removed; its sweep resumes it), any other
                 damaged run is cleared (recomputed from scratch when asked for); stale temporary files are removed
   --dir DIR     runs root (default: $SKIPLAB_RUNS_DIR, else <checkout>/data/runs)
-  exit status   0 when nothing damaged is left, 1 otherwise, 2 for usage errors`;
+  exit status   0 when nothing damaged is left, 1 otherwise, 2 for usage errors
+
+  clear         remove the runs named (their whole folders: config, records, checkpoints), each under its lock, so a
+                run being computed by another process is refused; a sweep that asks for one recomputes it from scratch
+  exit status   0 when every run named was removed, 1 when one was missing or locked, 2 for usage errors`;
+
+/** Removes the runs `hashes` under `root`, each under its lock; returns how many were removed and what failed. */
+export function clearRuns(
+  root: string,
+  hashes: readonly string[],
+  log: (line: string) => void = (l) => console.log(l),
+): { cleared: number; failed: number } {
+  let cleared = 0;
+  let failed = 0;
+  for (const name of hashes) {
+    const dir = path.join(root, name);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      failed++;
+      log(`missing   ${name}: no run at ${dir}`);
+      continue;
+    }
+    let release: () => void;
+    try {
+      release = acquireLock(dir);
+    } catch (e) {
+      if (!(e instanceof RunLockedError)) throw e;
+      failed++;
+      log(`locked    ${name}: ${e.message}`);
+      continue;
+    }
+    try {
+      fs.rmSync(dir, { recursive: true, force: true }); // the lock file goes with the folder
+    } catch (e) {
+      release();
+      throw e;
+    }
+    cleared++;
+    log(`cleared   ${name}: removed ${dir}`);
+  }
+  return { cleared, failed };
+}
 
 export interface VerifySummary {
   root: string;
@@ -311,7 +352,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
     console.log(RUNS_USAGE);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== "verify") {
+  if (sub !== "verify" && sub !== "clear") {
     console.error(`skiplab runs: unknown subcommand '${sub}'\n${RUNS_USAGE}`);
     return 2;
   }
@@ -326,8 +367,9 @@ export async function runsCommand(argv: string[]): Promise<number> {
         options: { fix: { type: "boolean" }, dir: { type: "string" }, help: { type: "boolean", short: "h" } },
       }),
     ));
+    if (sub === "clear" && values.fix) throw new Error("--fix belongs to `runs verify`");
   } catch (e) {
-    console.error(`skiplab runs verify: ${(e as Error).message}\n${RUNS_USAGE}`);
+    console.error(`skiplab runs ${sub}: ${(e as Error).message}\n${RUNS_USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -336,8 +378,15 @@ export async function runsCommand(argv: string[]): Promise<number> {
   }
   const bad = positionals.find((h) => !/^[0-9a-f]{16}$/.test(h));
   if (bad !== undefined) {
-    console.error(`skiplab runs verify: '${bad}' is not a run hash (16 hex digits)\n${RUNS_USAGE}`);
+    console.error(`skiplab runs ${sub}: '${bad}' is not a run hash (16 hex digits)\n${RUNS_USAGE}`);
     return 2;
+  }
+  if (sub === "clear") {
+    if (!positionals.length) {
+      console.error(`skiplab runs clear: name the runs to remove (their hashes)\n${RUNS_USAGE}`);
+      return 2;
+    }
+    return clearRuns(runsRoot(values.dir), positionals).failed ? 1 : 0;
   }
   const sum = verifyRuns(runsRoot(values.dir), { fix: values.fix, hashes: positionals });
   return sum.damaged ? 1 : 0;

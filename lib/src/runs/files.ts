@@ -2,6 +2,12 @@
  * File helpers for run directories: atomic writes (write a temporary file in the same directory, fsync, rename),
  * JSON and JSON-lines, the runs root, a per-run lock file, and the clean-up of temporary files left by a process
  * killed mid-write (`staleTmpFiles`).
+ *
+ * Test hook (fault injection; tests/runs/cache-kill.test.ts): with `SKIPLAB_FAULT_KILL_WRITE=<basename>:<n>` in the
+ * environment (e.g. `checkpoint.bin:3`), the n-th `writeFileAtomic` of a file named <basename> in this process writes
+ * only the first half of its bytes to the temporary file (fsync'd) and then kills the process with SIGKILL, before
+ * the rename: a real kill in the middle of an atomic write. The variable is read once per process; unset, the hook
+ * costs one comparison per write.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -12,6 +18,26 @@ import { processAlive, takeLockFile } from "../util/lockfile";
 export const RUNS_DIR_ENV = "SKIPLAB_RUNS_DIR";
 
 let tmpCounter = 0;
+
+export const FAULT_KILL_WRITE_ENV = "SKIPLAB_FAULT_KILL_WRITE";
+
+/** The parsed SKIPLAB_FAULT_KILL_WRITE (null: unset; undefined: not read yet) and the writes counted so far. */
+let faultKill: { base: string; n: number; seen: number } | null | undefined;
+
+/** Whether this write is the one SKIPLAB_FAULT_KILL_WRITE names (the test hook; see the module comment). */
+function faultKillThisWrite(file: string): boolean {
+  if (faultKill === undefined) {
+    const v = process.env[FAULT_KILL_WRITE_ENV];
+    if (!v) faultKill = null;
+    else {
+      const m = /^(.+):([1-9]\d*)$/.exec(v);
+      if (!m) throw new Error(`${FAULT_KILL_WRITE_ENV}=${v}: expected <basename>:<n> (n >= 1), e.g. checkpoint.bin:3`);
+      faultKill = { base: m[1], n: Number(m[2]), seen: 0 };
+    }
+  }
+  if (faultKill === null || path.basename(file) !== faultKill.base) return false;
+  return ++faultKill.seen === faultKill.n;
+}
 
 /** This host's name as it appears in temporary file names (no characters that need quoting). */
 function tmpHost(): string {
@@ -26,12 +52,18 @@ function tmpHost(): string {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${tmpHost()}-${process.pid}-${++tmpCounter}`;
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  const kill = faultKillThisWrite(file);
   const fd = fs.openSync(tmp, "w");
   try {
-    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    fs.writeSync(fd, kill ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+  if (kill) {
+    process.kill(process.pid, "SIGKILL");
+    throw new Error(`${FAULT_KILL_WRITE_ENV}: SIGKILL did not end the process`); // not reached
   }
   fs.renameSync(tmp, file);
 }

@@ -9,7 +9,7 @@
  * string "x" means `{ name: "x", version: 1, params: {} }`). Experiments register theirs explicitly
  * (`registerDataProvider`, `registerMetricSet`); this file knows three synthetic data sets.
  */
-import { refuseUnknownKeys } from "../util/keys";
+import { type ConfigSchema, type FieldSpec, checkConfig } from "../util/schema";
 import { type ModelConfig, type ModelConfigInput, modelConfig } from "../models/config";
 import type { Network } from "../models/network";
 import { type TrainConfig, type TrainConfigInput, trainConfig } from "../train/config";
@@ -57,20 +57,55 @@ export interface RunSpec {
   hash: string;
 }
 
+export const RUN_SCHEMA: ConfigSchema = {
+  where: "run config",
+  title: "run config",
+  doc:
+    "A complete run (`runs/spec.ts`): model, training, data and metric sets; with a seed it has a content hash, " +
+    "the name of its directory in the run cache. A sweep file's `base` is one.",
+  fields: [
+    { name: "model", kind: "object", required: true, doc: "The model: see model — mlp, blocks, conv." },
+    { name: "train", kind: "object", default: "{}", doc: "How it trains: see train." },
+    {
+      name: "data",
+      kind: "object",
+      required: true,
+      doc: "`{ name, …params }`: a data provider and its parameters (see data).",
+    },
+    { name: "evalAtStart", kind: "boolean", default: "false", doc: "Record an epoch-0 evaluation before training." },
+    {
+      name: "metrics",
+      kind: "array",
+      type: "(name | { name, version, params })[]",
+      default: "[]",
+      doc: "Metric sets computed at every epoch end (registered by the experiments, e.g. p1-measures).",
+    },
+  ],
+  hints: {
+    seed: "a run's seed is not part of its config: pass it to runSpec(config, seed), or list it in a sweep file's `seeds`",
+    seeds: "seeds belong to a sweep file (next to `base` and `grid`), not to a run config",
+  },
+};
+
+/** The run schema without its required fields, to refuse unknown keys before the missing sections get their message. */
+const RUN_SCHEMA_KEYS_ONLY: ConfigSchema = {
+  ...RUN_SCHEMA,
+  fields: RUN_SCHEMA.fields.map((f) => ({ ...f, required: false, kind: "any" })),
+};
+
 /** Fills every default (so equal meanings hash equal). */
 export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
   if (!input || typeof input !== "object" || Array.isArray(input))
     throw new Error(`run config: must be an object with \`model\` and \`data\` sections, got ${JSON.stringify(input)}`);
-  refuseUnknownKeys(input, ["model", "train", "data", "evalAtStart", "metrics"], "run config", {
-    seed: "a run's seed is not part of its config: pass it to runSpec(config, seed), or list it in a sweep file's `seeds`",
-    seeds: "seeds belong to a sweep file (next to `base` and `grid`), not to a run config",
-  });
+  checkConfig(input, RUN_SCHEMA_KEYS_ONLY);
   const missing = (["model", "data"] as const).filter((k) => !input[k]);
   if (missing.length)
     throw new Error(
       `run config: missing section${missing.length > 1 ? "s" : ""} ${missing.map((k) => `\`${k}\``).join(" and ")} (a run needs \`model\` and \`data\`; \`train\`, \`evalAtStart\` and \`metrics\` have defaults)`,
     );
+  checkConfig(input, RUN_SCHEMA);
   if (typeof input.data.name !== "string") throw new Error("run config: data.name must name a data provider");
+  checkDataSpec(input.data, false);
   return {
     model: modelConfig(input.model as ModelConfigInput),
     train: trainConfig((input.train ?? {}) as TrainConfigInput),
@@ -97,28 +132,52 @@ export interface RunData {
 
 export type DataProvider = (spec: DataSpec) => RunData | Promise<RunData>;
 
-const providers = new Map<string, { provider: DataProvider; description: string }>();
+const providers = new Map<string, { provider: DataProvider; description: string; schema?: ConfigSchema }>();
 
-/** Registers (or replaces) the provider for a data name. */
-export function registerDataProvider(name: string, provider: DataProvider, description = ""): void {
-  providers.set(name, { provider, description });
+/**
+ * Registers (or replaces) the provider for a data name. With a `schema` (whose fields include `name`), a data spec
+ * naming this provider is checked against it: unknown parameters are refused with the closest known one, missing
+ * required ones and wrong types are named.
+ */
+export function registerDataProvider(
+  name: string,
+  provider: DataProvider,
+  description = "",
+  schema?: ConfigSchema,
+): void {
+  providers.set(name, { provider, description, schema });
 }
 
-/** Names and descriptions of the registered providers. */
-export function dataProviders(): { name: string; description: string }[] {
-  return [...providers.entries()].map(([name, p]) => ({ name, description: p.description }));
+/** Names, descriptions and schemas of the registered providers. */
+export function dataProviders(): { name: string; description: string; schema?: ConfigSchema }[] {
+  return [...providers.entries()].map(([name, p]) => ({ name, description: p.description, schema: p.schema }));
 }
 
-/** Loads the data a spec names. */
-export async function loadRunData(spec: DataSpec): Promise<RunData> {
+/**
+ * Checks a data spec against its provider's schema. `required`: an unregistered provider is an error (else it is
+ * checked when it is loaded: experiments register theirs before running).
+ */
+export function checkDataSpec(spec: DataSpec, required = true): void {
   const p = providers.get(spec.name);
   if (!p) {
+    if (!required) return;
     throw new Error(
       `No data provider '${spec.name}'. Registered: ${[...providers.keys()].join(", ")}. ` +
         "Register one with registerDataProvider(name, (spec) => ({ train, test })) before running.",
     );
   }
-  return p.provider(spec);
+  if (p.schema) checkConfig(spec, p.schema, `run config: data (${spec.name})`);
+}
+
+/** The `name` field of a data provider's schema. */
+export function dataNameField(name: string): FieldSpec {
+  return { name: "name", kind: "string", values: [name], required: true, doc: "The data provider." };
+}
+
+/** Loads the data a spec names. */
+export async function loadRunData(spec: DataSpec): Promise<RunData> {
+  checkDataSpec(spec);
+  return providers.get(spec.name)!.provider(spec);
 }
 
 function num(spec: DataSpec, key: string, def: number): number {
@@ -205,20 +264,80 @@ function teacherRegression(spec: DataSpec): RunData {
   return nTest > 0 ? { train, test: make(nTest) } : { train };
 }
 
+const SYNTHETIC = {
+  n: (d: string): FieldSpec => ({ name: "n", kind: "integer", default: d, doc: "Training examples." }),
+  nTest: { name: "nTest", kind: "integer", default: "0", doc: "Test examples (0: no test set)." } as FieldSpec,
+  dim: (d: string): FieldSpec => ({ name: "dim", kind: "integer", default: d, doc: "Input dimension." }),
+  classes: { name: "classes", kind: "integer", default: "10", doc: "Classes (labels 0 … classes − 1)." } as FieldSpec,
+  seed: {
+    name: "seed",
+    kind: "integer",
+    default: "0",
+    doc: "Seed of the data draw (independent of the run seed).",
+  } as FieldSpec,
+};
+
+export const GAUSSIAN_MIXTURE_SCHEMA: ConfigSchema = {
+  where: "run config: data (gaussian-mixture)",
+  title: "data — gaussian-mixture",
+  doc: "Synthetic classification: `classes` Gaussian blobs, means μ_c ~ N(0, separation²/dim·I), x = μ_y + noise·N(0, I), labels uniform.",
+  fields: [
+    dataNameField("gaussian-mixture"),
+    SYNTHETIC.n("2000"),
+    SYNTHETIC.nTest,
+    SYNTHETIC.dim("32"),
+    SYNTHETIC.classes,
+    {
+      name: "separation",
+      kind: "number",
+      default: "3",
+      doc: "Scale of the class means (‖μ_a − μ_b‖ ≈ separation·√2).",
+    },
+    { name: "noise", kind: "number", default: "1", doc: "Standard deviation of the noise around each mean." },
+    SYNTHETIC.seed,
+  ],
+};
+
+export const RANDOM_LABELS_SCHEMA: ConfigSchema = {
+  where: "run config: data (random-labels)",
+  title: "data — random-labels",
+  doc: "Synthetic memorisation: x ~ N(0, I), labels uniform and independent of x.",
+  fields: [dataNameField("random-labels"), SYNTHETIC.n("1000"), SYNTHETIC.dim("32"), SYNTHETIC.classes, SYNTHETIC.seed],
+};
+
+export const TEACHER_REGRESSION_SCHEMA: ConfigSchema = {
+  where: "run config: data (teacher-regression)",
+  title: "data — teacher-regression",
+  doc: "Synthetic regression: x ~ N(0, I), y = tanh(x·A)·B + noise·N(0, I), with a random teacher A, B drawn from `seed`.",
+  fields: [
+    dataNameField("teacher-regression"),
+    SYNTHETIC.n("1000"),
+    SYNTHETIC.nTest,
+    SYNTHETIC.dim("16"),
+    { name: "hidden", kind: "integer", default: "8", doc: "The teacher's hidden units." },
+    { name: "outputs", kind: "integer", default: "1", doc: "Target dimension." },
+    { name: "noise", kind: "number", default: "0", doc: "Standard deviation of the label noise." },
+    SYNTHETIC.seed,
+  ],
+};
+
 registerDataProvider(
   "gaussian-mixture",
   gaussianMixtureProvider,
   "synthetic classification: Gaussian blobs (n, nTest, dim, classes, separation, noise, seed)",
+  GAUSSIAN_MIXTURE_SCHEMA,
 );
 registerDataProvider(
   "random-labels",
   randomLabels,
   "synthetic memorisation: Gaussian inputs, uniform random labels (n, dim, classes, seed)",
+  RANDOM_LABELS_SCHEMA,
 );
 registerDataProvider(
   "teacher-regression",
   teacherRegression,
   "synthetic regression: a random tanh teacher (n, nTest, dim, hidden, outputs, noise, seed)",
+  TEACHER_REGRESSION_SCHEMA,
 );
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
  * shards are disjoint, their union is the sweep, their sizes differ by at most one, and the split does not depend on
  * the order in which the grid was written.
  */
-import { refuseUnknownKeys } from "../util/keys";
+import { type ConfigSchema, checkConfig, fieldNames } from "../util/schema";
 import { type RunConfigInput, type RunSpec, runSpec } from "./spec";
 
 export interface SweepSpec {
@@ -67,19 +67,52 @@ export function sweepSeeds(spec: SweepSpec): number[] {
   return s;
 }
 
+export const SWEEP_SCHEMA: ConfigSchema = {
+  where: "sweep",
+  title: "sweep file",
+  doc:
+    "A JSON file for `skiplab sweep FILE`: one run config (`base`), a grid of values over its fields and a list of " +
+    "seeds; every combination is one run, stored under its content hash.",
+  fields: [
+    { name: "name", kind: "string", default: "the file name", doc: "A label for progress lines." },
+    { name: "dir", kind: "string", default: "the runs root", doc: "Runs root for this sweep (`--dir` overrides it)." },
+    {
+      name: "base",
+      kind: "object",
+      required: true,
+      doc: "The run config every grid point starts from (see run config).",
+    },
+    {
+      name: "grid",
+      kind: "object",
+      type: "{ path: value[] }",
+      default: "{}",
+      doc: 'Dotted paths into `base` with the values to try, e.g. `{ "model.depth": [10, 20] }`; the first key varies slowest.',
+    },
+    {
+      name: "seeds",
+      kind: "any",
+      type: "integer[] | integer",
+      default: "[0]",
+      doc: "The seeds, or a count n for 0 … n − 1.",
+    },
+  ],
+  hints: { seed: "a sweep lists its seeds in `seeds` (a list, or a count n for 0 … n−1)" },
+};
+
 /** All runs of a sweep, in grid order (first key slowest), seeds innermost; duplicates removed. */
 export function expandSweep(spec: SweepSpec): SweepRun[] {
   if (!spec || typeof spec !== "object" || Array.isArray(spec))
     throw new Error(
       "sweep: a sweep file holds one object with `base` (a run config), and optionally `grid`, `seeds`, `name`, `dir`",
     );
-  refuseUnknownKeys(spec, ["name", "dir", "base", "grid", "seeds"], "sweep", {
-    seed: "a sweep lists its seeds in `seeds` (a list, or a count n for 0 … n−1)",
-  });
-  if (!spec.base)
+  // a missing base gets its own explanation (unknown fields first: a misspelt "base" is named as such)
+  const onlyKnown = Object.keys(spec).every((k) => fieldNames(SWEEP_SCHEMA).includes(k));
+  if (onlyKnown && !spec.base)
     throw new Error(
       "sweep: missing section `base`, the run config every grid point starts from (`model`, `data`, and optionally `train`, `evalAtStart`, `metrics`)",
     );
+  checkConfig(spec, SWEEP_SCHEMA);
   const grid = Object.entries(spec.grid ?? {});
   for (const [k, v] of grid)
     if (!Array.isArray(v) || v.length === 0) throw new Error(`sweep: grid '${k}' must be a non-empty list`);

@@ -2,7 +2,7 @@
  * Training configuration: a plain typed object (hashable with the model config, see runs/hash.ts).
  * `trainConfig(partial)` fills every default so equal meanings give equal objects.
  */
-import { refuseUnknownKeys } from "../util/keys";
+import { type ConfigSchema, checkConfig, fieldNames } from "../util/schema";
 
 /** Adam (Kingma & Ba 2015) with PyTorch's update rule; `decoupled` weight decay turns it into AdamW. */
 export interface AdamConfig {
@@ -105,13 +105,8 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, "optimizer" | "schedule
 
 export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
   const v = typeof o === "string" ? ({ type: o } as { type: "adam" | "sgd" }) : o;
-  refuseUnknownKeys(
-    v,
-    v.type === "sgd"
-      ? ["type", "lr", "momentum", "nesterov", "weightDecay"]
-      : ["type", "lr", "beta1", "beta2", "eps", "weightDecay", "decoupled"],
-    `train config: optimizer (${v.type})`,
-  );
+  if (v && typeof v === "object" && (v.type === "adam" || v.type === "sgd"))
+    checkConfig(v, v.type === "sgd" ? SGD_SCHEMA : ADAM_SCHEMA);
   if (v.type === "adam") {
     const a = v as Partial<AdamConfig>;
     return {
@@ -138,8 +133,7 @@ export function optimizerConfig(o: OptimizerInput = "adam"): OptimizerConfig {
 }
 
 export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
-  if (typeof s === "object")
-    refuseUnknownKeys(s, ["type", "milestones", "gamma", "finalLr", "warmupEpochs"], "train config: schedule");
+  if (typeof s === "object") checkConfig(s, SCHEDULE_SCHEMA);
   const v = typeof s === "string" ? ({ type: s } as { type: "constant" | "cosine" }) : s;
   switch (v.type) {
     case "constant":
@@ -157,21 +151,113 @@ export function scheduleConfig(s: ScheduleInput = "constant"): ScheduleConfig {
   }
 }
 
+export const ADAM_SCHEMA: ConfigSchema = {
+  where: "train config: optimizer (adam)",
+  title: "train.optimizer — Adam",
+  doc: 'Adam (Kingma & Ba 2015) with PyTorch\'s update rule; `optimizer: "adam"` takes every default.',
+  fields: [
+    { name: "type", kind: "string", values: ["adam"], required: true, doc: "Selects Adam." },
+    { name: "lr", kind: "number", default: "0.001", doc: "Base learning rate (the schedule scales it); > 0." },
+    { name: "beta1", kind: "number", default: "0.9", doc: "First-moment decay." },
+    { name: "beta2", kind: "number", default: "0.999", doc: "Second-moment decay." },
+    { name: "eps", kind: "number", default: "1e-8", doc: "Added to the root of the second moment." },
+    { name: "weightDecay", kind: "number", default: "0", doc: "L2 weight decay (coupled: added to the gradient)." },
+    { name: "decoupled", kind: "boolean", default: "false", doc: "Decoupled weight decay p ← p(1 − lr·wd): AdamW." },
+  ],
+};
+
+export const SGD_SCHEMA: ConfigSchema = {
+  where: "train config: optimizer (sgd)",
+  title: "train.optimizer — SGD",
+  doc: 'SGD with (optionally Nesterov) momentum, PyTorch semantics (dampening 0); `optimizer: "sgd"` takes every default.',
+  fields: [
+    { name: "type", kind: "string", values: ["sgd"], required: true, doc: "Selects SGD." },
+    { name: "lr", kind: "number", default: "0.1", doc: "Base learning rate; > 0." },
+    { name: "momentum", kind: "number", default: "0.9", doc: "Momentum μ; 0 is plain SGD." },
+    { name: "nesterov", kind: "boolean", default: "false", doc: "Nesterov momentum." },
+    { name: "weightDecay", kind: "number", default: "0", doc: "L2 weight decay added to the gradient." },
+  ],
+};
+
+export const SCHEDULE_SCHEMA: ConfigSchema = {
+  where: "train config: schedule",
+  title: "train.schedule",
+  doc:
+    'The learning-rate schedule: `"constant"`, `"cosine"` or an object. step: lr = lr_base · gamma^(milestones ≤ epoch); ' +
+    "cosine: per step from lr_base to `finalLr`, after an optional linear warm-up from lr_base/10.",
+  fields: [
+    { name: "type", kind: "string", values: ["constant", "step", "cosine"], required: true, doc: "The schedule." },
+    {
+      name: "milestones",
+      kind: "array",
+      type: "integer[]",
+      default: "[]",
+      doc: "step: the epochs (0-based) at which lr is multiplied by `gamma`.",
+    },
+    { name: "gamma", kind: "number", default: "0.1", doc: "step: the factor at each milestone." },
+    { name: "finalLr", kind: "number", default: "0", doc: "cosine: the learning rate at the last step." },
+    { name: "warmupEpochs", kind: "number", default: "0", doc: "cosine: epochs of linear warm-up." },
+  ],
+};
+
+export const DIVERGENCE_SCHEMA: ConfigSchema = {
+  where: "train config: divergence",
+  title: "train.divergence",
+  doc:
+    "Rules that stop a run as `diverged` (never `done`) although its loss is still finite, checked at every epoch end " +
+    "(non-finite losses always stop a run). null turns a rule off; an absent section means the defaults.",
+  fields: [
+    {
+      name: "lossFactor",
+      kind: "number",
+      nullable: true,
+      default: "100",
+      doc: "The epoch's training loss is above this factor × its lowest so far and above its initial value; > 1.",
+    },
+    {
+      name: "accuracyDrop",
+      kind: "number",
+      nullable: true,
+      default: "0.5",
+      doc: "Classification: the epoch's training accuracy is at least this far below its best; in (0, 1].",
+    },
+  ],
+};
+
 /** Defaults: docs/spec/p1.md §1.3 Fig. C's proposed protocol (Adam 1e-3, batch 128), 10 epochs, constant lr. */
-export const TRAIN_FIELDS = [
-  "epochs",
-  "batchSize",
-  "optimizer",
-  "schedule",
-  "dropLast",
-  "logEverySteps",
-  "evalBatchSize",
-  "divergence",
-] as const;
+export const TRAIN_SCHEMA: ConfigSchema = {
+  where: "train config",
+  title: "train",
+  doc: "How a run trains (`train/config.ts`; defaults: the proposed protocol of docs/spec/p1.md §1.3 Fig. C).",
+  fields: [
+    { name: "epochs", kind: "integer", default: "10", doc: "Passes over the training set; ≥ 0." },
+    { name: "batchSize", kind: "integer", default: "128", doc: "Examples per step; ≥ 1." },
+    { name: "optimizer", kind: "any", type: '"adam" | "sgd" | object', default: '"adam"', doc: "See train.optimizer." },
+    {
+      name: "schedule",
+      kind: "any",
+      type: '"constant" | "cosine" | object',
+      default: '"constant"',
+      doc: "See train.schedule.",
+    },
+    { name: "dropLast", kind: "boolean", default: "false", doc: "Drop the last incomplete batch of each epoch." },
+    {
+      name: "logEverySteps",
+      kind: "integer",
+      default: "0",
+      doc: "Also log a step record every this many steps (0: epoch records only).",
+    },
+    { name: "evalBatchSize", kind: "integer", default: "1000", doc: "Batch size of evaluation passes." },
+    { name: "divergence", kind: "object", default: "the defaults", doc: "See train.divergence." },
+  ],
+};
+
+/** The train config's field names. */
+export const TRAIN_FIELDS = fieldNames(TRAIN_SCHEMA);
 
 export function trainConfig(input: TrainConfigInput = {}): TrainConfig {
-  refuseUnknownKeys(input, TRAIN_FIELDS, "train config");
-  if (input.divergence) refuseUnknownKeys(input.divergence, ["lossFactor", "accuracyDrop"], "train config: divergence");
+  checkConfig(input, TRAIN_SCHEMA);
+  if (input.divergence) checkConfig(input.divergence, DIVERGENCE_SCHEMA);
   const c: TrainConfig = {
     epochs: input.epochs ?? 10,
     batchSize: input.batchSize ?? 128,

@@ -20,16 +20,24 @@ export function editDistance(a: string, b: string): number {
   return d[m][n];
 }
 
-/** The known key closest to `key` (case-insensitive edit distance ≤ max(2, ⌊len/3⌋), or a prefix), or null. */
+/**
+ * The known key closest to `key` (case-insensitive edit distance ≤ max(2, ⌊len/3⌋); a key that starts with a known
+ * key of three or more letters, or is the start of one, counts as distance 1), or null. Ties go to the smaller edit
+ * distance, then to the earlier key.
+ */
 export function closestKey(key: string, known: readonly string[]): string | null {
   const k = key.toLowerCase();
   let best: string | null = null;
   let bestD = Infinity;
+  let bestEd = Infinity;
   for (const c of known) {
     const cl = c.toLowerCase();
-    const dist = cl.startsWith(k) || k.startsWith(cl) ? Math.min(1, editDistance(k, cl)) : editDistance(k, cl);
-    if (dist < bestD) {
+    const ed = editDistance(k, cl);
+    const prefix = Math.min(k.length, cl.length) >= 3 && (cl.startsWith(k) || k.startsWith(cl));
+    const dist = prefix ? Math.min(1, ed) : ed;
+    if (dist < bestD || (dist === bestD && ed < bestEd)) {
       bestD = dist;
+      bestEd = ed;
       best = c;
     }
   }
@@ -56,5 +64,6 @@ export function refuseUnknownKeys(
     const near = closestKey(k, known);
     return `unknown field "${k}"${near ? ` — did you mean "${near}"?` : ""}`;
   });
-  throw new Error(`${where}: ${parts.join("; ")}. Known fields: ${known.join(", ")}.`);
+  const listed = parts.join("; ");
+  throw new Error(`${where}: ${listed}${listed.endsWith("?") ? "" : "."} Known fields: ${known.join(", ")}.`);
 }

@@ -10,7 +10,8 @@ import { pcaSplits } from "../../data/pca";
 import { standardizeSplits, toFloat32 } from "../../data/standardize";
 import { sampleSubset } from "../../data/subsets";
 import type { ClassificationDataset, Dataset } from "../../data/dataset";
-import { registerDataProvider, registerMetricSet, type DataSpec, type RunData } from "../../runs/spec";
+import { dataNameField, registerDataProvider, registerMetricSet, type DataSpec, type RunData } from "../../runs/spec";
+import type { ConfigSchema, FieldSpec } from "../../util/schema";
 import { P1_MEASURES } from "./measures";
 import { teacherStudent } from "../../data/teacher-student";
 import { blobMeans, sampleBlobs } from "../../data/gaussian-mixture";
@@ -164,9 +165,67 @@ function scaleCopy(x: Float32Array, s: number): Float32Array {
   return o;
 }
 
+/** Fields of the image pipeline shared by `p1-data`, `p1v-data` and paper 2's `p2-data`. */
+export const IMAGE_DATA_FIELDS = {
+  nTrain: {
+    name: "nTrain",
+    kind: "integer",
+    required: true,
+    doc: "Training examples: a seeded stratified subset (divisible by the number of classes).",
+  } as FieldSpec,
+  nTest: {
+    name: "nTest",
+    kind: "integer",
+    required: true,
+    doc: "Test examples: a seeded stratified subset.",
+  } as FieldSpec,
+  downsample: {
+    name: "downsample",
+    kind: "integer",
+    nullable: true,
+    required: true,
+    doc: "Side length after area downsampling (null: native resolution).",
+  } as FieldSpec,
+  pca: {
+    name: "pca",
+    kind: "integer",
+    nullable: true,
+    required: true,
+    doc: "PCA components, whitened (null: no PCA).",
+  } as FieldSpec,
+  subsetSeed: {
+    name: "subsetSeed",
+    kind: "integer",
+    required: true,
+    doc: "Seed of the subset draw and the PCA start block (independent of the run seeds).",
+  } as FieldSpec,
+};
+
+export const P1_DATA_SCHEMA: ConfigSchema = {
+  where: "run config: data (p1-data)",
+  title: "data — p1-data",
+  doc: "Paper 1's image pipeline (experiments/p1/data.ts): subset, downsample, standardise, PCA; every field is PROPOSED per scale in docs/spec/p1.md §1.3.",
+  fields: [
+    dataNameField("p1-data"),
+    {
+      name: "dataset",
+      kind: "string",
+      values: ["synthetic", "fashion-mnist", "cifar10", "cifar100"],
+      required: true,
+      doc: "synthetic: Gaussian blobs (no download); the others from the data registry.",
+    },
+    IMAGE_DATA_FIELDS.nTrain,
+    IMAGE_DATA_FIELDS.nTest,
+    IMAGE_DATA_FIELDS.downsample,
+    IMAGE_DATA_FIELDS.pca,
+    IMAGE_DATA_FIELDS.subsetSeed,
+  ],
+};
+
 /** The `p1-data` run-data provider (registered by `registerP1Data`). */
 export const P1_DATA_PROVIDER = {
   name: "p1-data",
+  schema: P1_DATA_SCHEMA,
   provider: (spec: DataSpec) => loadP1Data(spec as unknown as P1DataSpec),
   description:
     "paper 1 deep-FC data: synthetic | fashion-mnist | cifar10 | cifar100, subset, downsample, standardise, PCA (dataset, nTrain, nTest, downsample, pca, subsetSeed)",
@@ -242,9 +301,39 @@ export function loadVariantData(d: P1VariantDataSpec): RunData {
   return out;
 }
 
+export const P1_VARIANT_DATA_SCHEMA: ConfigSchema = {
+  where: "run config: data (p1v-data)",
+  title: "data — p1v-data",
+  doc: "Paper 1 Fig. G's extra data sets (ours): a synthetic teacher–student task, SVHN and STL-10 through the image pipeline.",
+  fields: [
+    dataNameField("p1v-data"),
+    {
+      name: "dataset",
+      kind: "string",
+      values: ["teacher-student", "svhn", "stl10"],
+      required: true,
+      doc: "The data set.",
+    },
+    IMAGE_DATA_FIELDS.nTrain,
+    IMAGE_DATA_FIELDS.nTest,
+    { name: "dim", kind: "integer", required: true, doc: "teacher-student: input dimension (images: ignored)." },
+    IMAGE_DATA_FIELDS.downsample,
+    IMAGE_DATA_FIELDS.pca,
+    IMAGE_DATA_FIELDS.subsetSeed,
+    {
+      name: "teacherWidths",
+      kind: "array",
+      type: "integer[]",
+      required: true,
+      doc: "teacher-student: the teacher's hidden widths ([]: a linear teacher).",
+    },
+  ],
+};
+
 /** The `p1v-data` run-data provider of Fig. G's extra datasets (registered by `registerP1Data`). */
 export const P1_VARIANT_DATA_PROVIDER = {
   name: "p1v-data",
+  schema: P1_VARIANT_DATA_SCHEMA,
   provider: (spec: DataSpec) => loadVariantData(spec as unknown as P1VariantDataSpec),
   description:
     "paper 1 Fig. G extra data: teacher-student (synthetic classification) | svhn | stl10 (dataset, nTrain, nTest, dim, downsample, pca, subsetSeed, teacherWidths)",
@@ -283,6 +372,7 @@ export function figGNumClasses(d: FigGDataSpec): number {
  * `p1-measures` (idempotent; no import registers anything).
  */
 export function registerP1Data(): void {
-  for (const p of [P1_DATA_PROVIDER, P1_VARIANT_DATA_PROVIDER]) registerDataProvider(p.name, p.provider, p.description);
+  for (const p of [P1_DATA_PROVIDER, P1_VARIANT_DATA_PROVIDER])
+    registerDataProvider(p.name, p.provider, p.description, p.schema);
   registerMetricSet(P1_MEASURES);
 }

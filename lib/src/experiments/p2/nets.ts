@@ -11,10 +11,18 @@
 import { convBlocksPerStage } from "../../models/convnet";
 import type { ConvNetConfigInput } from "../../models/config";
 import { countParams } from "../../models/create";
-import { registerDataProvider, registerMetricSet, type DataSpec, runSpec, type RunSpec } from "../../runs/spec";
+import {
+  dataNameField,
+  registerDataProvider,
+  registerMetricSet,
+  type DataSpec,
+  runSpec,
+  type RunSpec,
+} from "../../runs/spec";
+import type { ConfigSchema } from "../../util/schema";
 import type { TrainConfigInput } from "../../train/config";
 import { executeGrid, type GridExecuteSummary, type GridRecord, type GridRunRequest } from "../execute";
-import { loadP1Data, type P1Dataset } from "../p1/data";
+import { IMAGE_DATA_FIELDS, loadP1Data, type P1Dataset } from "../p1/data";
 import { P2_NET_MEASURES, type P2NetMeasureOptions, p2NetMetricSet } from "./net-measures";
 import type { P2Scale } from "./theory-prereg";
 
@@ -63,9 +71,24 @@ export function describeP2Data(d: P2DataSpec): string {
   return `${NATIVE[d.dataset].label}, ${d.nTrain} train / ${d.nTest} test${d.downsample !== null ? `, downsampled ${h}×${w}` : ""}`;
 }
 
+export const P2_DATA_SCHEMA: ConfigSchema = {
+  where: "run config: data (p2-data)",
+  title: "data — p2-data",
+  doc: "Paper 2's images: paper 1's pipeline without PCA (subset, downsample, standardise).",
+  fields: [
+    dataNameField("p2-data"),
+    { name: "dataset", kind: "string", values: Object.keys(NATIVE), required: true, doc: "The data set." },
+    IMAGE_DATA_FIELDS.nTrain,
+    IMAGE_DATA_FIELDS.nTest,
+    IMAGE_DATA_FIELDS.downsample,
+    IMAGE_DATA_FIELDS.subsetSeed,
+  ],
+};
+
 /** The `p2-data` run-data provider: paper 1's image pipeline without PCA (experiments/p1/data.ts `loadP1Data`). */
 export const P2_DATA_PROVIDER = {
   name: "p2-data",
+  schema: P2_DATA_SCHEMA,
   provider: (spec: DataSpec) => {
     const d = spec as unknown as P2DataSpec;
     if (!(d.dataset in NATIVE))
@@ -85,7 +108,7 @@ export const P2_DATA_PROVIDER = {
 
 /** Registers what paper 2's runs need: the `p2-data` provider and the `p2-net-measures` metric set (idempotent). */
 export function registerP2(): void {
-  registerDataProvider(P2_DATA_PROVIDER.name, P2_DATA_PROVIDER.provider, P2_DATA_PROVIDER.description);
+  registerDataProvider(P2_DATA_PROVIDER.name, P2_DATA_PROVIDER.provider, P2_DATA_PROVIDER.description, P2_DATA_SCHEMA);
   registerMetricSet(P2_NET_MEASURES);
 }
 
