@@ -239,6 +239,37 @@ describe("run cache: fault injection", () => {
     expect((await executeRun(spec, { dir, progress: false })).status).toBe("done");
   });
 
+  it("an interrupted run whose checkpoint has a flipped bit (same size) is refused: the container's sha256 catches it", async () => {
+    const dir = path.join(root, `c${++counter}`);
+    const spec = runSpec(config, 7);
+    await expect(
+      executeRun(spec, {
+        dir,
+        progress: false,
+        onEpoch: ({ epoch }) => {
+          if (epoch === 2) throw new Error("killed");
+        },
+      }),
+    ).rejects.toThrow("killed");
+    const paths = runPaths(spec.hash, dir);
+    const bytes = fs.readFileSync(paths.checkpoint);
+    for (const at of [bytes.length - 5, 40]) {
+      // a parameter's bit, then a digit of the header's JSON
+      const bad = Buffer.from(bytes);
+      bad[at] ^= at === 40 ? 0x01 : 0x10;
+      fs.writeFileSync(paths.checkpoint, bad);
+      expect(checkRun(paths.dir, { hashes: "all" }).problems[0].file).toBe(paths.checkpoint);
+      const e = await rejected(executeRun(spec, { dir, progress: false }));
+      expect(e).toBeInstanceOf(RunDamagedError);
+      expect(e.message).toMatch(
+        new RegExp(`${paths.checkpoint.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*(damaged|sha256)`),
+      );
+      expect(e.message).toContain(`rm -r ${paths.dir}`);
+    }
+    fs.writeFileSync(paths.checkpoint, bytes); // the intact file resumes
+    expect((await executeRun(spec, { dir, progress: false })).status).toBe("done");
+  });
+
   it("stale temporary files: a dead writer's is removed, a live writer's is kept (unless very old)", async () => {
     const dir = path.join(root, `c${++counter}`);
     const spec = runSpec(config, 6);

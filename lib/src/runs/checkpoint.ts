@@ -4,14 +4,19 @@
  *   offset 0   8 bytes  magic "SKIPCKPT"
  *   offset 8   u32 LE   container version (1)
  *   offset 12  u32 LE   header length H (bytes)
- *   offset 16  H bytes  UTF-8 JSON: { arrays: [{ name, shape, offset, length }], meta: {...} }
+ *   offset 16  H bytes  UTF-8 JSON: { arrays: [{ name, shape, offset, length }], meta: {...}, sha256 }
  *              padding to a multiple of 4
  *   data       float32 little-endian blobs; `offset` (bytes) is relative to the start of the data section
  *
  * A training checkpoint stores the model's parameters and state ("model/<name>"), the optimizer's slots
  * ("opt/<name>.m", …) and, in `meta`, the position (epoch, step), the optimizer step counter, the records so far and
  * the last finite loss: everything `train({ resume })` needs to continue exactly. Written atomically.
+ *
+ * `sha256` (hex) is the digest of the header's JSON without it followed by the data section, so reading detects any
+ * damage, a flipped bit that keeps the size included; files written before it existed have none and are read as
+ * before.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import type { NamedArray } from "../models/network";
 import type { MetricRecord, TrainCheckpoint } from "../train/loop";
@@ -25,6 +30,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 interface Header {
   arrays: { name: string; shape: number[]; offset: number; length: number }[];
   meta: Record<string, unknown>;
+  sha256?: string;
+}
+
+/** The digest `sha256` of a header (without its own `sha256`) and the data section. */
+function contentDigest(header: Header, data: Uint8Array): string {
+  const { sha256: _omit, ...rest } = header;
+  return createHash("sha256").update(JSON.stringify(rest), "utf8").update(data).digest("hex");
 }
 
 /** Serialises named arrays and a JSON meta object. */
@@ -38,20 +50,23 @@ export function encodeArrays(arrays: NamedArray[], meta: Record<string, unknown>
     header.arrays.push({ name: a.name, shape: a.shape, offset, length });
     offset += 4 * length;
   }
+  const data = new Uint8Array(offset);
+  const dview = new DataView(data.buffer);
+  header.arrays.forEach((h, i) => {
+    const src = arrays[i].data;
+    if (LITTLE_ENDIAN) new Float32Array(data.buffer, h.offset, h.length).set(src);
+    else for (let k = 0; k < src.length; k++) dview.setFloat32(h.offset + 4 * k, src[k], true);
+  });
+  header.sha256 = contentDigest(header, data);
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-  const start = 16 + headerBytes.length;
-  const dataStart = Math.ceil(start / 4) * 4;
+  const dataStart = Math.ceil((16 + headerBytes.length) / 4) * 4;
   const out = new Uint8Array(dataStart + offset);
   const view = new DataView(out.buffer);
   out.set(Buffer.from(MAGIC, "ascii"), 0);
   view.setUint32(8, CONTAINER_VERSION, true);
   view.setUint32(12, headerBytes.length, true);
   out.set(headerBytes, 16);
-  header.arrays.forEach((h, i) => {
-    const src = arrays[i].data;
-    if (LITTLE_ENDIAN) new Float32Array(out.buffer, dataStart + h.offset, h.length).set(src);
-    else for (let k = 0; k < src.length; k++) view.setFloat32(dataStart + h.offset + 4 * k, src[k], true);
-  });
+  out.set(data, dataStart);
   return out;
 }
 
@@ -69,8 +84,20 @@ export function decodeArrays(
     throw new Error(`${source}: container version ${version}, this code reads ${CONTAINER_VERSION}`);
   const hlen = view.getUint32(12, true);
   if (16 + hlen > bytes.length) throw new Error(`${source}: truncated header`);
-  const header = JSON.parse(Buffer.from(bytes.subarray(16, 16 + hlen)).toString("utf8")) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(Buffer.from(bytes.subarray(16, 16 + hlen)).toString("utf8")) as Header;
+  } catch (e) {
+    throw new Error(`${source}: damaged header (${(e as Error).message})`);
+  }
   const dataStart = Math.ceil((16 + hlen) / 4) * 4;
+  if (header.sha256 !== undefined) {
+    const end = dataStart + header.arrays.reduce((m, h) => Math.max(m, h.offset + 4 * h.length), 0);
+    if (end > bytes.length) throw new Error(`${source}: truncated data (${bytes.length} of ${end} bytes)`);
+    if (end < bytes.length) throw new Error(`${source}: ${bytes.length - end} bytes after the data (damaged)`);
+    if (contentDigest(header, bytes.subarray(dataStart, end)) !== header.sha256)
+      throw new Error(`${source}: damaged: its contents do not match the sha256 it was written with`);
+  }
   const arrays = header.arrays.map((h) => {
     if (dataStart + h.offset + 4 * h.length > bytes.length)
       throw new Error(`${source}: truncated data for '${h.name}'`);
