@@ -215,9 +215,10 @@ describe("run cache: fault injection", () => {
     expect(e.message).toContain(`rm -r ${paths.dir}`);
   });
 
-  it("an interrupted run with a damaged checkpoint is refused (no stack), naming the file and the fix", async () => {
+  /** A run stopped by an exception during epoch 2, after epoch 1's checkpoint. */
+  async function interruptedRun(seed: number) {
     const dir = path.join(root, `c${++counter}`);
-    const spec = runSpec(config, 5);
+    const spec = runSpec(config, seed);
     await expect(
       executeRun(spec, {
         dir,
@@ -227,7 +228,11 @@ describe("run cache: fault injection", () => {
         },
       }),
     ).rejects.toThrow("killed");
-    const paths = runPaths(spec.hash, dir);
+    return { dir, spec, paths: runPaths(spec.hash, dir) };
+  }
+
+  it("an interrupted run with a damaged checkpoint is refused (no stack), naming the file and the fix", async () => {
+    const { dir, spec, paths } = await interruptedRun(5);
     expect(checkRun(paths.dir).status).toBe("partial");
     fs.writeFileSync(paths.checkpoint, fs.readFileSync(paths.checkpoint).subarray(0, 40));
     expect(checkRun(paths.dir, { hashes: "all" }).problems[0].file).toBe(paths.checkpoint);
@@ -240,18 +245,7 @@ describe("run cache: fault injection", () => {
   });
 
   it("an interrupted run whose checkpoint has a flipped bit (same size) is refused: the container's sha256 catches it", async () => {
-    const dir = path.join(root, `c${++counter}`);
-    const spec = runSpec(config, 7);
-    await expect(
-      executeRun(spec, {
-        dir,
-        progress: false,
-        onEpoch: ({ epoch }) => {
-          if (epoch === 2) throw new Error("killed");
-        },
-      }),
-    ).rejects.toThrow("killed");
-    const paths = runPaths(spec.hash, dir);
+    const { dir, spec, paths } = await interruptedRun(7);
     const bytes = fs.readFileSync(paths.checkpoint);
     for (const at of [bytes.length - 5, 40]) {
       // a parameter's bit, then a digit of the header's JSON
