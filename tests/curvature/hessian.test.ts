@@ -79,10 +79,11 @@ for (const backend of ["wasm", "cpu"] as const) {
       const v = new Rng(8).normals(H.dim);
       await H.apply(v); // burn-in
       await F.apply(v);
+      H.release!(); // the recorded gradient tape H keeps between products (curvature/tape.ts)
       const before = tf.memory().numTensors;
       await H.apply(v);
       await F.apply(v);
-      await exactSpectrum(H);
+      await exactSpectrum(H); // releases H when done
       flatGradient(net.loss, net.set, H.layout);
       expect(tf.memory().numTensors).toBe(before);
     });

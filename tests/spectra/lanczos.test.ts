@@ -67,4 +67,24 @@ describe("Lanczos with full reorthogonalisation", () => {
     expect(Math.abs(last.max - 10)).toBeLessThan(1e-10);
     expect(Math.abs(last.min + 10)).toBeLessThan(1e-10);
   });
+
+  it("selective reorthogonalisation (DGKS) keeps the basis orthonormal and agrees with two passes every step", async () => {
+    const n = 400;
+    const A = randomSymmetric(8, n);
+    const op = denseOperator(A, n);
+    const orthOf = (Q: Float64Array[]) => {
+      let e = 0;
+      for (let i = 0; i < Q.length; i++)
+        for (let j = 0; j <= i; j++) e = Math.max(e, Math.abs(vec.dot(Q[i], Q[j]) - (i === j ? 1 : 0)));
+      return e;
+    };
+    const sel = await lanczos(op, { seed: 4, steps: 120, keepBasis: true });
+    const two = await lanczos(op, { seed: 4, steps: 120, keepBasis: true, reorthogonalisation: "twice" });
+    expect(two.reorthPasses).toBe(240);
+    expect(sel.reorthPasses).toBeGreaterThanOrEqual(120);
+    expect(sel.reorthPasses).toBeLessThan(240); // the second pass is the exception
+    expect(orthOf(sel.basis as Float64Array[])).toBeLessThan(1e-14);
+    const scale = spectralScale(eigh(A, n, { vectors: false }).values);
+    expect(maxAbsDiff(sel.ritzValues, two.ritzValues) / scale).toBeLessThan(1e-12);
+  });
 });

@@ -24,7 +24,7 @@
 import { symmetrize } from "../linalg/dense";
 import { eigh } from "../linalg/eigh";
 import type { Backend } from "../engine/lapack";
-import { applyOperator, SymOperator } from "../spectra/operator";
+import { applyOperator, releaseOperator, SymOperator } from "../spectra/operator";
 
 export interface AssembleOptions {
   /** Refuse larger operators (default 6000: 288 MB per matrix copy). */
@@ -64,12 +64,16 @@ export async function assembleOperator(op: SymOperator, options: AssembleOptions
   const t0 = performance.now();
   const raw = new Float64Array(n * n);
   const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e[j] = 1;
-    const col = await applyOperator(op, e);
-    e[j] = 0;
-    for (let i = 0; i < n; i++) raw[i * n + j] = col[i]; // A_ij = (A e_j)_i
-    options.onProgress?.(j + 1, n);
+  try {
+    for (let j = 0; j < n; j++) {
+      e[j] = 1;
+      const col = await applyOperator(op, e);
+      e[j] = 0;
+      for (let i = 0; i < n; i++) raw[i * n + j] = col[i]; // A_ij = (A e_j)_i
+      options.onProgress?.(j + 1, n);
+    }
+  } finally {
+    releaseOperator(op); // e.g. the Hessian operator's recorded tape (curvature/tape.ts)
   }
   return assembledFromRaw(raw, n, (performance.now() - t0) / 1000, options.keepRaw ?? false);
 }

@@ -15,6 +15,7 @@
  * restored through `withParamValues`).
  */
 import * as tf from "@tensorflow/tfjs";
+import { ensureFastKernels } from "../engine/wasm-accel";
 import { norm } from "../linalg/vector";
 import { concatFlat, CurvatureOperator, curvatureOperator, readFlat } from "./operator";
 import { flattenParams, LossFn, ParamFilter, ParamSet, selectedGrads, selectParams, withParamValues } from "./params";
@@ -36,6 +37,7 @@ export function finiteDifferenceHessianOperator(
   options: FiniteDifferenceOptions = {},
 ): CurvatureOperator {
   const layout = selectParams(set, options.filter);
+  ensureFastKernels(); // as tensorCurvatureOperator does (SKIPLAB_ACCEL=0 keeps tfjs' kernels)
   const gradientAt = async (theta: Float64Array): Promise<Float64Array> =>
     readFlat(
       withParamValues(set, layout, theta, (params) => tf.tidy(() => concatFlat(selectedGrads(layout, params, loss)))),

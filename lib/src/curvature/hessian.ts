@@ -6,10 +6,16 @@
  * Inner pass: the gradient g(θ) = ∇_θ L, recorded on the tape (tfjs records the backward ops of an inner gradient
  * when an outer one is active). Outer pass: the gradient of the scalar ⟨g(θ), v⟩ (v a constant).
  *
- * Cost (bench/curvature.mjs, wasm, batch 256, 11k–100k parameters): 3–4 gradients per product with the OpenBLAS
- * kernels of engine/wasm-accel.ts, but 8–11 with tfjs' own wasm kernels: the outer pass differentiates the backward
- * matMuls of engine/dense.ts through tfjs' built-in MatMul gradient, whose transposed matMuls miss XNNPACK (the speed trap of
- * docs/stack.md#matmul-gradient-speed-trap, one order up). A dense op whose gradient is explicit-transpose at every order brings it to 3–4.
+ * **Reuse** (default): the inner pass depends on θ only, so `hessianOperator` records it once per parameter point
+ * (curvature/tape.ts `recordGradientTape`) and each product is the outer pass alone, a reverse sweep of that record
+ * seeded with v, as PyHessian reuses its graph. The record is made again when a parameter's data change (a training
+ * step, an assign) and freed by `release()`, which the algorithms of spectra/ and `assembleOperator` call when they
+ * finish. `reuseTape: false` recomputes both passes per product.
+ *
+ * Cost (bench/hessian.mjs, bench/curvature.mjs; wasm, one core): a recomputed product is 2.7–3.7 gradients with the
+ * OpenBLAS kernels of engine/wasm-accel.ts (installed by the operators, `ensureFastKernels`) and 8–11 with tfjs' own
+ * wasm kernels, whose transposed matMuls miss XNNPACK (docs/stack.md#matmul-gradient-speed-trap, one order up); a
+ * replayed product is the outer pass alone.
  *
  * **Correctness needs second-order-safe ops in the loss.** tfjs' own gradients of softmaxCrossEntropy, logSoftmax,
  * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (docs/stack.md#second-order-gradients, tfjs #3252).
@@ -20,10 +26,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { concatFlat, CurvatureOperator, tensorCurvatureOperator } from "./operator";
 import { listDot, LossFn, ParamFilter, ParamLayout, ParamSet, selectedGrads } from "./params";
+import { type GradientTape, recordGradientTape } from "./tape";
 
 export interface HessianOperatorOptions {
   /** Which parameters (default all); the others are held fixed. */
   filter?: ParamFilter;
+  /**
+   * Record the gradient once per parameter point and replay it for every product (default true; module comment).
+   * false: every product recomputes the forward pass and the gradient.
+   */
+  reuseTape?: boolean;
 }
 
 /**
@@ -32,9 +44,23 @@ export interface HessianOperatorOptions {
  * training step the same operator gives the new Hessian. Leaves no tensors behind.
  */
 export function hessianOperator(loss: LossFn, set: ParamSet, options: HessianOperatorOptions = {}): CurvatureOperator {
-  return tensorCurvatureOperator("hessian", "hessianOperator", set, options.filter, (v, layout) =>
-    hvpTensors(loss, set, layout, v),
-  );
+  const reuse = options.reuseTape ?? true;
+  let tape: GradientTape | null = null;
+  const op = tensorCurvatureOperator("hessian", "hessianOperator", set, options.filter, (v, layout) => {
+    if (!reuse) return hvpTensors(loss, set, layout, v);
+    if (tape && !tape.matches(set)) {
+      tape.dispose();
+      tape = null;
+    }
+    // recorded outside the product's tidy scope (tf.keep inside), so it outlives this product
+    tape ??= recordGradientTape(loss, set, layout);
+    return tape ? tape.hvp(v) : hvpTensors(loss, set, layout, v);
+  });
+  op.release = () => {
+    tape?.dispose();
+    tape = null;
+  };
+  return op;
 }
 
 /** H·v as one flat tensor, for v given per slice. Call inside tf.tidy. */

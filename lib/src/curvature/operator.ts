@@ -4,6 +4,7 @@
  * parameters its flat vectors hold.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ensureFastKernels } from "../engine/wasm-accel";
 import type { SymOperator } from "../spectra/operator";
 import { type ParamFilter, type ParamLayout, type ParamSet, selectParams, unflatten } from "./params";
 
@@ -42,7 +43,9 @@ export function checkLength(what: string, v: Float64Array, dim: number): void {
 
 /**
  * A `CurvatureOperator` whose product is built from tf ops: selects the parameters (`filter`), hands `product` the
- * vector split per slice as tensors, and reads the flat result back as float64. Leaves no tensors behind.
+ * vector split per slice as tensors, and reads the flat result back as float64. Leaves no tensors behind. On the wasm
+ * backend it installs the training engine's fast kernels (`ensureFastKernels`, engine/wasm-accel.ts) unless
+ * `SKIPLAB_ACCEL=0`.
  */
 export function tensorCurvatureOperator(
   kind: CurvatureKind,
@@ -52,6 +55,7 @@ export function tensorCurvatureOperator(
   product: (v: tf.Tensor[], layout: ParamLayout) => tf.Tensor1D,
 ): CurvatureOperator {
   const layout = selectParams(set, filter);
+  ensureFastKernels(); // OpenBLAS matMuls on wasm unless SKIPLAB_ACCEL=0 (HVPs 2–3× faster; no-op elsewhere)
   return curvatureOperator(kind, layout, name, (v) => readFlat(tf.tidy(() => product(unflatten(v, layout), layout))));
 }
 

@@ -16,6 +16,7 @@
  * model's variables directly also works for every operation here.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ensureFastKernels } from "../engine/wasm-accel";
 
 /** Named parameter tensors, in a fixed order (the order closures receive them in). */
 export interface ParamSet {
@@ -250,6 +251,7 @@ export function listDot(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): tf.Sc
 
 /** Loss value and flat gradient (float64 copy) of the selected parameters at their current values. */
 export function flatGradient(loss: LossFn, set: ParamSet, layout: ParamLayout): { value: number; grad: Float64Array } {
+  ensureFastKernels(); // as the curvature operators do (engine/wasm-accel.ts; SKIPLAB_ACCEL=0 keeps tfjs' kernels)
   // one flat tensor [value, ∇L] and a single read-back (reads are the expensive part for small models)
   const flat = tf.tidy(() => {
     const xs = selectedTensors(set, layout);

@@ -130,6 +130,9 @@ function candidates(env: Record<string, string | undefined>): string[] {
   return list;
 }
 
+/** The BLAS libraries tried, in order (also used by linalg/blas64.ts for the float64 routines). */
+export const blasCandidates = candidates;
+
 /** Whether OpenBLAS (or the library SKIPLAB_BLAS names) loads here; does not need a tfjs backend. */
 export function blasAvailable(env: Record<string, string | undefined> = process.env): boolean {
   return loadBlas(env) !== null;
@@ -446,4 +449,29 @@ export function convEngine(): string {
   return be === "wasm"
     ? "tfjs' wasm kernels (XNNPACK forward; filter gradient by a forward conv)"
     : `tfjs ${be} backend`;
+}
+
+let ensured = false;
+
+/**
+ * Installs the fast kernels (`accelerateWasm()`) the first time it finds the wasm backend with none installed,
+ * unless `SKIPLAB_ACCEL` is 0/off/false (the same switch as train()); later calls do nothing, so an explicit
+ * `restoreWasmKernels()` afterwards is respected. Never throws: without OpenBLAS or oneDNN the kernels that need them
+ * stay tfjs' own. The curvature operators call it, so Hessian–vector products are fast without a prior train().
+ * Returns the status afterwards.
+ */
+export function ensureFastKernels(env: Record<string, string | undefined> = process.env): WasmAccelStatus {
+  const mode = (env.SKIPLAB_ACCEL ?? "").trim().toLowerCase();
+  if (ensured || mode === "0" || mode === "off" || mode === "false") return wasmAccelStatus();
+  if (status.enabled) {
+    ensured = true;
+    return wasmAccelStatus();
+  }
+  if (tf.getBackend() !== "wasm") return wasmAccelStatus();
+  ensured = true;
+  try {
+    return accelerateWasm({ env });
+  } catch {
+    return wasmAccelStatus();
+  }
 }

@@ -7,8 +7,23 @@
  *
  * Convention: functions that return a Float64Array and take an `out`/target argument modify it in place and return
  * it; everything else allocates.
+ *
+ * dot, norm, axpy and scale call float64 BLAS (`linalg/blas64.ts`, OpenBLAS through koffi) for Float64Arrays of at
+ * least `BLAS64_MIN_LENGTH` entries, and JS loops otherwise or when no BLAS loads (`SKIPLAB_BLAS64=off` forces the
+ * loops). Both give the same results to round-off (another summation order).
  */
 import type { Rng } from "../util/random";
+import { BLAS64_MIN_LENGTH, blas64Available, daxpy, ddot, dnrm2, dscal } from "./blas64";
+
+/** Whether x (and y) are long Float64Arrays and a float64 BLAS is in use. */
+function viaBlas(x: ArrayLike<number>, y?: ArrayLike<number>): boolean {
+  return (
+    x.length >= BLAS64_MIN_LENGTH &&
+    x instanceof Float64Array &&
+    (y === undefined || y instanceof Float64Array) &&
+    blas64Available()
+  );
+}
 
 function sameLength(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) throw new Error(`vec.${what}: length mismatch ${a.length} vs ${b.length}`);
@@ -27,6 +42,7 @@ export function clone(x: ArrayLike<number>): Float64Array {
 /** xᵀy (two accumulators; float64 throughout). */
 export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   sameLength("dot", x, y);
+  if (viaBlas(x, y)) return ddot(x as Float64Array, y as Float64Array);
   let s0 = 0;
   let s1 = 0;
   const n = x.length;
@@ -41,6 +57,7 @@ export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
 
 /** ‖x‖₂, scaled so that it neither overflows nor underflows. */
 export function norm(x: ArrayLike<number>): number {
+  if (viaBlas(x)) return dnrm2(x as Float64Array);
   let big = 0;
   for (let i = 0; i < x.length; i++) big = Math.max(big, Math.abs(x[i]));
   if (big === 0 || !Number.isFinite(big)) return big;
@@ -55,12 +72,14 @@ export function norm(x: ArrayLike<number>): number {
 /** y ← y + α·x (in place); returns y. */
 export function axpy(alpha: number, x: ArrayLike<number>, y: Float64Array): Float64Array {
   sameLength("axpy", x, y);
+  if (viaBlas(x, y)) return daxpy(alpha, x as Float64Array, y);
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
   return y;
 }
 
 /** x ← α·x (in place); returns x. */
 export function scale(alpha: number, x: Float64Array): Float64Array {
+  if (viaBlas(x)) return dscal(alpha, x);
   for (let i = 0; i < x.length; i++) x[i] *= alpha;
   return x;
 }

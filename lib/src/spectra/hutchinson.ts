@@ -7,7 +7,7 @@
  * error of the mean s/√m ≤ rtol·|mean| (only when `rtol` is given).
  */
 import { Rng, subSeed } from "../util/random";
-import { SymOperator, applyOperator } from "./operator";
+import { SymOperator, applyOperator, withRelease } from "./operator";
 import { dot, rademacher } from "../linalg/vector";
 
 export interface HutchinsonOptions {
@@ -36,34 +36,36 @@ export interface TraceEstimate {
 
 /** Hutchinson trace estimate; see the module comment for the stopping rule. */
 export async function hutchinson(op: SymOperator, options: HutchinsonOptions): Promise<TraceEstimate> {
-  const { probes } = options;
-  if (!(Number.isInteger(probes) && probes >= 1))
-    throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
-  const minProbes = options.minProbes ?? 10;
-  const rng = new Rng(subSeed(options.seed, "hutchinson"));
-  const samples: number[] = [];
-  const history: number[] = [];
-  let mean = 0;
-  let m2 = 0; // Welford: running sum of squared deviations
-  for (let i = 0; i < probes; i++) {
-    const z = rademacher(rng, op.dim);
-    const x = dot(z, await applyOperator(op, z)); // zᵀ A z
-    samples.push(x);
-    const delta = x - mean;
-    mean += delta / samples.length;
-    m2 += delta * (x - mean);
-    history.push(mean);
-    if (options.rtol !== undefined && samples.length >= Math.max(2, minProbes)) {
-      const se = Math.sqrt(m2 / (samples.length - 1) / samples.length);
-      if (se <= options.rtol * Math.abs(mean)) break;
+  return withRelease(op, async () => {
+    const { probes } = options;
+    if (!(Number.isInteger(probes) && probes >= 1))
+      throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
+    const minProbes = options.minProbes ?? 10;
+    const rng = new Rng(subSeed(options.seed, "hutchinson"));
+    const samples: number[] = [];
+    const history: number[] = [];
+    let mean = 0;
+    let m2 = 0; // Welford: running sum of squared deviations
+    for (let i = 0; i < probes; i++) {
+      const z = rademacher(rng, op.dim);
+      const x = dot(z, await applyOperator(op, z)); // zᵀ A z
+      samples.push(x);
+      const delta = x - mean;
+      mean += delta / samples.length;
+      m2 += delta * (x - mean);
+      history.push(mean);
+      if (options.rtol !== undefined && samples.length >= Math.max(2, minProbes)) {
+        const se = Math.sqrt(m2 / (samples.length - 1) / samples.length);
+        if (se <= options.rtol * Math.abs(mean)) break;
+      }
     }
-  }
-  const m = samples.length;
-  return {
-    estimate: mean,
-    stdError: m > 1 ? Math.sqrt(m2 / (m - 1) / m) : NaN,
-    samples: Float64Array.from(samples),
-    history: Float64Array.from(history),
-    matvecs: m,
-  };
+    const m = samples.length;
+    return {
+      estimate: mean,
+      stdError: m > 1 ? Math.sqrt(m2 / (m - 1) / m) : NaN,
+      samples: Float64Array.from(samples),
+      history: Float64Array.from(history),
+      matvecs: m,
+    };
+  });
 }

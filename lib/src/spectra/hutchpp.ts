@@ -9,7 +9,7 @@
  * low-rank phase must finish before the residual phase starts.
  */
 import { Rng, subSeed } from "../util/random";
-import { SymOperator, applyOperator } from "./operator";
+import { SymOperator, applyOperator, withRelease } from "./operator";
 import { dot, orthogonalise, orthonormalBasis, rademacher } from "../linalg/vector";
 
 export interface HutchppOptions {
@@ -40,53 +40,55 @@ export interface HutchppEstimate {
 
 /** Hutch++ trace estimate with a fixed budget of products. */
 export async function hutchpp(op: SymOperator, options: HutchppOptions): Promise<HutchppEstimate> {
-  const third = Math.floor(options.matvecs / 3);
-  if (!(third >= 1)) throw new Error(`hutchpp: matvecs must be at least 3, got ${options.matvecs}`);
-  const n = op.dim;
-  const rng = new Rng(subSeed(options.seed, "hutchpp"));
-  let matvecs = 0;
+  return withRelease(op, async () => {
+    const third = Math.floor(options.matvecs / 3);
+    if (!(third >= 1)) throw new Error(`hutchpp: matvecs must be at least 3, got ${options.matvecs}`);
+    const n = op.dim;
+    const rng = new Rng(subSeed(options.seed, "hutchpp"));
+    let matvecs = 0;
 
-  // phase 1: Q = orth(A S)
-  const sketch: Float64Array[] = [];
-  for (let i = 0; i < third; i++) {
-    sketch.push(await applyOperator(op, rademacher(rng, n)));
-    matvecs++;
-  }
-  const Q = orthonormalBasis(sketch);
+    // phase 1: Q = orth(A S)
+    const sketch: Float64Array[] = [];
+    for (let i = 0; i < third; i++) {
+      sketch.push(await applyOperator(op, rademacher(rng, n)));
+      matvecs++;
+    }
+    const Q = orthonormalBasis(sketch);
 
-  // phase 2: tr(QᵀAQ) = Σⱼ qⱼᵀ A qⱼ
-  let lowRank = 0;
-  for (const q of Q) {
-    lowRank += dot(q, await applyOperator(op, q));
-    matvecs++;
-  }
+    // phase 2: tr(QᵀAQ) = Σⱼ qⱼᵀ A qⱼ
+    let lowRank = 0;
+    for (const q of Q) {
+      lowRank += dot(q, await applyOperator(op, q));
+      matvecs++;
+    }
 
-  // phase 3: Hutchinson on the deflated operator, probes g ← (I − QQᵀ) g
-  const samples: number[] = [];
-  const history: number[] = [];
-  let mean = 0;
-  let m2 = 0;
-  const probes = 3 * third - matvecs; // unused phase-2 products (rank < m/3) go to the residual phase
-  for (let i = 0; i < probes; i++) {
-    const g = orthogonalise(rademacher(rng, n), Q, 1);
-    const Ag = orthogonalise(await applyOperator(op, g), Q, 1);
-    matvecs++;
-    const x = dot(g, Ag);
-    samples.push(x);
-    const delta = x - mean;
-    mean += delta / samples.length;
-    m2 += delta * (x - mean);
-    history.push(lowRank + mean);
-  }
-  const m = samples.length;
-  return {
-    estimate: lowRank + mean,
-    lowRank,
-    residual: mean,
-    stdError: m > 1 ? Math.sqrt(m2 / (m - 1) / m) : NaN,
-    rank: Q.length,
-    samples: Float64Array.from(samples),
-    history: Float64Array.from(history),
-    matvecs,
-  };
+    // phase 3: Hutchinson on the deflated operator, probes g ← (I − QQᵀ) g
+    const samples: number[] = [];
+    const history: number[] = [];
+    let mean = 0;
+    let m2 = 0;
+    const probes = 3 * third - matvecs; // unused phase-2 products (rank < m/3) go to the residual phase
+    for (let i = 0; i < probes; i++) {
+      const g = orthogonalise(rademacher(rng, n), Q, 1);
+      const Ag = orthogonalise(await applyOperator(op, g), Q, 1);
+      matvecs++;
+      const x = dot(g, Ag);
+      samples.push(x);
+      const delta = x - mean;
+      mean += delta / samples.length;
+      m2 += delta * (x - mean);
+      history.push(lowRank + mean);
+    }
+    const m = samples.length;
+    return {
+      estimate: lowRank + mean,
+      lowRank,
+      residual: mean,
+      stdError: m > 1 ? Math.sqrt(m2 / (m - 1) / m) : NaN,
+      rank: Q.length,
+      samples: Float64Array.from(samples),
+      history: Float64Array.from(history),
+      matvecs,
+    };
+  });
 }

@@ -5,7 +5,14 @@
  * per-iteration estimates along with the final value.
  */
 export * as vec from "../linalg/vector";
-export { applyOperator, blockOperator, countingOperator, denseOperator } from "./operator";
+export {
+  applyOperator,
+  blockOperator,
+  countingOperator,
+  denseOperator,
+  releaseOperator,
+  withRelease,
+} from "./operator";
 export type { SymOperator } from "./operator";
 export { powerIteration } from "./power-iteration";
 export type { PowerIterate, PowerIterationOptions, PowerIterationResult } from "./power-iteration";

@@ -13,6 +13,26 @@ export interface SymOperator {
    * caller may keep and modify.
    */
   apply(v: Float64Array): Float64Array | Promise<Float64Array>;
+  /**
+   * Optional: frees what the operator keeps between products (the Hessian operator's recorded gradient tape,
+   * curvature/tape.ts); the next product rebuilds it. The algorithms of `spectra/` and `assembleOperator` call it
+   * when they finish, so they leave no tensors behind.
+   */
+  release?(): void;
+}
+
+/** Calls `op.release()` when the operator has one. */
+export function releaseOperator(op: SymOperator): void {
+  op.release?.();
+}
+
+/** Runs an algorithm on `op` and releases the operator afterwards, also when the algorithm throws. */
+export async function withRelease<T>(op: SymOperator, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } finally {
+    releaseOperator(op);
+  }
 }
 
 /** Awaits `op.apply(v)` and checks the length; copies if an operator returned its own input. */
@@ -55,6 +75,7 @@ export function countingOperator(op: SymOperator): SymOperator & { count: number
       counted.count++;
       return op.apply(v);
     },
+    release: () => releaseOperator(op),
   };
   return counted;
 }
@@ -74,6 +95,7 @@ export function blockOperator(op: SymOperator, ranges: ReadonlyArray<readonly [n
   }
   return {
     dim,
+    release: () => releaseOperator(op),
     async apply(v: Float64Array): Promise<Float64Array> {
       if (v.length !== dim) throw new Error(`blockOperator: vector length ${v.length}, expected ${dim}`);
       const full = new Float64Array(op.dim);

@@ -11,7 +11,7 @@
  * A_j: |θ − λ| ≤ ‖A_jv − θv‖ for some eigenvalue λ.
  */
 import { Rng, subSeed } from "../util/random";
-import { SymOperator, applyOperator } from "./operator";
+import { SymOperator, applyOperator, withRelease } from "./operator";
 import { axpy, dot, gaussian, norm, orthogonalise } from "../linalg/vector";
 
 export interface PowerIterationOptions {
@@ -56,34 +56,36 @@ export interface PowerIterationResult {
 
 /** Top-k eigenpairs by power iteration with deflation; see the module comment for the stopping rule. */
 export async function powerIteration(op: SymOperator, options: PowerIterationOptions): Promise<PowerIterationResult> {
-  const k = options.k ?? 1;
-  const which = options.which ?? "magnitude";
-  const maxIter = options.maxIter ?? 200;
-  const tol = options.tol ?? 1e-6;
-  if (!(Number.isInteger(k) && k >= 1 && k <= op.dim))
-    throw new Error(`powerIteration: k must be in 1..${op.dim}, got ${k}`);
-  const rng = new Rng(subSeed(options.seed, "power-iteration"));
-  const result: PowerIterationResult = { values: [], vectors: [], history: [], converged: [], shift: 0, matvecs: 0 };
+  return withRelease(op, async () => {
+    const k = options.k ?? 1;
+    const which = options.which ?? "magnitude";
+    const maxIter = options.maxIter ?? 200;
+    const tol = options.tol ?? 1e-6;
+    if (!(Number.isInteger(k) && k >= 1 && k <= op.dim))
+      throw new Error(`powerIteration: k must be in 1..${op.dim}, got ${k}`);
+    const rng = new Rng(subSeed(options.seed, "power-iteration"));
+    const result: PowerIterationResult = { values: [], vectors: [], history: [], converged: [], shift: 0, matvecs: 0 };
 
-  if (which === "largest") {
-    // the dominant eigenvalue decides the shift that makes A + σI ⪰ 0
-    const dom = await onePair(op, [], 0, rng, maxIter, tol);
-    result.matvecs += dom.history.length;
-    const lamDom = dom.value;
-    if (lamDom >= 0) {
-      // already the largest algebraic one: keep it, and shift the rest so that negative eigenvalues rank last
-      push(result, dom);
-      result.shift = lamDom;
-    } else {
-      result.shift = -lamDom;
+    if (which === "largest") {
+      // the dominant eigenvalue decides the shift that makes A + σI ⪰ 0
+      const dom = await onePair(op, [], 0, rng, maxIter, tol);
+      result.matvecs += dom.history.length;
+      const lamDom = dom.value;
+      if (lamDom >= 0) {
+        // already the largest algebraic one: keep it, and shift the rest so that negative eigenvalues rank last
+        push(result, dom);
+        result.shift = lamDom;
+      } else {
+        result.shift = -lamDom;
+      }
     }
-  }
-  while (result.values.length < k) {
-    const pair = await onePair(op, result.vectors, result.shift, rng, maxIter, tol);
-    result.matvecs += pair.history.length;
-    push(result, pair);
-  }
-  return result;
+    while (result.values.length < k) {
+      const pair = await onePair(op, result.vectors, result.shift, rng, maxIter, tol);
+      result.matvecs += pair.history.length;
+      push(result, pair);
+    }
+    return result;
+  });
 }
 
 interface Pair {
