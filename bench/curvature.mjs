@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Curvature benchmark (tfjs wasm backend unless SKIPLAB_BACKEND says otherwise):
- *   1. the cost of one Hessian-vector product (nested gradients), one Gauss–Newton product and one finite-difference
- *      HVP, as multiples of one gradient, on ReLU MLPs of ~10k, ~50k and ~100k parameters (softmax CE, batch 256);
+ *   1. the cost of one Hessian-vector product (nested gradients, the recorded tape replayed: curvature/tape.ts), one
+ *      Gauss–Newton product and one finite-difference HVP, as multiples of one gradient, on ReLU MLPs of ~10k, ~50k and ~100k parameters (softmax CE, batch 256);
  *   2. exact-Hessian assembly (n HVPs) and its eigendecomposition for ~1.6k- and ~3.4k-parameter MLPs.
  * Every timed call includes reading the result back into a Float64Array (what the spectral algorithms consume).
  *
@@ -139,6 +139,7 @@ async function hvpTable(label) {
       [async () => flatGradient(net.loss, net.set, layout), () => H.apply(v), () => G.apply(v), () => F.apply(v)],
       REPEATS,
     );
+    H.release(); // the gradient tape the Hessian operator replays (curvature/tape.ts)
     if (tf.memory().numTensors !== n0) throw new Error("tensor leak in the benchmarked calls");
     console.log(
       `${pad(net.params.toLocaleString("en"), 8)} ${pad(layers.join("-"), 22)} ${pad(g.toFixed(2), 9)} ${pad(h.toFixed(2), 9)} ${pad((h / g).toFixed(2), 9)} ${pad(gn.toFixed(2), 9)} ${pad((gn / g).toFixed(2), 8)} ${pad(fd.toFixed(2), 9)} ${pad((fd / g).toFixed(2), 8)}`,

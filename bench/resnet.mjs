@@ -4,7 +4,9 @@
  * projection shortcuts) on 28×28×1 inputs, batch 64, 10 classes, plain SGD (lr 0.1) — one step = forward + softmax
  * cross-entropy + backward + update, on a fixed batch — through skiplab's TrainStep on tfjs-wasm with the oneDNN
  * conv kernels, next to the same nets in PyTorch CPU channels-last (bench/resnet_torch.py), at the same thread
- * counts, in the same run. Also: the cost of one Hessian-vector product relative to one gradient, on ResNet-20.
+ * counts, in the same run. Also, on ResNet-20: one gradient and one Hessian-vector product, replayed from the recorded
+ * gradient tape (the default, curvature/tape.ts) and recomputed, beside PyTorch's on a reused create_graph graph
+ * (PyHessian's way) and from scratch.
  *
  * Usage (after `npx tsc -p lib/tsconfig.json`; `npm run bench` builds and runs everything):
  *   node bench/resnet.mjs [--threads 1,2] [--steps 15] [--family resnet,plain] [--depth 20] [--no-torch] [--no-hvp]
@@ -89,16 +91,25 @@ async function child(threads) {
         tf.dispose(Object.values(g));
         if (i >= 1) gradMs.push(performance.now() - t0);
       }
+      // replayed (the default: one recorded gradient tape, curvature/tape.ts; the first product records it) and
+      // recomputed (a forward and double backward per product)
       const op = hessianOperator(loss, networkParamSet(model));
+      const opR = hessianOperator(loss, networkParamSet(model), { reuseTape: false });
       const v = Float64Array.from(rng.normals(op.dim));
       const hvpMs = [];
-      for (let i = 0; i < 4; i++) {
-        const t0 = performance.now();
+      const hvpRMs = [];
+      for (let i = 0; i < 5; i++) {
+        let t0 = performance.now();
         await op.apply(v);
         if (i >= 1) hvpMs.push(performance.now() - t0);
+        t0 = performance.now();
+        await opR.apply(v);
+        if (i >= 1) hvpRMs.push(performance.now() - t0);
       }
+      op.release();
       row.gradient_ms = median(gradMs).median;
       row.hvp_ms = median(hvpMs).median;
+      row.hvp_recomputed_ms = median(hvpRMs).median;
       tf.dispose([xt, yt]);
     }
     stepper.dispose();
@@ -184,9 +195,9 @@ for (const o of ours) {
 for (const o of ours.filter((r) => r.hvp_ms !== undefined)) {
   const t = torch.find((r) => r.family === o.family && r.threads === o.threads && r.hvp_ms !== undefined);
   console.log(
-    `ResNet-${o.depth}${o.impl.includes("no oneDNN") ? " (no oneDNN)" : ""}, ${o.threads} thread(s): gradient ${o.gradient_ms.toFixed(0)} ms, HVP ${o.hvp_ms.toFixed(0)} ms, HVP / gradient = ${(o.hvp_ms / o.gradient_ms).toFixed(2)}` +
+    `ResNet-${o.depth}${o.impl.includes("no oneDNN") ? " (no oneDNN)" : ""}, ${o.threads} thread(s), batch ${BATCH}: gradient ${o.gradient_ms.toFixed(0)} ms, HVP replayed ${o.hvp_ms.toFixed(0)} ms (${(o.hvp_ms / o.gradient_ms).toFixed(2)} gradients), recomputed ${o.hvp_recomputed_ms.toFixed(0)} ms (${(o.hvp_recomputed_ms / o.gradient_ms).toFixed(2)})` +
       (t
-        ? `; PyTorch: gradient ${t.gradient_ms.toFixed(0)} ms, HVP ${t.hvp_ms.toFixed(0)} ms (ours / torch: HVP ${(o.hvp_ms / t.hvp_ms).toFixed(2)}×)`
+        ? `; PyTorch: gradient ${t.gradient_ms.toFixed(0)} ms, HVP on a reused graph ${t.hvp_reuse_ms.toFixed(0)} ms, from scratch ${t.hvp_ms.toFixed(0)} ms; ours / torch: replayed vs reused ${(o.hvp_ms / t.hvp_reuse_ms).toFixed(2)}×, recomputed vs from scratch ${(o.hvp_recomputed_ms / t.hvp_ms).toFixed(2)}×`
         : ""),
   );
 }

@@ -21,6 +21,7 @@ import {
   runSpec,
 } from "../../lib/src/runs";
 import { RunLockedError } from "../../lib/src/runs/files";
+import { trainingSlice } from "../../lib/src/runs/execute";
 
 const strip = (rs: MetricRecord[]) => rs.map(({ wall_s, ...r }) => r);
 
@@ -129,5 +130,23 @@ describe("executeRun", () => {
 
   it("leaves no tensors behind", () => {
     expect(tf.memory().numTensors).toBe(0);
+  });
+});
+
+describe("trainingSlice", () => {
+  it("gives int32 class labels for Int32Array and Uint8Array labels, and float targets for Float32Array", async () => {
+    await initBackend({ force: "cpu" });
+    const x = Float32Array.from({ length: 12 }, (_, i) => i);
+    for (const y of [Int32Array.from([2, 0, 1, 2]), Uint8Array.from([2, 0, 1, 2])]) {
+      const s = trainingSlice({ x, y, n: 4 }, 1, 2);
+      expect(s.y.dtype).toBe("int32");
+      expect(Array.from(s.y.dataSync())).toEqual([0, 1]);
+      expect(s.x.shape).toEqual([2, 3]);
+      tf.dispose([s.x, s.y]);
+    }
+    const r = trainingSlice({ x, y: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), n: 4 }, 2, 2);
+    expect(r.y.shape).toEqual([2, 2]);
+    expect(Array.from(r.y.dataSync())).toEqual([5, 6, 7, 8]);
+    tf.dispose([r.x, r.y]);
   });
 });

@@ -15,6 +15,7 @@
  * The loss is evaluated through `withParamValues`, so the parameters are left exactly as they were. Cost: one loss
  * evaluation per grid point (x.num · y.num of them).
  */
+import { ensureFastKernels } from "../engine/wasm-accel";
 import * as tf from "@tensorflow/tfjs";
 import {
   flattenParams,
@@ -137,6 +138,7 @@ async function lossAt(loss: LossFn, set: ParamSet, layout: ParamLayout, theta: F
 
 /** A filter-normalised 1-D or 2-D loss surface around the current parameters (module comment). */
 export async function lossSurface(loss: LossFn, set: ParamSet, options: LossSurfaceOptions): Promise<LossSurface> {
+  ensureFastKernels(); // OpenBLAS matMuls on wasm, as the curvature operators (SKIPLAB_ACCEL=0 keeps tfjs')
   const t0 = performance.now();
   const layout = selectParams(set, options.filter);
   const theta = flattenParams(set, layout);

@@ -9,6 +9,7 @@
  * The forward pass runs in evaluation mode (BatchNorm running statistics, nothing updated); the loss is the task loss
  * without the bias regulariser.
  */
+import { ensureFastKernels } from "../engine/wasm-accel";
 import * as tf from "@tensorflow/tfjs";
 import type { ForwardFn, LossFn, ParamSet } from "../curvature/params";
 import { matrixFromTensor } from "./matrix";
@@ -86,6 +87,7 @@ export function networkContext(
   probe: ProbeBatch & { y: tf.Tensor1D | tf.Tensor2D },
   at: { step: number; epoch: number },
 ): MeasureContext {
+  ensureFastKernels(); // the measures' products and passes on OpenBLAS matMuls (wasm; SKIPLAB_ACCEL=0 keeps tfjs')
   const forward = () => model.forward(probe.x, { training: false, updateStats: false }).output;
   return {
     step: at.step,

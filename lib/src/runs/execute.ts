@@ -659,7 +659,9 @@ export async function loadRunWithData(
 export function trainingSlice(train: TrainData, start: number, count: number): { x: tf.Tensor2D; y: tf.Tensor } {
   const dim = train.x.length / train.n;
   const x = tf.tensor2d(Float32Array.from(train.x.subarray(start * dim, (start + count) * dim)), [count, dim]);
-  if (train.y instanceof Int32Array) return { x, y: tf.tensor1d(train.y.subarray(start, start + count), "int32") };
+  // integer labels (Int32Array, or bytes as TrainData allows) are classes; float targets are regression
+  if (train.y instanceof Int32Array || train.y instanceof Uint8Array)
+    return { x, y: tf.tensor1d(Int32Array.from(train.y.subarray(start, start + count)), "int32") };
   const out = train.y.length / train.n;
   return { x, y: tf.tensor2d(Float32Array.from(train.y.subarray(start * out, (start + count) * out)), [count, out]) };
 }
