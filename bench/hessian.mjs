@@ -27,6 +27,7 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { interleavedMedians } from "./lib/timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -86,19 +87,6 @@ function mlp(layers) {
     return softmaxCrossEntropy(h, y);
   };
   return { set: { names, tensors }, loss, raw, xs, ys, dispose: () => [...tensors, x, y].forEach((t) => t.dispose()) };
-}
-
-async function interleavedMedians(fns, repeats, warmup = 3) {
-  for (let w = 0; w < warmup; w++) for (const f of fns) await f();
-  const ts = fns.map(() => []);
-  for (let r = 0; r < repeats; r++) {
-    for (let k = 0; k < fns.length; k++) {
-      const t0 = performance.now();
-      await fns[k]();
-      ts[k].push(performance.now() - t0);
-    }
-  }
-  return ts.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 const relDiff = (a, b) => Math.abs(a - b) / Math.abs(b);

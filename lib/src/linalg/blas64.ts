@@ -156,9 +156,10 @@ function check(what: string, cond: boolean, msg: string): void {
   if (!cond) throw new Error(`${what}: ${msg}`);
 }
 
-// ---- pure-JS reference loops (also the fallback) ----
+// ---- pure-JS loops: the fallback, and vec's dot/norm below BLAS64_MIN_LENGTH ----
 
-function dotJs(x: F64, y: F64): number {
+/** xᵀy in JS (two accumulators). */
+export function dotJs(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s0 = 0;
   let s1 = 0;
   const n = x.length;
@@ -171,7 +172,8 @@ function dotJs(x: F64, y: F64): number {
   return s0 + s1;
 }
 
-function nrm2Js(x: F64): number {
+/** ‖x‖₂ in JS, scaled so that it neither overflows nor underflows. */
+export function nrm2Js(x: ArrayLike<number>): number {
   let big = 0;
   for (let i = 0; i < x.length; i++) big = Math.max(big, Math.abs(x[i]));
   if (big === 0 || !Number.isFinite(big)) return big;

@@ -13,7 +13,7 @@
  * loops). Both give the same results to round-off (another summation order).
  */
 import type { Rng } from "../util/random";
-import { BLAS64_MIN_LENGTH, blas64Available, daxpy, ddot, dnrm2, dscal } from "./blas64";
+import { BLAS64_MIN_LENGTH, blas64Available, daxpy, ddot, dnrm2, dotJs, dscal, nrm2Js } from "./blas64";
 
 /** Whether x (and y) are long Float64Arrays and a float64 BLAS is in use. */
 function viaBlas(x: ArrayLike<number>, y?: ArrayLike<number>): boolean {
@@ -42,31 +42,12 @@ export function clone(x: ArrayLike<number>): Float64Array {
 /** xᵀy (two accumulators; float64 throughout). */
 export function dot(x: ArrayLike<number>, y: ArrayLike<number>): number {
   sameLength("dot", x, y);
-  if (viaBlas(x, y)) return ddot(x as Float64Array, y as Float64Array);
-  let s0 = 0;
-  let s1 = 0;
-  const n = x.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    s0 += x[i] * y[i];
-    s1 += x[i + 1] * y[i + 1];
-  }
-  if (i < n) s0 += x[i] * y[i];
-  return s0 + s1;
+  return viaBlas(x, y) ? ddot(x as Float64Array, y as Float64Array) : dotJs(x, y);
 }
 
 /** ‖x‖₂, scaled so that it neither overflows nor underflows. */
 export function norm(x: ArrayLike<number>): number {
-  if (viaBlas(x)) return dnrm2(x as Float64Array);
-  let big = 0;
-  for (let i = 0; i < x.length; i++) big = Math.max(big, Math.abs(x[i]));
-  if (big === 0 || !Number.isFinite(big)) return big;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    const t = x[i] / big;
-    s += t * t;
-  }
-  return big * Math.sqrt(s);
+  return viaBlas(x) ? dnrm2(x as Float64Array) : nrm2Js(x);
 }
 
 /** y ← y + α·x (in place); returns y. */
