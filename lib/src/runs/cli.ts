@@ -121,9 +121,14 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw new Error(jsonErrorAt(text, e as Error));
     }
-    runs = expandSweep(spec);
   } catch (e) {
     console.error(`skiplab sweep: cannot read ${args.file}: ${(e as Error).message}`);
+    return 2;
+  }
+  try {
+    runs = expandSweep(spec);
+  } catch (e) {
+    console.error(`skiplab sweep: ${args.file}: ${(e as Error).message}`);
     return 2;
   }
   const dir = runsRoot(args.dir ?? (spec.dir ? path.resolve(path.dirname(args.file), spec.dir) : undefined));

@@ -104,11 +104,14 @@ export function resolveRunConfig(input: RunConfigInput | RunConfig): RunConfig {
       `run config: missing section${missing.length > 1 ? "s" : ""} ${missing.map((k) => `\`${k}\``).join(" and ")} (a run needs \`model\` and \`data\`; \`train\`, \`evalAtStart\` and \`metrics\` have defaults)`,
     );
   checkConfig(input, RUN_SCHEMA);
+  // in the order a config reads: model, train, then data
+  const model = modelConfig(input.model as ModelConfigInput);
+  const train = trainConfig((input.train ?? {}) as TrainConfigInput);
   if (typeof input.data.name !== "string") throw new Error("run config: data.name must name a data provider");
   checkDataSpec(input.data, false);
   return {
-    model: modelConfig(input.model as ModelConfigInput),
-    train: trainConfig((input.train ?? {}) as TrainConfigInput),
+    model,
+    train,
     data: JSON.parse(JSON.stringify(input.data)) as DataSpec,
     evalAtStart: input.evalAtStart ?? false,
     metrics: (input.metrics ?? []).map(metricSetRef),
