@@ -113,10 +113,12 @@ describe("recorded gradient tape on the project's networks", () => {
     ["residual ReLU MLP with BatchNorm", { depth: 3, width: 6, skip: "identity", batchNorm: [2] }],
     ["tanh MLP with a hyper-residual skip", { depth: 4, width: 5, activation: "tanh", skip: "hyper" }],
     ["ResNeXt blocks", { kind: "blocks", family: "resnext", blocks: 2, width: 8, cardinality: 2, groupWidth: 2 }],
+    ["conv ResNet-8 with BatchNorm", { kind: "conv", depth: 8, width: 2, inputShape: [6, 6, 1] }],
   ] as const)("%s: replayed products equal recomputed ones", async (_, cfg) => {
-    const model = createModel({ inputDim: 7, outputDim: 3, ...cfg } as never, 5);
+    const dim = "inputShape" in cfg ? 36 : 7;
+    const model = createModel({ ...("inputShape" in cfg ? {} : { inputDim: 7 }), outputDim: 3, ...cfg } as never, 5);
     const rng = new Rng(2);
-    const x = tf.tensor2d(Float32Array.from(rng.normals(32 * 7)), [32, 7]);
+    const x = tf.tensor2d(Float32Array.from(rng.normals(32 * dim)), [32, dim]);
     const y = tf.tensor1d(
       Int32Array.from({ length: 32 }, () => rng.int(3)),
       "int32",
