@@ -1,8 +1,14 @@
 /**
  * Exclusive lock files shared by the run cache (one process computes a run) and the report (one `reproduce` writes
- * a report folder): created with O_EXCL, holding the owner's pid, host and start time as JSON. A lock whose owner is
- * gone (same host, pid not alive), or one left empty by an owner that died while creating it, is stale and taken
- * over; a live owner's lock, or one from another host (a shared file system), is respected.
+ * a report folder), holding the owner's pid, host and start time as JSON. A lock whose owner is gone (same host, pid
+ * not alive) is stale and taken over; a live owner's lock, or one from another host (a shared file system), is
+ * respected.
+ *
+ * A lock is created complete: its JSON is written to a temporary file `<lock>.tmp-<host>-<pid>-<n>` (the run cache's
+ * naming, so `runs/files.ts` cleans a leftover one) and hard-linked to the lock's name, which fails when the lock
+ * exists (as O_EXCL does). So no reader ever sees an empty lock, and a process killed while locking leaves no lock at
+ * all. Where hard links are not supported, the lock is created with O_EXCL and then written; a lock left empty or
+ * half-written that way (or by an older version) counts as being created for 10 s, then as stale.
  */
 import * as fs from "node:fs";
 import { hostname } from "node:os";
@@ -24,7 +30,34 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** An empty or unreadable lock file younger than this may still be being written by its owner. */
+let tmpCounter = 0;
+/** Error codes of a file system that does not support hard links. */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV", "EMLINK"]);
+
+/**
+ * Creates `file` holding `text`, exclusively: throws EEXIST when it exists. Written to a temporary file first and
+ * hard-linked into place (module comment); without hard links, O_EXCL and a write.
+ */
+function createComplete(file: string, text: string): void {
+  const tmp = `${file}.tmp-${hostname().replace(/[^A-Za-z0-9.]/g, "_") || "host"}-${process.pid}-${++tmpCounter}`;
+  fs.writeFileSync(tmp, text);
+  try {
+    fs.linkSync(tmp, file);
+    return;
+  } catch (e) {
+    if (!NO_LINKS.has((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  const fd = fs.openSync(file, "wx");
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** An empty or unreadable lock file younger than this may still be being written by its owner (no hard links). */
 const UNREADABLE_GRACE_MS = 10_000;
 
 function staleHolder(file: string, holder: LockHolder | null): boolean {
@@ -50,9 +83,8 @@ export function takeLockFile(
 ): { release: () => void } | { holder: LockHolder | null } {
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...info };
   for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
     try {
-      fd = fs.openSync(file, "wx");
+      createComplete(file, JSON.stringify(me));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       let holder: LockHolder | null = null;
@@ -66,8 +98,6 @@ export function takeLockFile(
       fs.rmSync(file, { force: true });
       continue;
     }
-    fs.writeSync(fd, JSON.stringify(me));
-    fs.closeSync(fd);
     let released = false;
     const release = () => {
       if (released) return;
