@@ -4,6 +4,8 @@
  * an assigned tf.Variable); `release` frees it; inside an active gradient there is no record; and it works on the
  * project's own networks (skips, BatchNorm, tanh) through `networkContext`.
  */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/src/engine/ladder";
@@ -134,5 +136,35 @@ describe("recorded gradient tape on the project's networks", () => {
     model.dispose();
     x.dispose();
     y.dispose();
+  });
+});
+
+describe("a Hessian operator dropped without release()", () => {
+  it("has its record freed when it is garbage-collected (a child process with --expose-gc, on lib/dist)", () => {
+    const dist = path.join(__dirname, "../../lib/dist/index.js");
+    const script = `
+      const tf = require("@tensorflow/tfjs");
+      const lib = require(${JSON.stringify(dist)});
+      (async () => {
+        await lib.engine.initBackend({ force: "cpu" });
+        const x = tf.ones([5, 3]);
+        const set = { names: ["W"], tensors: [tf.ones([3, 2])] };
+        const loss = (p) => tf.sum(tf.square(tf.relu(tf.matMul(x, p[0]))));
+        const n0 = tf.memory().numTensors;
+        let H = lib.curvature.hessianOperator(loss, set);
+        await H.apply(new Float64Array(6).fill(1));
+        const held = tf.memory().numTensors - n0;
+        H = null;
+        for (let i = 0; i < 20 && tf.memory().numTensors > n0; i++) {
+          global.gc();
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        console.log(JSON.stringify({ held, left: tf.memory().numTensors - n0 }));
+      })();`;
+    const r = spawnSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const { held, left } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(held).toBeGreaterThan(0);
+    expect(left).toBe(0);
   });
 });

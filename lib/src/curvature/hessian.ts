@@ -10,7 +10,8 @@
  * (curvature/tape.ts `recordGradientTape`) and each product is the outer pass alone, a reverse sweep of that record
  * seeded with v, as PyHessian reuses its graph. The record is made again when a parameter's data change (a training
  * step, an assign) and freed by `release()`, which the algorithms of spectra/ and `assembleOperator` call when they
- * finish. `reuseTape: false` recomputes both passes per product.
+ * finish (an operator dropped without it has its record freed when it is garbage-collected). `reuseTape: false`
+ * recomputes both passes per product.
  *
  * Cost (bench/hessian.mjs, bench/curvature.mjs; wasm, one core): a recomputed product is 2.7–3.7 gradients with the
  * OpenBLAS kernels of engine/wasm-accel.ts (installed by the operators, `ensureFastKernels`) and 8–11 with tfjs' own
@@ -45,23 +46,31 @@ export interface HessianOperatorOptions {
  */
 export function hessianOperator(loss: LossFn, set: ParamSet, options: HessianOperatorOptions = {}): CurvatureOperator {
   const reuse = options.reuseTape ?? true;
-  let tape: GradientTape | null = null;
+  // the record lives in a box that the product and `release` share, and that a finalizer frees when the operator is
+  // dropped without `release` (the box must not refer to the operator)
+  const box: { tape: GradientTape | null } = { tape: null };
   const op = tensorCurvatureOperator("hessian", "hessianOperator", set, options.filter, (v, layout) => {
     if (!reuse) return hvpTensors(loss, set, layout, v);
-    if (tape && !tape.matches(set)) {
-      tape.dispose();
-      tape = null;
+    if (box.tape && !box.tape.matches(set)) {
+      box.tape.dispose();
+      box.tape = null;
     }
     // recorded outside the product's tidy scope (tf.keep inside), so it outlives this product
-    tape ??= recordGradientTape(loss, set, layout);
-    return tape ? tape.hvp(v) : hvpTensors(loss, set, layout, v);
+    box.tape ??= recordGradientTape(loss, set, layout);
+    return box.tape ? box.tape.hvp(v) : hvpTensors(loss, set, layout, v);
   });
-  op.release = () => {
-    tape?.dispose();
-    tape = null;
-  };
+  op.release = () => releaseTape(box);
+  if (reuse) droppedOperators.register(op, box);
   return op;
 }
+
+function releaseTape(box: { tape: GradientTape | null }): void {
+  box.tape?.dispose();
+  box.tape = null;
+}
+
+/** Frees the record of a Hessian operator that was garbage-collected without `release()`. */
+const droppedOperators = new FinalizationRegistry<{ tape: GradientTape | null }>(releaseTape);
 
 /** H·v as one flat tensor, for v given per slice. Call inside tf.tidy. */
 export function hvpTensors(loss: LossFn, set: ParamSet, layout: ParamLayout, v: readonly tf.Tensor[]): tf.Tensor1D {
