@@ -1,6 +1,6 @@
 /**
  * Curvature operators over a parameter filter, as `SymOperator`s on flat float64 vectors: the Hessian by nested
- * gradients, the generalised Gauss–Newton matrix Jᵀ H_out J (MSE, softmax cross-entropy, custom), and the
+ * gradients (one recorded gradient tape replayed per product, tape.ts), the generalised Gauss–Newton matrix Jᵀ H_out J (MSE, softmax cross-entropy, custom), and the
  * central-difference Hessian as a cross-check; exact assembly and eigendecomposition for small networks.
  * Parameters are a `ParamSet` (names + tensors); losses and forward passes are closures over the parameter list.
  */
@@ -26,6 +26,8 @@ export { concatFlat, readFlat } from "./operator";
 export type { CurvatureKind, CurvatureOperator } from "./operator";
 export { hessianOperator, hvpTensors } from "./hessian";
 export type { HessianOperatorOptions } from "./hessian";
+export { recordGradientTape, tapeReuseAvailable } from "./tape";
+export type { GradientTape } from "./tape";
 export {
   gaussNewtonOperator,
   jacobianVectorProduct,
