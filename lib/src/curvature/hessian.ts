@@ -13,10 +13,11 @@
  * finish (an operator dropped without it has its record freed when it is garbage-collected). `reuseTape: false`
  * recomputes both passes per product.
  *
- * Cost (bench/hessian.mjs, bench/curvature.mjs; wasm, one core): a recomputed product is 2.7–3.7 gradients with the
- * OpenBLAS kernels of engine/wasm-accel.ts (installed by the operators, `ensureFastKernels`) and 8–11 with tfjs' own
- * wasm kernels, whose transposed matMuls miss XNNPACK (docs/stack.md#matmul-gradient-speed-trap, one order up); a
- * replayed product is the outer pass alone.
+ * Cost (bench/hessian.mjs; wasm, one core, MLPs of 83k and 592k parameters, batch 512): a replayed product is
+ * 1.6–1.9 gradients (PyTorch on a reused graph: 1.3–1.7), a recomputed one 2.6–2.9 (PyTorch from scratch: 2.3–2.8),
+ * both with the OpenBLAS kernels of engine/wasm-accel.ts, which the operators install (`ensureFastKernels`). With
+ * tfjs' own wasm kernels a recomputed product is 5.5–5.7 gradients: their transposed matMuls miss XNNPACK
+ * (docs/stack.md#matmul-gradient-speed-trap, one order up).
  *
  * **Correctness needs second-order-safe ops in the loss.** tfjs' own gradients of softmaxCrossEntropy, logSoftmax,
  * exp, tanh and sigmoid reuse the op's output and give silently wrong second derivatives (docs/stack.md#second-order-gradients, tfjs #3252).
