@@ -17,9 +17,10 @@ import { teacherStudent } from "../../data/teacher-student";
 import { blobMeans, sampleBlobs } from "../../data/gaussian-mixture";
 import type { TrainData } from "../../train/data";
 import { Rng, subSeed } from "../../util/random";
+import type { Scale } from "../../report/context";
 
 /** Paper 1's scales (report/context.ts `Scale`); "standard" runs quick's protocol (`p1Protocol`). */
-export type P1Scale = "smoke" | "quick" | "standard" | "paper";
+export type P1Scale = Scale;
 
 /** Which images: a synthetic stand-in (smoke), Fashion-MNIST (offline, quick), CIFAR (paper; fetch first). */
 export type P1Dataset = "synthetic" | "fashion-mnist" | "cifar10" | "cifar100";

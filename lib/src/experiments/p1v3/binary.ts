@@ -39,11 +39,12 @@ import type { Measured, Preregistration } from "../../report/prereg";
 import { exactEffect, welchEffect } from "../../report/verdict";
 import { mean } from "../../stats";
 import { Rng, subSeed } from "../../util/random";
+import type { Scale } from "../../report/context";
 
 export type V3BinaryArch = "plain" | "residual" | "dense";
 export const v3BinaryArchs: readonly V3BinaryArch[] = ["plain", "residual", "dense"];
 export type V3BinaryNonlinearity = "sign" | "relu" | "linear";
-export type V3BinaryScale = "smoke" | "quick" | "standard" | "paper";
+export type V3BinaryScale = Scale;
 
 /** A net's size and hidden nonlinearity, without its architecture (the group G and the teachers depend only on it). */
 export interface V3BinaryShape {

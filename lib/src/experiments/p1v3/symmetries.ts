@@ -36,11 +36,12 @@ import { svdvals } from "../../linalg/svd";
 import type { Measured, Preregistration } from "../../report/prereg";
 import { exactEffect } from "../../report/verdict";
 import { Rng, subSeed } from "../../util/random";
+import type { Scale } from "../../report/context";
 
 export type V3SymArch = "plain" | "residual" | "dense";
 export const V3SYM_ARCHS: readonly V3SymArch[] = ["plain", "residual", "dense"];
 export type V3SymAct = "tanh" | "relu" | "linear";
-export type V3SymScale = "smoke" | "quick" | "standard" | "paper";
+export type V3SymScale = Scale;
 
 export interface V3SymNet {
   /** Input dimension = width of every hidden layer (identity skips need equal widths). */

@@ -24,8 +24,9 @@ import {
   predictedRankBand,
   rudelsonVershynin,
 } from "./theory";
+import type { Scale } from "../../report/context";
 
-export type P2Scale = "smoke" | "quick" | "standard" | "paper";
+export type P2Scale = Scale;
 
 /** The theory notebook's settings per scale. */
 export interface P2TheorySetup {

@@ -30,8 +30,9 @@ import { type P1Protocol, p1Protocol, p1RunSpec } from "../p1/protocol";
 import { P1_CONFIRMATION_SEEDS } from "../p1/prereg";
 import { registerP1Data } from "../p1/data";
 import { type P2DataSpec, p2ImageShape, p2NumClasses, registerP2 } from "../p2/nets";
+import type { Scale } from "../../report/context";
 
-export type P3Scale = "smoke" | "quick" | "standard" | "paper";
+export type P3Scale = Scale;
 /** With or without skip connections. */
 export type P3Net = "no skip" | "skip";
 export const P3_NETS: readonly P3Net[] = ["no skip", "skip"];
