@@ -54,6 +54,42 @@ const EDGE_STYLE = SCHEMATIC_EDGE_STYLE;
 /** The line style of skip connections. */
 export const SCHEMATIC_SKIP_STYLE = { color: familyColor("residual"), width: 2.5, dash: "dash" };
 
+/** A panel's caption, centred under the panel spanning paper x-range `x`, its top at paper height `y`. */
+export function schematicCaption(x: readonly [number, number], y: number, text: string): Record<string, unknown> {
+  return {
+    xref: "paper",
+    yref: "paper",
+    x: (x[0] + x[1]) / 2,
+    xanchor: "center",
+    y,
+    yanchor: "top",
+    text,
+    showarrow: false,
+    align: "center",
+    font: { size: 11, color: "#333" },
+  };
+}
+
+/** Legend-only traces for the line styles of the weights and the skips (`tied`: how the figure names tied weights). */
+export function schematicLegend(tied: string): Array<Record<string, unknown>> {
+  const entries: Array<[string, { color: string; dash: string; width: number }]> = [
+    ["weight", SCHEMATIC_EDGE_STYLE.normal],
+    ["zero weight", SCHEMATIC_EDGE_STYLE.zero],
+    [tied, SCHEMATIC_EDGE_STYLE.tied],
+    ["non-identifiable weights", SCHEMATIC_EDGE_STYLE.free],
+    ["skip connection", { ...SCHEMATIC_SKIP_STYLE }],
+  ];
+  return entries.map(([name, line]) => ({
+    type: "scatter",
+    mode: "lines",
+    x: [null],
+    y: [null],
+    name,
+    line,
+    showlegend: true,
+  }));
+}
+
 /** A row of nodes `${prefix}0`, `${prefix}1`, … evenly spread over [x0, x1] at height y (one node: centred). */
 export function schematicLayer(prefix: string, labels: string[], y: number, x0 = 0.15, x1 = 0.85): Node[] {
   return labels.map((label, i) => ({
@@ -235,29 +271,9 @@ export function singularitySchematicFigure(opts: { width?: number; height?: numb
     annotations.push(...net.annotations);
     data.push(...net.data);
     annotations.push(cell.title(p.title, { dy: 0.02, align: "center", size: 14 }));
-    annotations.push({
-      xref: "paper",
-      yref: "paper",
-      x: (cell.x[0] + cell.x[1]) / 2,
-      xanchor: "center",
-      y: 0.19,
-      yanchor: "top",
-      text: p.caption,
-      showarrow: false,
-      align: "center",
-      font: { size: 11, color: "#333" },
-    });
+    annotations.push(schematicCaption(cell.x, 0.19, p.caption));
   });
-  // legend entries for the line styles
-  const legend: Array<[string, { color: string; dash: string; width: number }]> = [
-    ["weight", EDGE_STYLE.normal],
-    ["zero weight", EDGE_STYLE.zero],
-    ["tied / dependent weights", EDGE_STYLE.tied],
-    ["non-identifiable weights", EDGE_STYLE.free],
-    ["skip connection", { color: familyColor("residual"), dash: "dash", width: 2.5 }],
-  ];
-  for (const [name, line] of legend)
-    data.push({ type: "scatter", mode: "lines", x: [null], y: [null], name, line, showlegend: true });
+  data.push(...schematicLegend("tied / dependent weights"));
   return {
     data,
     layout: baseLayout("Fig. 1 — singularities of a fully connected layer, and skip connections", {

@@ -19,6 +19,8 @@
 import { panelGrid } from "./grid";
 import {
   drawSchematicNet,
+  schematicCaption,
+  schematicLegend,
   SCHEMATIC_EDGE_STYLE,
   SCHEMATIC_SKIP_STYLE,
   type SchematicEdge,
@@ -301,28 +303,9 @@ export function v3SymSchematicFigure(opts: { width?: number; height?: number } =
       layer: "below",
     });
     annotations.push(cell.title(p.title, { dy: 0.035, align: "center", size: 14 }));
-    annotations.push({
-      xref: "paper",
-      yref: "paper",
-      x: (cell.x[0] + cell.x[1]) / 2,
-      xanchor: "center",
-      y: cell.y[0] - 0.012,
-      yanchor: "top",
-      text: p.caption,
-      showarrow: false,
-      align: "center",
-      font: { size: 11, color: "#333" },
-    });
+    annotations.push(schematicCaption(cell.x, cell.y[0] - 0.012, p.caption));
   });
-  const legend: Array<[string, { color: string; dash: string; width: number }]> = [
-    ["weight", SCHEMATIC_EDGE_STYLE.normal],
-    ["zero weight", SCHEMATIC_EDGE_STYLE.zero],
-    ["tied / dependent / jointly rescaled weights", SCHEMATIC_EDGE_STYLE.tied],
-    ["non-identifiable weights", SCHEMATIC_EDGE_STYLE.free],
-    ["skip connection", { ...SCHEMATIC_SKIP_STYLE }],
-  ];
-  for (const [name, line] of legend)
-    data.push({ type: "scatter", mode: "lines", x: [null], y: [null], name, line, showlegend: true });
+  data.push(...schematicLegend("tied / dependent / jointly rescaled weights"));
   return {
     data,
     layout: baseLayout("v3-A — symmetries of a net's units, and the skips that break them (our schematic)", {
