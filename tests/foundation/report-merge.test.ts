@@ -3,8 +3,7 @@
  * failing cell's error in the terminal), and has an index a reader scans in a minute (verdicts per paper, one row
  * per claim, a thumbnail per notebook).
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,9 +13,8 @@ import { cleanDriverError, errorMessageLines, failureHeadline } from "../../lib/
 import { keyNumber, NotebookResult, paperOf, renderIndex, verdictCounts } from "../../lib/src/report/index-page";
 import { findJupyterPython } from "../../lib/src/report/jupyter";
 import { needs } from "../support/requirements";
+import { CLI, runNode, tempProject, testNotebook } from "../support/notebook-project";
 
-const root = join(__dirname, "..", "..");
-const cli = join(root, "lib", "dist", "cli", "main.js");
 const withJupyter = needs(
   findJupyterPython() !== null,
   "Jupyter for Python: nbclient, nbconvert, jupyter_client, nbformat (scripts/setup.sh installs them)",
@@ -339,48 +337,19 @@ describe("the index a reader scans in a minute", () => {
   });
 });
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: [
-      { cell_type: "markdown", id: "m0", metadata: {}, source: ["# A test notebook"] },
-      ...cells.map((src, i) => ({
-        cell_type: "code",
-        id: `c${i}`,
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source: [src],
-      })),
-    ],
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
-
 const CLAIMS = (figure: string, verdict: string) =>
   `import * as sk from "skiplab";\nsk.reportClaims([{ id: "X1", figure: "${figure}", claim: "c", source: "test", criterion: "k", verdict: "${verdict}", numbers: { d: "0.5 [0.1, 0.9], p = 0.01 → pass" } }], { notebook: "n", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });`;
 const FIGURE = `import * as tslab from "tslab";\ntslab.display.png(Buffer.from("${PNG}", "base64"));`;
 
-function runCli(args: string[], cwd: string): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, SKIPLAB_ROOT: "" } });
-    let stderr = "";
-    child.stdout.on("data", () => undefined);
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stderr }));
-  });
-}
+const runCli = (args: string[], cwd: string) =>
+  runNode([CLI, ...args], { cwd, env: { ...process.env, SKIPLAB_ROOT: "" } });
 
 describe("reproduce --only on a report folder", () => {
   withJupyter(
     "keeps the other notebooks, replaces the re-run one, prints the failing cell's error, and survives a damaged summary",
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), "skiplab-merge-e2e-"));
-      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "t", private: true, workspaces: ["lib"] }));
-      symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-      mkdirSync(join(dir, "notebooks"));
-      const put = (name: string, cells: string[]) => writeFileSync(join(dir, "notebooks", name), notebook(cells));
+      const dir = tempProject({}, "skiplab-merge-e2e-");
+      const put = (name: string, cells: string[]) => writeFileSync(join(dir, "notebooks", name), testNotebook(cells));
       put("a-one.ipynb", [FIGURE, CLAIMS("P1 Fig. B", "reproduced")]);
       put("b-two.ipynb", [CLAIMS("P2 Fig. 2", "partly reproduced")]);
       put("c-three.ipynb", [CLAIMS("P3 Fig. 1", "inconclusive")]);

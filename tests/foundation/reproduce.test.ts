@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,62 +9,16 @@ import { renderIndex } from "../../lib/src/report/index-page";
 import { findJupyterPython } from "../../lib/src/report/jupyter";
 import { LOCK_FILE, lockReport, ReportBusyError } from "../../lib/src/report/lock";
 import { needs } from "../support/requirements";
+import { CLI, runNode, tempProject, testNotebook } from "../support/notebook-project";
 
 const root = join(__dirname, "..", "..");
-const cli = join(root, "lib", "dist", "cli", "main.js");
+const cli = CLI;
 const py = findJupyterPython();
 const withJupyter = needs(
   py !== null,
   "Jupyter for Python: nbclient, nbconvert, jupyter_client, nbformat (scripts/setup.sh installs them)",
 );
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: [
-      { cell_type: "markdown", id: "m0", metadata: {}, source: ["# A test notebook"] },
-      ...cells.map((src, i) => ({
-        cell_type: "code",
-        id: `c${i}`,
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source: [src],
-      })),
-    ],
-    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
-
-/** A throw-away project: package.json with workspaces, the real node_modules, its own notebooks/. */
-function tempProject(notebooks: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "skiplab-repro-"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "t", private: true, workspaces: ["lib"] }));
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  mkdirSync(join(dir, "notebooks"));
-  for (const [name, text] of Object.entries(notebooks)) writeFileSync(join(dir, "notebooks", name), text);
-  return dir;
-}
-
-/**
- * Runs the CLI in a child process without blocking this test worker. A spawnSync of a Jupyter run (30–40 s, longer
- * under load) stalls the worker's event loop, and vitest's worker RPC times out after 60 s ("Timeout calling
- * onTaskUpdate"), which fails the whole run although every test passed.
- */
-function runCli(
-  args: string[],
-  o: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: o.cwd, env: o.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 describe("reproduce command", () => {
   it("parses scale and --only, and rejects bad values with the usage", () => {
     expect(parseReproduceArgs([], "/r")).toMatchObject({ scale: "quick", only: [], outDir: "/r/report", pdf: false });
@@ -134,12 +88,12 @@ describe("reproduce command", () => {
   withJupyter(
     "executes notebooks through Jupyter; a failing one gives a non-zero exit and shows in the report",
     async () => {
-      const good = notebook([
+      const good = testNotebook([
         'import * as sk from "skiplab";\nsk.reportClaims([{ figure: "T", claim: "ok", source: "test", criterion: "1 = 1", verdict: "reproduced", numbers: { scale: sk.currentScale() } }], { notebook: "a", dataset: "none", scale: sk.currentScale(), seeds: "0", backend: "none" });',
       ]);
-      const bad = notebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
+      const bad = testNotebook(['console.log("before");', 'throw new Error("deliberate failure in cell 2");']);
       const dir = tempProject({ "a-good.ipynb": good, "b-bad.ipynb": bad });
-      const r = await runCli([cli, "reproduce", "--scale", "smoke"], {
+      const r = await runNode([cli, "reproduce", "--scale", "smoke"], {
         cwd: dir,
         env: { ...process.env, SKIPLAB_ROOT: "" },
       });
@@ -241,11 +195,11 @@ describe("a notebook's claim check must be usable", () => {
     "reproduce fails a notebook that runs but reports no claims, or a NaN claim number, and says why",
     async () => {
       const dir = tempProject({
-        "a-ok.ipynb": notebook([CLAIM_CELL("{ x: 1 }")]),
-        "b-no-claims.ipynb": notebook(['console.log("ran, but checked nothing");']),
-        "c-nan.ipynb": notebook([CLAIM_CELL("{ rho: NaN }")]),
+        "a-ok.ipynb": testNotebook([CLAIM_CELL("{ x: 1 }")]),
+        "b-no-claims.ipynb": testNotebook(['console.log("ran, but checked nothing");']),
+        "c-nan.ipynb": testNotebook([CLAIM_CELL("{ rho: NaN }")]),
       });
-      const r = await runCli([cli, "reproduce", "--scale", "smoke"], {
+      const r = await runNode([cli, "reproduce", "--scale", "smoke"], {
         cwd: dir,
         env: { ...process.env, SKIPLAB_ROOT: "" },
       });
@@ -314,7 +268,7 @@ describe("one reproduce run per report folder", () => {
     "while one run is executing, a second on the same folder exits 3 naming it; with --out it runs beside it",
     async () => {
       const dir = tempProject({
-        "a-slow.ipynb": notebook(["await new Promise((r) => setTimeout(r, 6000));", CLAIM_CELL("{ x: 1 }")]),
+        "a-slow.ipynb": testNotebook(["await new Promise((r) => setTimeout(r, 6000));", CLAIM_CELL("{ x: 1 }")]),
       });
       const env = { ...process.env, SKIPLAB_ROOT: "" };
       const first = spawn(process.execPath, [cli, "reproduce", "--scale", "smoke"], {
@@ -339,7 +293,7 @@ describe("one reproduce run per report folder", () => {
           `Another reproduce run is writing report/: 'npm run reproduce -- --scale smoke' \\(pid ${first.pid}, started`,
         ),
       );
-      const beside = await runCli([cli, "reproduce", "--scale", "smoke", "--out", "report-2"], { cwd: dir, env });
+      const beside = await runNode([cli, "reproduce", "--scale", "smoke", "--out", "report-2"], { cwd: dir, env });
       expect(beside.status, beside.stderr).toBe(0);
       expect(await firstDone, firstErr).toBe(0);
       for (const out of ["report", "report-2"]) {
