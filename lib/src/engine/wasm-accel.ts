@@ -34,6 +34,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { installConvKernels, restoreConvKernels } from "./conv";
+import { loadFirstLibrary } from "./ffi";
 import { installBatchNormKernels, restoreBatchNormKernels } from "./norm";
 import { ONEDNN_INSTALL_HINT, oneDnnStatus, setOneDnnThreads } from "./onednn";
 
@@ -140,54 +141,41 @@ export function blasAvailable(env: Record<string, string | undefined> = process.
 
 function loadBlas(env: Record<string, string | undefined>): Blas | null {
   if (blas !== undefined) return blas;
-  let koffi: typeof import("koffi");
-  try {
-    koffi = require("koffi") as typeof import("koffi");
-  } catch (e) {
-    blasError = `the FFI package koffi did not load: ${(e as Error).message}`;
-    return (blas = null);
-  }
-  const notes: string[] = [];
-  for (const path of candidates(env)) {
-    let lib: ReturnType<typeof koffi.load>;
+  const optional = <T>(make: () => T): T | null => {
     try {
-      lib = koffi.load(path);
+      return make();
     } catch {
-      notes.push(`${path}: not found`);
-      continue;
+      return null;
     }
-    const optional = <T>(make: () => T): T | null => {
-      try {
-        return make();
-      } catch {
-        return null;
-      }
-    };
-    try {
+  };
+  const r = loadFirstLibrary(
+    candidates(env),
+    (lib, path): Blas => ({
+      path,
       // CBLAS prototypes (the enums are ints; matrices are raw float32 heap pointers)
-      const sgemm = lib.func(
+      sgemm: lib.func(
         "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, void *A, int lda, " +
           "void *B, int ldb, float beta, void *C, int ldc)",
-      );
-      const sgemv = lib.func(
+      ),
+      sgemv: lib.func(
         "void cblas_sgemv(int order, int trans, int m, int n, float alpha, void *A, int lda, void *x, int incx, " +
           "float beta, void *y, int incy)",
-      );
-      const somatcopy = optional(() =>
+      ),
+      somatcopy: optional(() =>
         lib.func(
           "void cblas_somatcopy(int order, int trans, int rows, int cols, float alpha, void *A, int lda, void *B, int ldb)",
         ),
-      );
-      const setThreads = optional(() => lib.func("void openblas_set_num_threads(int n)"));
-      return (blas = { path, sgemm, sgemv, somatcopy, setThreads });
-    } catch {
-      notes.push(`${path}: no cblas_sgemm/cblas_sgemv`);
-    }
-  }
-  blasError =
-    `no BLAS library with cblas_sgemm found (${notes.join("; ")}). Install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0; ` +
-    `conda: conda install openblas) or set SKIPLAB_BLAS=/path/to/libopenblas.so`;
-  return (blas = null);
+      ),
+      setThreads: optional(() => lib.func("void openblas_set_num_threads(int n)")),
+    }),
+    "no cblas_sgemm/cblas_sgemv",
+  );
+  if (r.koffiError !== undefined) blasError = `the FFI package koffi did not load: ${r.koffiError}`;
+  else if (!r.value)
+    blasError =
+      `no BLAS library with cblas_sgemm found (${r.notes.join("; ")}). Install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0; ` +
+      `conda: conda install openblas) or set SKIPLAB_BLAS=/path/to/libopenblas.so`;
+  return (blas = r.value);
 }
 
 interface WasmBackendLike {

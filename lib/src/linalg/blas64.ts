@@ -18,6 +18,7 @@
  * A call costs ~0.7 µs, so short vectors stay in JS (`BLAS64_MIN_LENGTH`).
  */
 import { blasCandidates, wasmAccelStatus } from "../engine/wasm-accel";
+import { loadFirstLibrary } from "../engine/ffi";
 
 const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
@@ -70,23 +71,9 @@ function envEnabled(): boolean {
 function load(): Blas64Lib | null {
   if (lib !== undefined) return lib;
   const env = envOf();
-  let koffi: typeof import("koffi");
-  try {
-    koffi = require("koffi") as typeof import("koffi");
-  } catch (e) {
-    loadError = `the FFI package koffi did not load: ${(e as Error).message}`;
-    return (lib = null);
-  }
-  const notes: string[] = [];
-  for (const path of blasCandidates(env)) {
-    let l: ReturnType<typeof koffi.load>;
-    try {
-      l = koffi.load(path);
-    } catch {
-      notes.push(`${path}: not found`);
-      continue;
-    }
-    try {
+  const r = loadFirstLibrary(
+    blasCandidates(env),
+    (l, path): Blas64Lib => {
       const found: Blas64Lib = {
         path,
         ddot: l.func("double cblas_ddot(int n, void *x, int incx, void *y, int incy)"),
@@ -106,13 +93,13 @@ function load(): Blas64Lib | null {
           // not OpenBLAS: leave the library's own threading
         }
       }
-      return (lib = found);
-    } catch {
-      notes.push(`${path}: no cblas_ddot/cblas_dgemv`);
-    }
-  }
-  loadError = `no BLAS library with cblas_dgemv found (${notes.join("; ")})`;
-  return (lib = null);
+      return found;
+    },
+    "no cblas_ddot/cblas_dgemv",
+  );
+  if (r.koffiError !== undefined) loadError = `the FFI package koffi did not load: ${r.koffiError}`;
+  else if (!r.value) loadError = `no BLAS library with cblas_dgemv found (${r.notes.join("; ")})`;
+  return (lib = r.value);
 }
 
 /** The loaded float64 BLAS, or null (not found, or switched off by `SKIPLAB_BLAS64=off` / `useBlas64(false)`). */
