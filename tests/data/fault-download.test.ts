@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { dataCommand, DatasetError, downloadFile, fetchDataset, REGISTRY, type DatasetEntry } from "../../lib/src/data";
-import { serveBytes, startServer, tmpDir, type TestServer } from "./helpers";
+import { dataCommand, downloadFile, fetchDataset, REGISTRY, type DatasetEntry } from "../../lib/src/data";
+import { failure, serveBytes, startServer, tmpDir, type TestServer } from "./helpers";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const SIZE = 1 << 20; // 1,048,576 bytes
@@ -40,15 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<DatasetError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DatasetError);
-  return e as DatasetError;
-}
 
 const nothingLeft = (dir: string) => expect(fs.readdirSync(dir)).toEqual([]);
 

@@ -10,7 +10,6 @@ import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   dataCommand,
-  DatasetError,
   downloadFile,
   fetchDataset,
   loadCifar10,
@@ -18,7 +17,7 @@ import {
   verifyDataset,
   type DatasetEntry,
 } from "../../lib/src/data";
-import { cifar10Bytes, serveBytes, startServer, tarBytes, textSink, tmpDir, type TestServer } from "./helpers";
+import { cifar10Bytes, failure, serveBytes, startServer, tarBytes, textSink, tmpDir, type TestServer } from "./helpers";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const GOOD = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) % 256));
@@ -72,15 +71,6 @@ afterAll(async () => {
 
 const expected = { bytes: GOOD.length, sha256: sha256(GOOD) };
 const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".part"));
-
-async function failure(p: Promise<unknown>): Promise<DatasetError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DatasetError);
-  return e as DatasetError;
-}
 
 describe("downloadFile", () => {
   it("downloads, verifies and renames into place, with progress lines when not a TTY", async () => {

@@ -11,6 +11,18 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
+import { expect } from "vitest";
+import { DatasetError } from "../../lib/src/data";
+
+/** The DatasetError a promise rejects with (the test fails when it resolves or rejects with anything else). */
+export async function failure(p: Promise<unknown>): Promise<DatasetError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(DatasetError);
+  return e as DatasetError;
+}
 
 /** A fresh temporary directory. */
 export function tmpDir(prefix = "skiplab-data-"): string {
